@@ -1,0 +1,11 @@
+"""pytest-densemark: a test kit for dense facial-landmark API clients.
+
+Face++ "thousandlandmark" and Tencent Cloud "AnalyzeDenseLandmarks": JSON Schemas and a fast
+validator, cassettes, a vendor emulator, Hypothesis strategies and pytest fixtures.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,293 @@
+"""Face++ (Megvii) "thousandlandmark": the vendor's facts, written once.
+
+Everything else in the kit (schemas, validator, face model, strategies, emulator, cassettes)
+reads endpoints, part names, key names, counts, error messages and image limits from here.
+The facts follow the project's vendor reference, which corrects the vendor's Chinese doc:
+the API has returned 9 parts since 2019-08-19 (the doc still lists the 7 older ones), and
+the doc's ``mouse`` part name is a typo for ``mouth``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = [
+    "ALL_PARTS",
+    "ERRORS",
+    "HOSTS",
+    "IMAGE_LIMITS",
+    "LEGACY_PARTS",
+    "MAX_REQUEST_BYTES",
+    "PARTS",
+    "PATH",
+    "TOTAL_KEYS",
+    "TOTAL_POINTS",
+    "URL",
+    "ApiError",
+    "ImageLimits",
+    "Part",
+    "error_body_message",
+]
+
+#: Hosts that serve the API (mainland China first, then the international one).
+HOSTS: tuple[str, ...] = ("api-cn.faceplusplus.com", "api-us.faceplusplus.com")
+#: The path of the dense-landmark API on every host.
+PATH = "/facepp/v1/face/thousandlandmark"
+#: The URL a client normally calls.
+URL = f"https://{HOSTS[0]}{PATH}"
+
+#: Request fields, in the vendor's words.
+CREDENTIAL_FIELDS: tuple[str, ...] = ("api_key", "api_secret")
+#: Image inputs in order of precedence: the first one present wins (no COEXISTENCE error).
+IMAGE_FIELDS: tuple[str, ...] = ("face_token", "image_file", "image_base64", "image_url")
+RETURN_LANDMARK = "return_landmark"
+#: ``return_landmark`` value meaning every part (anywhere in the comma list).
+ALL = "all"
+
+#: Body size over which the front end answers 413 in plain text.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Part:
+    """One landmark part: its numbered point runs, its single named points, its radii."""
+
+    name: str
+    #: ``(prefix, count)``: keys ``prefix0 .. prefix{count-1}``, each a point.
+    runs: tuple[tuple[str, int], ...]
+    #: Single point keys without an index (pupil centres, nostrils).
+    points: tuple[str, ...] = ()
+    #: Keys whose value is a bare non-negative integer (pupil radii), not a point.
+    radii: tuple[str, ...] = ()
+
+    def run_keys(self, prefix: str) -> tuple[str, ...]:
+        """The keys of one numbered run, in contour order."""
+        for run_prefix, count in self.runs:
+            if run_prefix == prefix:
+                return tuple(f"{prefix}{i}" for i in range(count))
+        raise KeyError(f"part {self.name!r} has no run {prefix!r}")
+
+    @property
+    def point_keys(self) -> tuple[str, ...]:
+        """Every key whose value is an ``{"x": int, "y": int}`` point."""
+        keys = [f"{prefix}{i}" for prefix, count in self.runs for i in range(count)]
+        return (*keys, *self.points)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every key the part holds: points, then radii."""
+        return (*self.point_keys, *self.radii)
+
+    @property
+    def point_count(self) -> int:
+        """How many points the part holds."""
+        return sum(count for _, count in self.runs) + len(self.points)
+
+    @property
+    def key_count(self) -> int:
+        """How many keys the part holds (points plus radii)."""
+        return self.point_count + len(self.radii)
+
+
+def _eye(side: str) -> Part:
+    return Part(
+        f"{side}_eye",
+        runs=((f"{side}_eye_", 63),),
+        points=(f"{side}_eye_pupil_center",),
+        radii=(f"{side}_eye_pupil_radius",),
+    )
+
+
+_PARTS = (
+    Part(
+        "face",
+        runs=(("face_hairline_", 145), ("face_contour_right_", 64), ("face_contour_left_", 64)),
+    ),
+    Part("left_eyebrow", runs=(("left_eyebrow_", 64),)),
+    Part("right_eyebrow", runs=(("right_eyebrow_", 64),)),
+    _eye("left"),
+    _eye("right"),
+    Part("left_eye_eyelid", runs=(("left_eye_eyelid_", 64),)),
+    Part("right_eye_eyelid", runs=(("right_eye_eyelid_", 64),)),
+    Part(
+        "nose",
+        runs=(("nose_left_", 63), ("nose_right_", 63), ("nose_midline_", 60)),
+        points=("left_nostril", "right_nostril"),
+    ),
+    Part("mouth", runs=(("upper_lip_", 64), ("lower_lip_", 64))),
+)
+
+#: Every part of the current (since 2019-08-19) format, by name.
+PARTS: Mapping[str, Part] = MappingProxyType({part.name: part for part in _PARTS})
+#: The 9 part names of the current format.
+ALL_PARTS: tuple[str, ...] = tuple(PARTS)
+#: The 7 parts returned before 2019-08-19 (no eyelids); a valid subset today.
+LEGACY_PARTS: tuple[str, ...] = tuple(n for n in ALL_PARTS if not n.endswith("_eyelid"))
+#: Points in a full response (973).
+TOTAL_POINTS = sum(part.point_count for part in _PARTS)
+#: Keys in a full response, radii included (975).
+TOTAL_KEYS = sum(part.key_count for part in _PARTS)
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """What the service accepts as an image."""
+
+    formats: tuple[str, ...] = ("JPEG", "PNG")
+    min_side: int = 100
+    max_side: int = 4096
+    max_file_bytes: int = 2 * 1024 * 1024
+    #: The smallest face found is ``max(min_face, short side // min_face_divisor)`` pixels.
+    min_face: int = 100
+    min_face_divisor: int = 24
+
+    def min_face_size(self, width: int, height: int) -> int:
+        """The smallest face (in pixels) the service detects in an image of this size."""
+        return max(self.min_face, min(width, height) // self.min_face_divisor)
+
+
+#: The image rules of the thousandlandmark API.
+IMAGE_LIMITS = ImageLimits()
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """One documented error: its HTTP status and ``error_message``.
+
+    ``template`` holds ``{arg}`` where the vendor appends a parameter, a face token or a
+    reason. ``json`` is false only for the plain-text 413 from the front end.
+    """
+
+    name: str
+    status: int
+    template: str
+    description: str
+    json: bool = True
+    retryable: bool = False
+    #: The values ``{arg}`` takes, when the vendor documents a closed set.
+    args: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` the vendor sends with this error."""
+        return "application/json" if self.json else "text/plain"
+
+    def message(self, arg: str | None = None, *, space: bool | None = None) -> str:
+        """The exact ``error_message`` (or plain-text body) for this error.
+
+        The vendor's own docs put a space after the colon for some errors and not others;
+        ``space`` overrides the documented spacing so tests can check a client copes with both.
+        """
+        if "{arg}" not in self.template:
+            return self.template
+        if arg is None:
+            arg = self.args[0] if self.args else "image_file"
+        head = self.template.split("{arg}", 1)[0].rstrip()
+        if space is None:
+            space = self.template.endswith(" {arg}")
+        return f"{head} {arg}" if space else f"{head}{arg}"
+
+
+def _errors() -> Iterator[ApiError]:
+    yield ApiError(
+        "INVALID_FACE_TOKEN",
+        400,
+        "INVALID_FACE_TOKEN: {arg}",
+        "The face_token does not exist.",
+        args=("c2fc0ad7c8da3af5a34b9c70ff764da0",),
+    )
+    yield ApiError(
+        "AUTHENTICATION_ERROR", 401, "AUTHENTICATION_ERROR", "api_key and api_secret do not match."
+    )
+    yield ApiError(
+        "AUTHORIZATION_ERROR",
+        403,
+        "AUTHORIZATION_ERROR:{arg}",
+        "The api_key may not call this API.",
+        args=("Denied by Client", "Denied by Admin", "Insufficient Account Balance"),
+    )
+    yield ApiError(
+        "CONCURRENCY_LIMIT_EXCEEDED",
+        403,
+        "CONCURRENCY_LIMIT_EXCEEDED",
+        "The api_key's QPS limit is reached; retry later.",
+        retryable=True,
+    )
+    yield ApiError(
+        "MISSING_ARGUMENTS",
+        400,
+        "MISSING_ARGUMENTS: {arg}",
+        "A required argument is missing.",
+        args=("api_key", "api_secret", "return_landmark", "image_file"),
+    )
+    yield ApiError(
+        "BAD_ARGUMENTS",
+        400,
+        "BAD_ARGUMENTS:{arg}",
+        "An argument could not be parsed.",
+        args=("return_landmark",),
+    )
+    yield ApiError(
+        "COEXISTENCE_ARGUMENTS",
+        400,
+        "COEXISTENCE_ARGUMENTS",
+        "Mutually exclusive arguments were sent (never for this API).",
+    )
+    yield ApiError(
+        "IMAGE_DOWNLOAD_TIMEOUT",
+        412,
+        "IMAGE_DOWNLOAD_TIMEOUT",
+        "Downloading image_url timed out.",
+        retryable=True,
+    )
+    yield ApiError(
+        "REQUEST_ENTITY_TOO_LARGE",
+        413,
+        "Request Entity Too Large",
+        "The request body is over 2 MB; plain text, not JSON.",
+        json=False,
+    )
+    yield ApiError("API_NOT_FOUND", 404, "API_NOT_FOUND", "No API at this path.")
+    yield ApiError("INTERNAL_ERROR", 500, "INTERNAL_ERROR", "Server error; retry.", retryable=True)
+    yield ApiError(
+        "IMAGE_ERROR_UNSUPPORTED_FORMAT",
+        400,
+        "IMAGE_ERROR_UNSUPPORTED_FORMAT:{arg}",
+        "The image is not a JPEG or PNG, or cannot be decoded.",
+        args=("image_file", "image_base64", "image_url"),
+    )
+    yield ApiError(
+        "INVALID_IMAGE_SIZE",
+        400,
+        "INVALID_IMAGE_SIZE:{arg}",
+        "The image is smaller than 100x100 or larger than 4096x4096 pixels.",
+        args=("image_file", "image_base64", "image_url"),
+    )
+    yield ApiError(
+        "INVALID_IMAGE_URL", 400, "INVALID_IMAGE_URL", "image_url could not be downloaded."
+    )
+    yield ApiError(
+        "IMAGE_FILE_TOO_LARGE",
+        400,
+        "IMAGE_FILE_TOO_LARGE:{arg}",
+        "The image file is over 2 MB.",
+        args=("image_file", "image_base64", "image_url"),
+    )
+    yield ApiError(
+        "INSUFFICIENT_PERMISSION",
+        403,
+        "INSUFFICIENT_PERMISSION:{arg}",
+        "The api_key may not use this parameter.",
+        args=("return_landmark",),
+    )
+
+
+#: The documented errors, by name.
+ERRORS: Mapping[str, ApiError] = MappingProxyType({e.name: e for e in _errors()})
+
+
+def error_body_message(name: str, arg: str | None = None) -> str:
+    """The ``error_message`` the kit emits for the named error (documented spacing)."""
+    return ERRORS[name].message(arg)
