@@ -1,0 +1,244 @@
+"""Read vendor requests off the wire: which vendor a request is for, and its parameters.
+
+Used by the emulator (to answer), the cassettes (to match and redact) and the loopback server.
+Nothing here judges a request: a missing field or a broken body is reported, not rejected,
+so every caller applies the vendor's own rules to what was actually sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+import httpx
+
+from pytest_densemark import facepp, tencent
+
+__all__ = [
+    "FaceppParams",
+    "TencentParams",
+    "Vendor",
+    "parse_facepp",
+    "parse_multipart",
+    "parse_tencent",
+    "vendor_of",
+    "vendor_of_request",
+]
+
+Vendor = Literal["facepp", "tencent"]
+
+#: Path prefix of every Face++ API (used to recognise Face++ on a loopback host).
+_FACEPP_PREFIX = "/facepp/"
+
+
+def _host_of(url: httpx.URL | str) -> tuple[str, str]:
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    return parsed.host.lower(), parsed.path
+
+
+def vendor_of(url: httpx.URL | str) -> Vendor | None:
+    """The vendor a URL belongs to, from its host, or ``None`` for any other URL.
+
+    A Face++ host (``api-cn``/``api-us.faceplusplus.com``) gives ``"facepp"`` whatever the
+    path (a wrong path is still the vendor's ``API_NOT_FOUND``); ``iai.tencentcloudapi.com``
+    and its regional hosts give ``"tencent"``. On any other host (a loopback server, say) a
+    path under ``/facepp/`` gives ``"facepp"``; Tencent's path is ``/`` so a Tencent request
+    on a foreign host is only recognised from its headers: see :func:`vendor_of_request`.
+    """
+    host, path = _host_of(url)
+    if host in facepp.HOSTS:
+        return "facepp"
+    if tencent.HOST_PATTERN.match(host):
+        return "tencent"
+    if path.startswith(_FACEPP_PREFIX):
+        return "facepp"
+    return None
+
+
+def vendor_of_request(request: httpx.Request) -> Vendor | None:
+    """The vendor of a request: :func:`vendor_of` its URL, else an ``X-TC-Action`` header."""
+    vendor = vendor_of(request.url)
+    if vendor is None and "x-tc-action" in request.headers:
+        return "tencent"
+    return vendor
+
+
+def _body(request: httpx.Request) -> bytes:
+    # A request built with files= or a stream has no ``content`` until it is read.
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return request.read()
+
+
+@dataclass(frozen=True)
+class FaceppParams:
+    """The parameters of one Face++ request, as the service would see them.
+
+    ``fields`` holds text values (query string first, then the body, so the body wins);
+    ``files`` holds multipart parts sent with a filename, by field name (an ``image_file``
+    part without a filename is kept there too). ``error`` says why the body could not be
+    read (a broken multipart body), ``None`` otherwise.
+    """
+
+    method: str
+    host: str
+    path: str
+    content_type: str
+    body_size: int
+    fields: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    error: str | None = None
+
+    def get(self, name: str) -> str | None:
+        """A text field's value, or ``None`` when it was not sent."""
+        return self.fields.get(name)
+
+
+def _header_params(value: str) -> tuple[str, dict[str, str]]:
+    """Split ``type/sub; a=1; b="x"`` into the main value and its parameters."""
+    head, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    for item in rest.split(";"):
+        name, sep, raw = item.strip().partition("=")
+        if not sep:
+            continue
+        raw = raw.strip()
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+            raw = raw[1:-1].replace('\\"', '"')
+        params[name.strip().lower()] = raw
+    return head.strip().lower(), params
+
+
+def parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Split a ``multipart/form-data`` body into text fields and file parts.
+
+    Raises ``ValueError`` naming what is wrong when the body does not follow RFC 7578.
+    """
+    delimiter = b"--" + boundary.encode("latin-1")
+    if not boundary:
+        raise ValueError("multipart body: the Content-Type has no boundary parameter")
+    chunks = body.split(delimiter)
+    if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
+        raise ValueError(f"multipart body: no closing delimiter for boundary {boundary!r}")
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for index, chunk in enumerate(chunks[1:-1], start=1):
+        if not chunk.startswith(b"\r\n") or not chunk.endswith(b"\r\n"):
+            raise ValueError(f"multipart body: part {index} is not framed by CRLF")
+        head, sep, content = chunk[2:-2].partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError(f"multipart body: part {index} has no blank line after its headers")
+        headers: dict[str, str] = {}
+        for line in head.decode("latin-1").split("\r\n"):
+            header, colon, value = line.partition(":")
+            if colon:
+                headers[header.strip().lower()] = value.strip()
+        disposition, params = _header_params(headers.get("content-disposition", ""))
+        name = params.get("name")
+        if disposition != "form-data" or name is None:
+            raise ValueError(f"multipart body: part {index} has no form-data name")
+        if "filename" in params or name == "image_file":
+            files[name] = content
+        else:
+            fields[name] = content.decode("utf-8", errors="replace")
+    return fields, files
+
+
+def parse_facepp(request: httpx.Request) -> FaceppParams:
+    """Read a Face++ request's parameters from its query string and body.
+
+    Bodies may be ``multipart/form-data`` (what the vendor documents),
+    ``application/x-www-form-urlencoded`` or absent (parameters in the query string): all
+    three are seen from real clients.
+    """
+    body = _body(request)
+    content_type = request.headers.get("content-type", "")
+    fields = dict(parse_qsl(request.url.query.decode("latin-1"), keep_blank_values=True))
+    files: dict[str, bytes] = {}
+    error = None
+    kind, params = _header_params(content_type)
+    if kind == "multipart/form-data":
+        try:
+            body_fields, files = parse_multipart(body, params.get("boundary", ""))
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            fields.update(body_fields)
+    elif body and kind in ("application/x-www-form-urlencoded", ""):
+        text = body.decode("utf-8", errors="replace")
+        fields.update(parse_qsl(text, keep_blank_values=True))
+    return FaceppParams(
+        method=request.method,
+        host=request.url.host,
+        path=request.url.path,
+        content_type=content_type,
+        body_size=len(body),
+        fields=fields,
+        files=files,
+        error=error,
+    )
+
+
+@dataclass(frozen=True)
+class TencentParams:
+    """The parts of a Tencent API 3.0 request the service looks at.
+
+    Header values are ``None`` when absent. ``params`` is the parsed JSON body when it is a
+    JSON object, else ``None`` with ``error`` saying why.
+    """
+
+    method: str
+    host: str
+    path: str
+    query: str
+    content_type: str
+    action: str | None
+    version: str | None
+    region: str | None
+    timestamp: str | None
+    authorization: str | None
+    token: str | None
+    language: str | None
+    body: bytes
+    params: dict[str, Any] | None
+    error: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_tencent(request: httpx.Request) -> TencentParams:
+    """Read a Tencent request: the ``X-TC-*`` headers, ``Authorization`` and the JSON body."""
+    body = _body(request)
+    headers = request.headers
+    params: dict[str, Any] | None = None
+    error = None
+    try:
+        parsed = json.loads(body.decode("utf-8")) if body else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        error = f"request body is not JSON: {exc}"
+    else:
+        if isinstance(parsed, dict):
+            params = parsed
+        else:
+            error = f"request body is JSON {type(parsed).__name__}, expected an object"
+    return TencentParams(
+        method=request.method,
+        host=headers.get("host", request.url.netloc.decode("ascii")),
+        path=request.url.path,
+        query=request.url.query.decode("latin-1"),
+        content_type=headers.get("content-type", ""),
+        action=headers.get("x-tc-action"),
+        version=headers.get("x-tc-version"),
+        region=headers.get("x-tc-region"),
+        timestamp=headers.get("x-tc-timestamp"),
+        authorization=headers.get("authorization"),
+        token=headers.get("x-tc-token"),
+        language=headers.get("x-tc-language"),
+        body=body,
+        params=params,
+        error=error,
+        headers={k.lower(): v for k, v in headers.items()},
+    )
