@@ -1,0 +1,173 @@
+"""Tests for pytest_densemark.wire: vendor routing and request parsing."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from pytest_densemark import facepp, tencent
+from pytest_densemark.wire import (
+    parse_facepp,
+    parse_multipart,
+    parse_tencent,
+    vendor_of,
+    vendor_of_request,
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (facepp.URL, "facepp"),
+        (f"https://{facepp.HOSTS[1]}{facepp.PATH}", "facepp"),
+        (f"https://{facepp.HOSTS[0]}/facepp/v3/detect", "facepp"),
+        ("http://127.0.0.1:8000/facepp/v1/face/thousandlandmark", "facepp"),
+        (f"https://{tencent.HOST}/", "tencent"),
+        ("https://iai.ap-guangzhou.tencentcloudapi.com/", "tencent"),
+        ("https://example.com/", None),
+        ("http://127.0.0.1:8000/", None),
+        ("https://cvm.tencentcloudapi.com/", None),
+    ],
+)
+def test_vendor_of(url: str, expected: str | None) -> None:
+    assert vendor_of(url) == expected
+    assert vendor_of(httpx.URL(url)) == expected
+
+
+def test_vendor_of_request_uses_tc_action_on_foreign_host() -> None:
+    request = httpx.Request(
+        "POST", "http://127.0.0.1:9/", headers={"X-TC-Action": tencent.ACTION}, json={}
+    )
+    assert vendor_of_request(request) == "tencent"
+    assert vendor_of_request(httpx.Request("POST", "http://127.0.0.1:9/")) is None
+
+
+def test_parse_facepp_multipart_fields_and_files() -> None:
+    request = httpx.Request(
+        "POST",
+        facepp.URL,
+        data={"api_key": "k", "api_secret": "s", "return_landmark": "all"},
+        files={"image_file": ("a.jpg", b"\xff\xd8binary\r\n--x\x00", "image/jpeg")},
+    )
+    params = parse_facepp(request)
+    assert params.error is None
+    assert params.fields == {"api_key": "k", "api_secret": "s", "return_landmark": "all"}
+    assert params.files == {"image_file": b"\xff\xd8binary\r\n--x\x00"}
+    assert params.body_size == len(request.content)
+    assert params.path == facepp.PATH
+
+
+def test_parse_facepp_urlencoded_and_query_string_body_wins() -> None:
+    request = httpx.Request(
+        "POST",
+        facepp.URL + "?api_key=fromquery&start=1",
+        data={"api_key": "frombody", "image_base64": "aGk="},
+    )
+    params = parse_facepp(request)
+    assert params.fields == {"api_key": "frombody", "start": "1", "image_base64": "aGk="}
+    assert params.get("missing") is None
+
+
+def test_parse_facepp_query_only() -> None:
+    params = parse_facepp(httpx.Request("POST", facepp.URL + "?return_landmark=all&x="))
+    assert params.fields == {"return_landmark": "all", "x": ""}
+    assert params.body_size == 0
+
+
+def test_parse_facepp_image_file_without_filename_is_a_file() -> None:
+    body = (
+        b"--B\r\nContent-Disposition: form-data; name=\"image_file\"\r\n\r\nDATA\r\n"
+        b"--B\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nk\r\n--B--\r\n"
+    )
+    request = httpx.Request(
+        "POST", facepp.URL, content=body, headers={"Content-Type": "multipart/form-data; boundary=B"}
+    )
+    params = parse_facepp(request)
+    assert params.files == {"image_file": b"DATA"}
+    assert params.fields == {"api_key": "k"}
+
+
+@pytest.mark.parametrize(
+    ("body", "boundary", "message"),
+    [
+        (b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n", "B", "closing"),
+        (b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\nx\r\n--B--", "B", "blank line"),
+        (b"--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--", "B", "form-data name"),
+        (b"--B--", "", "no boundary"),
+    ],
+)
+def test_parse_multipart_errors_say_what_is_wrong(body: bytes, boundary: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_multipart(body, boundary)
+
+
+def test_parse_facepp_broken_multipart_is_reported() -> None:
+    request = httpx.Request(
+        "POST",
+        facepp.URL,
+        content=b"garbage",
+        headers={"Content-Type": "multipart/form-data; boundary=zz"},
+    )
+    params = parse_facepp(request)
+    assert params.error is not None
+    assert "closing delimiter" in params.error
+
+
+def test_parse_facepp_reads_a_streamed_request() -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b"return_landmark=all"
+
+    request = httpx.Request(
+        "POST",
+        facepp.URL,
+        content=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert parse_facepp(request).fields == {"return_landmark": "all"}
+
+
+def test_parse_tencent_headers_and_body() -> None:
+    request = httpx.Request(
+        "POST",
+        f"https://{tencent.HOST}/",
+        headers={
+            "X-TC-Action": tencent.ACTION,
+            "X-TC-Version": tencent.VERSIONS[1],
+            "X-TC-Region": "ap-guangzhou",
+            "X-TC-Timestamp": "1700000000",
+            "X-TC-Token": "tok",
+            "Authorization": "TC3-HMAC-SHA256 x",
+            "Content-Type": "application/json",
+        },
+        content=json.dumps({"Mode": 1, "Url": "https://x/y.jpg"}).encode(),
+    )
+    params = parse_tencent(request)
+    assert params.action == tencent.ACTION
+    assert params.version == tencent.VERSIONS[1]
+    assert params.region == "ap-guangzhou"
+    assert params.timestamp == "1700000000"
+    assert params.token == "tok"
+    assert params.authorization == "TC3-HMAC-SHA256 x"
+    assert params.params == {"Mode": 1, "Url": "https://x/y.jpg"}
+    assert params.error is None
+    assert params.host == tencent.HOST
+    assert params.language is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"{not json", "not JSON"), (b"[1]", "expected an object"), (b"\xff", "not JSON")],
+)
+def test_parse_tencent_bad_body(content: bytes, message: str) -> None:
+    params = parse_tencent(httpx.Request("POST", f"https://{tencent.HOST}/", content=content))
+    assert params.params is None
+    assert params.error is not None
+    assert message in params.error
+
+
+def test_parse_tencent_empty_body_is_empty_object() -> None:
+    params = parse_tencent(httpx.Request("POST", f"https://{tencent.HOST}/"))
+    assert params.params == {}
+    assert params.action is None
