@@ -24,6 +24,7 @@ __all__ = [
     "KIT_PROFILE",
     "MAX_FACES",
     "MAX_POINTS_PER_FACE",
+    "MAX_REQUEST_BYTES",
     "POINT_LISTS",
     "VERSIONS",
     "ErrorCode",
@@ -46,6 +47,9 @@ CONTENT_TYPE = "application/json"
 SIGNATURE_ALGORITHM = "TC3-HMAC-SHA256"
 #: How far ``X-TC-Timestamp`` may be from the server's clock before SignatureExpire.
 MAX_CLOCK_SKEW_SECONDS = 300
+#: Largest API 3.0 request body (POST, TC3-HMAC-SHA256 signing); a bigger one gets
+#: ``RequestSizeLimitExceeded``.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
 #: The action's parameters (the JSON body's keys).
 PARAMETERS: tuple[str, ...] = ("Mode", "Image", "Url", "FaceModelVersion", "NeedRotateDetection")
