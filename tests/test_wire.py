@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -78,11 +79,14 @@ def test_parse_facepp_query_only() -> None:
 
 def test_parse_facepp_image_file_without_filename_is_a_file() -> None:
     body = (
-        b"--B\r\nContent-Disposition: form-data; name=\"image_file\"\r\n\r\nDATA\r\n"
-        b"--B\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nk\r\n--B--\r\n"
+        b'--B\r\nContent-Disposition: form-data; name="image_file"\r\n\r\nDATA\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="api_key"\r\n\r\nk\r\n--B--\r\n'
     )
     request = httpx.Request(
-        "POST", facepp.URL, content=body, headers={"Content-Type": "multipart/form-data; boundary=B"}
+        "POST",
+        facepp.URL,
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=B"},
     )
     params = parse_facepp(request)
     assert params.files == {"image_file": b"DATA"}
@@ -92,8 +96,8 @@ def test_parse_facepp_image_file_without_filename_is_a_file() -> None:
 @pytest.mark.parametrize(
     ("body", "boundary", "message"),
     [
-        (b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n", "B", "closing"),
-        (b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\nx\r\n--B--", "B", "blank line"),
+        (b'--B\r\nContent-Disposition: form-data; name="a"\r\n\r\nx\r\n', "B", "closing"),
+        (b'--B\r\nContent-Disposition: form-data; name="a"\r\nx\r\n--B--', "B", "blank line"),
         (b"--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--", "B", "form-data name"),
         (b"--B--", "", "no boundary"),
     ],
@@ -116,7 +120,7 @@ def test_parse_facepp_broken_multipart_is_reported() -> None:
 
 
 def test_parse_facepp_reads_a_streamed_request() -> None:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         yield b"return_landmark=all"
 
     request = httpx.Request(
