@@ -1,0 +1,195 @@
+"""Draw a payload's landmarks so a person can look at them.
+
+Needs Pillow, the optional ``render`` extra (``pip install 'pytest-densemark[render]'``);
+without it :func:`render` raises :class:`RenderError` saying so. Accepts a Face++ success body
+(or its ``face`` object) and a Tencent success envelope (or one ``DenseFaceShape``). Contours
+are drawn as polylines in the order the vendor numbers them, so a wrongly ordered contour shows
+up as a zigzag.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_densemark import facepp, tencent
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["RenderError", "landmark_polylines", "render"]
+
+Polyline = tuple[list[tuple[int, int]], bool]  # points, closed
+
+_RUN_INDEX = re.compile(r"^(.*?)(\d+)$")
+# Runs drawn as closed loops (the rest are open curves).
+_CLOSED_SUFFIXES = ("eye_", "eyelid_", "eyebrow_", "lip_")
+_TENCENT_OPEN = ("Nose", "CentralAxis", "Chin", "LeftEyeBags", "RightEyeBags", "Forehead")
+_COLOURS = (
+    (230, 57, 70),
+    (42, 157, 143),
+    (69, 123, 157),
+    (244, 162, 97),
+    (131, 56, 236),
+    (38, 70, 83),
+    (233, 196, 106),
+    (255, 0, 110),
+    (58, 134, 255),
+)
+
+
+class RenderError(Exception):
+    """The payload cannot be drawn, or Pillow is missing; the message says which and why."""
+
+
+def _point(value: Any, x: str, y: str) -> tuple[int, int] | None:
+    if isinstance(value, Mapping):
+        px, py = value.get(x), value.get(y)
+        if isinstance(px, (int, float)) and isinstance(py, (int, float)):
+            return (round(px), round(py))
+    return None
+
+
+def _facepp_polylines(face: Mapping[str, Any]) -> tuple[list[Polyline], list[tuple[int, int, int]]]:
+    landmark = face.get("landmark")
+    if not isinstance(landmark, Mapping):
+        raise RenderError("Face++ face has no 'landmark' object")
+    lines: list[Polyline] = []
+    circles: list[tuple[int, int, int]] = []
+    for part_name, part in landmark.items():
+        if not isinstance(part, Mapping):
+            continue
+        runs: dict[str, dict[int, tuple[int, int]]] = {}
+        for key, value in part.items():
+            p = _point(value, "x", "y")
+            match = _RUN_INDEX.match(key)
+            if p is None:
+                continue
+            if match:
+                runs.setdefault(match.group(1), {})[int(match.group(2))] = p
+            else:
+                lines.append(([p], False))
+        for prefix, points in runs.items():
+            ordered = [points[i] for i in sorted(points)]
+            lines.append((ordered, prefix.endswith(_CLOSED_SUFFIXES)))
+        known = facepp.PARTS.get(str(part_name))
+        for radius_key in known.radii if known else ():
+            centre = _point(part.get(radius_key.replace("radius", "center")), "x", "y")
+            radius = part.get(radius_key)
+            if centre is not None and isinstance(radius, int):
+                circles.append((centre[0], centre[1], radius))
+    return lines, circles
+
+
+def _tencent_polylines(shape: Mapping[str, Any]) -> list[Polyline]:
+    lines: list[Polyline] = []
+    for name in tencent.POINT_LISTS:
+        points = shape.get(name)
+        if not isinstance(points, list):
+            continue
+        pts = [p for p in (_point(v, "X", "Y") for v in points) if p is not None]
+        lines.append((pts, name not in _TENCENT_OPEN))
+    return lines
+
+
+def landmark_polylines(
+    payload: Mapping[str, Any],
+) -> tuple[list[Polyline], list[tuple[int, int, int]], tuple[int, int] | None]:
+    """The polylines ``(points, closed)``, circles ``(x, y, r)`` and image size (if the payload
+    states one) to draw for a Face++ or Tencent payload. Raises :class:`RenderError` when the
+    payload is neither."""
+    if "Response" in payload and isinstance(payload["Response"], Mapping):
+        response = payload["Response"]
+        shapes = response.get("DenseFaceShapeSet")
+        if not isinstance(shapes, list):
+            raise RenderError("Tencent payload has no 'Response.DenseFaceShapeSet' list")
+        lines = [line for s in shapes if isinstance(s, Mapping) for line in _tencent_polylines(s)]
+        size = None
+        w, h = response.get("ImageWidth"), response.get("ImageHeight")
+        if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+            size = (w, h)
+        return lines, [], size
+    if tencent.POINT_LISTS[0] in payload:
+        return _tencent_polylines(payload), [], None
+    face = payload.get("face", payload)
+    if not isinstance(face, Mapping) or "landmark" not in face:
+        raise RenderError(
+            "not a landmark payload: expected a Face++ body with 'face.landmark' or a Tencent"
+            " body with 'Response.DenseFaceShapeSet'"
+        )
+    lines, circles = _facepp_polylines(face)
+    return lines, circles, None
+
+
+def _import_pillow() -> Any:
+    try:
+        from PIL import Image, ImageDraw
+    except ImportError:
+        raise RenderError("drawing needs Pillow: pip install 'pytest-densemark[render]'") from None
+    return Image, ImageDraw
+
+
+def render(
+    payload: Mapping[str, Any],
+    *,
+    image: bytes | str | Path | None = None,
+    margin: int = 20,
+    dots: bool = True,
+) -> Image.Image:
+    """Draw the payload's landmarks and return a Pillow image.
+
+    Over ``image`` (bytes or a path) when given; otherwise on a white canvas the size the
+    payload states (Tencent) or just large enough for every point plus ``margin`` pixels
+    (points outside the image, at negative coordinates too, stay visible).
+    """
+    pil_image, pil_draw = _import_pillow()
+    lines, circles, size = landmark_polylines(payload)
+    all_points = [p for pts, _ in lines for p in pts] + [(x, y) for x, y, _ in circles]
+    if not all_points:
+        raise RenderError("the payload holds no landmark points to draw")
+    if image is not None:
+        data = image if isinstance(image, bytes) else Path(image).read_bytes()
+        try:
+            canvas = pil_image.open(io.BytesIO(data)).convert("RGB")
+        except Exception as exc:
+            raise RenderError(f"cannot read the background image: {exc}") from None
+        offset = (0, 0)
+    else:
+        xs = [p[0] for p in all_points]
+        ys = [p[1] for p in all_points]
+        left = min(0, min(xs) - margin)
+        top = min(0, min(ys) - margin)
+        width = max(size[0] if size else 0, max(xs) + margin) - left
+        height = max(size[1] if size else 0, max(ys) + margin) - top
+        canvas = pil_image.new("RGB", (min(width, 8192), min(height, 8192)), "white")
+        offset = (-left, -top)
+        if size is not None:
+            frame = pil_draw.Draw(canvas)
+            frame.rectangle(
+                (offset[0], offset[1], offset[0] + size[0] - 1, offset[1] + size[1] - 1),
+                outline=(180, 180, 180),
+            )
+    draw = pil_draw.Draw(canvas)
+    scale = max(1, round(max(canvas.size) / 600))
+    for index, (points, closed) in enumerate(lines):
+        colour = _COLOURS[index % len(_COLOURS)]
+        shifted = [(x + offset[0], y + offset[1]) for x, y in points]
+        if len(shifted) > 1:
+            draw.line(_closed(shifted) if closed else shifted, fill=colour, width=scale)
+        if dots or len(shifted) == 1:
+            r = scale if len(shifted) > 1 else 2 * scale
+            for x, y in shifted:
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+    for x, y, r in circles:
+        cx, cy = x + offset[0], y + offset[1]
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(0, 0, 0), width=scale)
+    result: Image.Image = canvas
+    return result
+
+
+def _closed(points: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    pts = list(points)
+    return [*pts, pts[0]]
