@@ -1,0 +1,79 @@
+"""``densemark cassettes list``: the cassettes a test can load, with their descriptions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``cassettes`` subcommand (with its ``list`` action)."""
+    parser = subparsers.add_parser(
+        "cassettes",
+        help="list the shipped (and your own) cassettes",
+        description="Work with cassettes: recorded or synthetic vendor exchanges.",
+    )
+    actions = parser.add_subparsers(dest="cassettes_command", metavar="ACTION")
+    listing = actions.add_parser(
+        "list",
+        help="print every cassette's name, vendor, source and description",
+        description=(
+            "Print every cassette a test can load by name: those in each --dir (searched first,"
+            " in order), then the shipped library."
+        ),
+    )
+    listing.add_argument(
+        "--dir",
+        dest="dirs",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="also list cassettes under DIR (repeatable; searched before the library)",
+    )
+    listing.add_argument(
+        "--vendor", choices=("facepp", "tencent"), help="only this vendor's cassettes"
+    )
+    listing.add_argument("--json", action="store_true", help="print a JSON list instead")
+    listing.set_defaults(func=run_list)
+    parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print the cassettes; return the exit code (1 when one cannot be read)."""
+    from pytest_densemark.cassettes import CassetteError, list_cassettes
+
+    for directory in args.dirs:
+        if not Path(directory).is_dir():
+            print(f"densemark cassettes list: {directory}: no such directory", file=sys.stderr)
+            return 1
+    try:
+        cassettes = list_cassettes(args.dirs)
+    except CassetteError as exc:
+        print(f"densemark cassettes list: {exc}", file=sys.stderr)
+        return 1
+    if args.vendor:
+        cassettes = [c for c in cassettes if c.vendor == args.vendor]
+    rows = [(c.name, c.vendor, c.source, c.description) for c in cassettes]
+    if args.json:
+        keys = ("name", "vendor", "source", "description")
+        print(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
+        return 0
+    header = ("NAME", "VENDOR", "SOURCE", "DESCRIPTION")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), end=""
+        )
+        print(f"  {row[3]}")
+    return 0
