@@ -22,6 +22,7 @@ the image's right, positive ``pitch`` tilts it to look up.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import random
@@ -199,24 +200,20 @@ def _resample(points: Sequence[Point], count: int, *, closed: bool = False) -> l
     pts = list(points)
     if closed:
         pts.append(pts[0])
-    lengths = [0.0]
-    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
-        lengths.append(lengths[-1] + math.hypot(x1 - x0, y1 - y0))
-    total = lengths[-1]
     if count <= 0:
         return []
+    lengths = list(itertools.accumulate(map(math.dist, pts, pts[1:]), initial=0.0))
+    total = lengths[-1]
     if total == 0.0:
         return [pts[0]] * count
     step = total / count if closed else total / max(count - 1, 1)
+    last = len(lengths) - 2
     out: list[Point] = []
-    seg = 0
     for i in range(count):
         target = i * step
-        while seg < len(lengths) - 2 and lengths[seg + 1] < target:
-            seg += 1
+        seg = min(bisect.bisect_right(lengths, target) - 1, last)
         span = lengths[seg + 1] - lengths[seg]
-        t = 0.0 if span == 0.0 else (target - lengths[seg]) / span
-        t = min(max(t, 0.0), 1.0)
+        t = 0.0 if span == 0.0 else min((target - lengths[seg]) / span, 1.0)
         (x0, y0), (x1, y1) = pts[seg], pts[seg + 1]
         out.append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
     return out
@@ -496,38 +493,44 @@ def _bump(y: float, peak: float, width: float) -> float:
 # --------------------------------------------------------------------------- projection
 
 
-def _projector(face: Face) -> Callable[[Point3], Point]:
-    """Map face-frame points (with depth) to image pixels for this face's box and pose."""
+Affine = tuple[float, float, float, float, float, float, float, float]
+
+
+def _projector(face: Face) -> Affine:
+    """The affine map (orthographic camera) taking face-frame points with depth to image
+    pixels for this face's box and pose: ``(ox, ax, bx, cx, oy, ay, by, cy)`` with
+    ``X = ox + ax*x + bx*y + cx*z`` and likewise for ``Y``."""
     yaw, pitch, roll = (math.radians(a) for a in (face.yaw, face.pitch, face.roll))
     cyaw, syaw = math.cos(yaw), math.sin(yaw)
     cp, sp = math.cos(pitch), math.sin(pitch)
     cr, sr = math.cos(roll), math.sin(roll)
     sx = face.width / _P_BOX
     sy = face.height / _P_BOX
-    bx = face.left + face.width / 2
-    by = face.top + face.height / 2
-    pivot_y = _P_BOX_CENTRE_Y
 
-    def project(p: Point3) -> Point:
-        x, y, z = p
-        y -= pivot_y
+    def turn(x: float, y: float, z: float) -> Point:
         # yaw about the vertical axis (positive: toward the image right)
         x, z = x * cyaw + z * syaw, -x * syaw + z * cyaw
         # pitch about the horizontal axis (positive: looking up, y grows downward)
         y, z = y * cp - z * sp, y * sp + z * cp
         # roll in the image plane (positive: clockwise on screen)
-        x, y = x * cr - y * sr, x * sr + y * cr
-        return (bx + x * sx, by + y * sy)
+        return (x * cr - y * sr) * sx, (x * sr + y * cr) * sy
 
-    return project
+    (ax, ay), (bx, by), (cx, cy) = turn(1, 0, 0), turn(0, 1, 0), turn(0, 0, 1)
+    # The box centre is the pivot, _P_BOX_CENTRE_Y below the pupils.
+    ox = face.left + face.width / 2 - bx * _P_BOX_CENTRE_Y
+    oy = face.top + face.height / 2 - by * _P_BOX_CENTRE_Y
+    return (ox, ax, bx, cx, oy, ay, by, cy)
 
 
 def _projected(face: Face) -> tuple[dict[str, list[Point]], float]:
     shape = _shape(face.mouth_open, face.smile, face.left_eye_open, face.right_eye_open, face.seed)
-    project = _projector(face)
-    # The pupil distance in pixels shrinks as the head turns; radii follow it.
+    ox, ax, bx, cx, oy, ay, by, cy = _projector(face)
+    # Radii follow the face box's size.
     scale = math.sqrt(face.width * face.height) / _P_BOX
-    return {k: [project(p) for p in pts] for k, pts in shape.items()}, scale
+    return {
+        k: [(ox + ax * x + bx * y + cx * z, oy + ay * x + by * y + cy * z) for x, y, z in pts]
+        for k, pts in shape.items()
+    }, scale
 
 
 def facepp_face(face: Face, parts: Iterable[str] = facepp.ALL_PARTS) -> dict[str, Any]:
@@ -648,9 +651,12 @@ def tencent_face(face: Face, profile: tencent.PointProfile = tencent.KIT_PROFILE
     shape = _tencent_shape(
         face.mouth_open, face.smile, face.left_eye_open, face.right_eye_open, face.seed, counts
     )
-    project = _projector(face)
+    ox, ax, bx, cx, oy, ay, by, cy = _projector(face)
     box = (round(face.left), round(face.top), round(face.width), round(face.height))
     body: dict[str, Any] = dict(zip(tencent.FACE_BOX_FIELDS, box, strict=True))
     for name in tencent.POINT_LISTS:
-        body[name] = [{"X": round(x), "Y": round(y)} for x, y in (project(p) for p in shape[name])]
+        body[name] = [
+            {"X": round(ox + ax * x + bx * y + cx * z), "Y": round(oy + ay * x + by * y + cy * z)}
+            for x, y, z in shape[name]
+        ]
     return body
