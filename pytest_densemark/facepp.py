@@ -45,6 +45,12 @@ IMAGE_FIELDS: tuple[str, ...] = ("face_token", "image_file", "image_base64", "im
 RETURN_LANDMARK = "return_landmark"
 #: ``return_landmark`` value meaning every part (anywhere in the comma list).
 ALL = "all"
+#: Part names misspelt in the vendor's Chinese doc, with the name the service uses.
+DOC_MISSPELLINGS: Mapping[str, str] = MappingProxyType({"mouse": "mouth"})
+#: The ``Content-Type`` of every JSON answer (successes and JSON errors).
+CONTENT_TYPE = "application/json"
+#: The API's name: the last segment of :data:`PATH`.
+ACTION = "thousandlandmark"
 
 #: Body size over which the front end answers 413 in plain text.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
