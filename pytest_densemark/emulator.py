@@ -1,0 +1,884 @@
+"""The vendor emulator: one transport-neutral core answering like Face++ and Tencent would.
+
+:class:`Emulator` takes an :class:`httpx.Request` and returns an :class:`httpx.Response`
+(:meth:`Emulator.handle`), so the in-process httpx patch and the loopback server share every
+line of vendor behaviour. It is also the controller a test talks to: credentials, the faces an
+image holds, URL and face-token registries, injected faults, queued responses, a cassette and
+the call log. Usable without pytest::
+
+    from pytest_densemark.emulator import Emulator
+    from pytest_densemark.images import make_image
+
+    emulator = Emulator()
+    response = emulator.handle(httpx.Request("POST", facepp.URL, data={...}, files={...}))
+
+Order of answers: queued responses first, then injected faults, then a loaded cassette, then
+the emulation itself. Injected latency is added to whatever answers, as
+``response.extensions["densemark_latency"]`` (seconds): the delivery sleeps, the core never
+does. Timeouts and dropped connections raise :class:`EmulatedTimeout` and
+:class:`EmulatedDisconnect`. Every method is thread-safe.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from pytest_densemark import facepp, tc3, tencent, wire
+from pytest_densemark.faces import Face
+from pytest_densemark.images import ImageInfo, embedded_faces, sniff
+from pytest_densemark.payloads import (
+    facepp_error_response,
+    facepp_request_id,
+    facepp_success,
+    tencent_error_response,
+    tencent_request_id,
+    tencent_success,
+)
+
+if TYPE_CHECKING:
+    from pytest_densemark.cassettes import Cassette, Interaction, Player
+
+__all__ = [
+    "LATENCY_EXTENSION",
+    "Call",
+    "EmulatedDisconnect",
+    "EmulatedTimeout",
+    "Emulator",
+    "InjectedFault",
+]
+
+#: Response extension holding the latency (seconds) the delivery must wait before answering.
+LATENCY_EXTENSION = "densemark_latency"
+#: What the call log shows in place of a secret.
+REDACTED = "<redacted>"
+VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_FACEPP_SECRETS = facepp.CREDENTIAL_FIELDS
+# The argument MISSING_ARGUMENTS names when no image input was sent: the catalogue's image one.
+_MISSING_IMAGE_ARG = next(
+    a for a in facepp.ERRORS["MISSING_ARGUMENTS"].args if a in facepp.IMAGE_FIELDS
+)
+
+
+class InjectedFault(Exception):
+    """An injected transport fault; the delivery turns it into the transport's own failure."""
+
+    def __init__(self, message: str, *, vendor: str | None, request: httpx.Request) -> None:
+        super().__init__(message)
+        self.vendor = vendor
+        self.request = request
+
+
+class EmulatedTimeout(InjectedFault):
+    """The vendor never answers: the client should see its read timeout."""
+
+
+class EmulatedDisconnect(InjectedFault):
+    """The connection drops before an answer: the client should see a protocol error."""
+
+
+@dataclass
+class Call:
+    """One request the emulator saw, and what it answered.
+
+    ``params`` are the vendor parameters as parsed (Face++ form fields, Tencent JSON body) with
+    secrets replaced by ``"<redacted>"`` and images summarised as ``format``, ``width``,
+    ``height``, ``size`` and ``digest``. ``source`` says what answered: ``"emulator"``,
+    ``"cassette"``, ``"queue"`` or ``"fault"``; ``fault`` names an injected fault
+    (``"error:<name>"``, ``"timeout"``, ``"disconnect"``), ``None`` otherwise.
+    """
+
+    vendor: str | None
+    action: str | None
+    version: str | None
+    params: dict[str, Any]
+    request: httpx.Request
+    response: httpx.Response | None
+    fault: str | None = None
+    source: str = "emulator"
+    latency: float = 0.0
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status answered, ``None`` when the transport failed."""
+        return None if self.response is None else self.response.status_code
+
+    def json(self) -> Any:
+        """The answered body parsed as JSON."""
+        if self.response is None:
+            raise ValueError(f"call to {self.request.url} got no response ({self.fault})")
+        return self.response.json()
+
+
+@dataclass
+class _Fault:
+    kind: str  # "error", "timeout", "disconnect", "latency"
+    vendor: str | None
+    remaining: int | None
+    name: str | None = None
+    arg: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class _Queued:
+    vendor: str | None
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    remaining: int
+
+
+@dataclass
+class _Credentials:
+    api_key: str | None = None
+    api_secret: str | None = None
+    secret_id: str | None = None
+    secret_key: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class _Image:
+    data: bytes
+    info: ImageInfo | None
+
+
+class _Reject(Exception):
+    """Internal: stop emulating and answer with this vendor error."""
+
+    def __init__(self, name: str, arg: str | None = None, message: str | None = None) -> None:
+        super().__init__(name)
+        self.name = name
+        self.arg = arg
+        self.message = message
+
+
+def _check_vendor(vendor: str | None, *, allow_any: bool) -> str | None:
+    if vendor is None and allow_any:
+        return None
+    if vendor not in VENDORS:
+        expected = ", ".join(VENDORS) + (" or None (any)" if allow_any else "")
+        raise ValueError(f"vendor must be one of {expected}, got {vendor!r}")
+    return vendor
+
+
+def _check_times(times: int | None, *, allow_none: bool) -> None:
+    if times is None and allow_none:
+        return
+    if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+        raise ValueError(f"times must be an integer >= 1, got {times!r}")
+
+
+def _summary(data: bytes) -> dict[str, Any]:
+    info = sniff(data)
+    if info is None:
+        return {"format": None, "size": len(data), "digest": hashlib.sha256(data).hexdigest()}
+    return {
+        "format": info.format,
+        "width": info.width,
+        "height": info.height,
+        "size": info.size,
+        "digest": info.digest,
+    }
+
+
+def _b64_summary(text: str) -> dict[str, Any]:
+    try:
+        return _summary(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return {"format": None, "size": len(text), "base64": "undecodable"}
+
+
+def _json_response(
+    request: httpx.Request, status: int, body: Mapping[str, Any], content_type: str
+) -> httpx.Response:
+    return httpx.Response(
+        status,
+        headers={"Content-Type": content_type},
+        content=json.dumps(body, separators=(",", ":")).encode("utf-8"),
+        request=request,
+    )
+
+
+class Emulator:
+    """Answers Face++ thousandlandmark and Tencent AnalyzeDenseLandmarks requests.
+
+    ``clock`` returns unix seconds (Tencent's ``SignatureExpire`` check reads it; tests inject
+    a fixed one). ``seed`` makes request ids and ``time_used`` reproducible. ``profile`` sets
+    the points per Tencent list (default: the kit's assumed 888-point profile).
+
+    Face++: any ``api_key``/``api_secret`` is accepted until :meth:`set_credentials` sets
+    them. Tencent: the ``Authorization`` header must always be well-formed TC3-HMAC-SHA256;
+    the SecretId, the signature, the timestamp's age and ``X-TC-Token`` are checked once
+    :meth:`set_credentials` configures them. The doc's ``mouse`` part name is refused
+    (``BAD_ARGUMENTS:return_landmark``): the service and every recorded answer call the part
+    ``mouth``, and a client copying the typo should find out in its tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        seed: int = 0,
+        profile: tencent.PointProfile = tencent.KIT_PROFILE,
+    ) -> None:
+        self.clock = clock
+        self.seed = seed
+        self.profile = profile
+        self._lock = threading.RLock()
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._credentials = _Credentials()
+        self._faces: dict[str, tuple[Face, ...]] = {}
+        self._urls: dict[str, bytes] = {}
+        self._face_tokens: dict[str, Face | None] = {}
+        self._faults: list[_Fault] = []
+        self._queue: list[_Queued] = []
+        self._calls: list[Call] = []
+        self._cassette: Cassette | None = None
+        self._player: Player | None = None
+
+    # -- controller ------------------------------------------------------------------------
+
+    def set_credentials(
+        self,
+        *,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        secret_id: str | None = None,
+        secret_key: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        """Configure the credentials the emulator accepts; values left ``None`` are unchanged.
+
+        Face++ answers ``AUTHENTICATION_ERROR`` (401) when a configured ``api_key`` or
+        ``api_secret`` differs. Tencent answers ``AuthFailure.SecretIdNotFound`` for another
+        SecretId, ``AuthFailure.SignatureFailure`` for a signature not made with
+        ``secret_key``, ``AuthFailure.SignatureExpire`` when ``X-TC-Timestamp`` is more than
+        five minutes from :attr:`clock` (checked once ``secret_key`` is set), and
+        ``AuthFailure.TokenFailure`` when ``token`` is set and ``X-TC-Token`` differs.
+        """
+        with self._lock:
+            values = {
+                "api_key": api_key,
+                "api_secret": api_secret,
+                "secret_id": secret_id,
+                "secret_key": secret_key,
+                "token": token,
+            }
+            for name, value in values.items():
+                if value is not None:
+                    if not isinstance(value, str) or not value:
+                        raise ValueError(f"set_credentials: {name} must be a non-empty string")
+                    setattr(self._credentials, name, value)
+
+    def set_faces(self, image: bytes | str, faces: Sequence[Face]) -> None:
+        """Say which faces an image holds: ``image`` is its bytes or its sha256 hex digest.
+
+        Overrides the default (one deterministic face per image); ``faces=()`` means the
+        vendors find no face. A marker written by :func:`~pytest_densemark.images.make_image`
+        takes precedence over this registry.
+        """
+        if isinstance(image, bytes):
+            digest = hashlib.sha256(image).hexdigest()
+        elif isinstance(image, str) and _SHA256_HEX.match(image.lower()):
+            digest = image.lower()
+        else:
+            raise ValueError(
+                "set_faces: image must be the image bytes or a 64-digit sha256 hex digest,"
+                f" got {image!r:.80}"
+            )
+        faces = tuple(faces)
+        for face in faces:
+            if not isinstance(face, Face):
+                raise TypeError(f"set_faces: expected Face objects, got {face!r:.80}")
+        with self._lock:
+            self._faces[digest] = faces
+
+    def register_url(self, url: str, image: bytes) -> None:
+        """Serve ``image`` for ``image_url`` / ``Url`` equal to ``url`` (never fetched).
+
+        An unregistered URL gets the vendor's download error (Face++ ``INVALID_IMAGE_URL``,
+        Tencent ``FailedOperation.ImageDownloadError``).
+        """
+        if not isinstance(url, str) or not url:
+            raise ValueError(f"register_url: url must be a non-empty string, got {url!r}")
+        if not isinstance(image, bytes):
+            raise TypeError(f"register_url: image must be bytes, got {type(image).__name__}")
+        with self._lock:
+            self._urls[url] = image
+
+    def register_face_token(self, face_token: str, face: Face | None) -> None:
+        """Make a Face++ ``face_token`` known, answering with ``face`` (``None``: no face).
+
+        Unregistered tokens get ``INVALID_FACE_TOKEN: <face_token>``.
+        """
+        if not isinstance(face_token, str) or not face_token:
+            raise ValueError("register_face_token: face_token must be a non-empty string")
+        with self._lock:
+            self._face_tokens[face_token] = face
+
+    def inject_error(
+        self, vendor: str, name_or_code: str, *, times: int | None = 1, arg: str | None = None
+    ) -> None:
+        """Answer the next ``times`` requests to ``vendor`` with a documented error.
+
+        ``name_or_code`` is a Face++ error name (``"CONCURRENCY_LIMIT_EXCEEDED"``; ``arg`` fills
+        its parameter) or a Tencent error code (``"RequestLimitExceeded"``). ``times=None``
+        keeps failing until :meth:`reset`. Later requests are answered normally.
+        """
+        checked = _check_vendor(vendor, allow_any=False)
+        _check_times(times, allow_none=True)
+        catalogue: Mapping[str, object] = facepp.ERRORS if checked == "facepp" else tencent.ERRORS
+        if name_or_code not in catalogue:
+            raise ValueError(
+                f"inject_error: {name_or_code!r} is not a documented {checked} error;"
+                f" expected one of {', '.join(catalogue)}"
+            )
+        with self._lock:
+            self._faults.append(_Fault("error", checked, times, name=name_or_code, arg=arg))
+
+    def inject_latency(
+        self, seconds: float, *, vendor: str | None = None, times: int | None = None
+    ) -> None:
+        """Delay the next ``times`` answers (``None``: every answer) by ``seconds``.
+
+        The delay travels as ``response.extensions["densemark_latency"]``; several
+        injections add up.
+        """
+        checked = _check_vendor(vendor, allow_any=True)
+        _check_times(times, allow_none=True)
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError(f"inject_latency: seconds must be a number >= 0, got {seconds!r}")
+        with self._lock:
+            self._faults.append(_Fault("latency", checked, times, seconds=float(seconds)))
+
+    def inject_timeout(self, *, vendor: str | None = None, times: int | None = 1) -> None:
+        """The next ``times`` requests get no answer: :meth:`handle` raises EmulatedTimeout."""
+        checked = _check_vendor(vendor, allow_any=True)
+        _check_times(times, allow_none=True)
+        with self._lock:
+            self._faults.append(_Fault("timeout", checked, times))
+
+    def inject_disconnect(self, *, vendor: str | None = None, times: int | None = 1) -> None:
+        """The next ``times`` connections drop: :meth:`handle` raises EmulatedDisconnect."""
+        checked = _check_vendor(vendor, allow_any=True)
+        _check_times(times, allow_none=True)
+        with self._lock:
+            self._faults.append(_Fault("disconnect", checked, times))
+
+    def queue_response(
+        self,
+        vendor: str | None,
+        body: Mapping[str, Any] | str | bytes,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests to ``vendor`` (``None``: any) with this body.
+
+        A dict is sent as JSON with ``Content-Type: application/json``, a str as
+        ``text/plain``, bytes as ``application/octet-stream``, unless ``headers`` say
+        otherwise. Queued answers are used in order, before anything else.
+        """
+        checked = _check_vendor(vendor, allow_any=True)
+        _check_times(times, allow_none=False)
+        if isinstance(body, bytes):
+            content, default_type = body, "application/octet-stream"
+        elif isinstance(body, str):
+            content, default_type = body.encode("utf-8"), "text/plain"
+        elif isinstance(body, Mapping):
+            content = json.dumps(dict(body), separators=(",", ":")).encode("utf-8")
+            default_type = tencent.CONTENT_TYPE if checked == "tencent" else facepp.CONTENT_TYPE
+        else:
+            raise TypeError(f"queue_response: body must be dict, str or bytes, got {body!r:.80}")
+        final = {"Content-Type": default_type}
+        if headers:
+            final = {k: v for k, v in final.items() if k.lower() not in map(str.lower, headers)}
+            final.update(headers)
+        with self._lock:
+            self._queue.append(_Queued(checked, status, final, content, times))
+
+    def use_cassette(
+        self,
+        name_or_path: str | os.PathLike[str],
+        *,
+        search_dirs: Sequence[str | os.PathLike[str]] = (),
+    ) -> Cassette:
+        """Replay a cassette for requests to its vendor (replacing any loaded one).
+
+        Requests are matched vendor-aware; one that matches no interaction raises
+        :class:`~pytest_densemark.cassettes.CassetteMismatch` from :meth:`handle`.
+        """
+        from pytest_densemark.cassettes import Player, load_cassette
+
+        cassette = load_cassette(name_or_path, search_dirs=search_dirs)
+        with self._lock:
+            self._cassette = cassette
+            self._player = Player(cassette)
+        return cassette
+
+    def eject_cassette(self) -> None:
+        """Stop replaying the loaded cassette (requests are emulated again)."""
+        with self._lock:
+            self._cassette = None
+            self._player = None
+
+    @property
+    def cassette(self) -> Cassette | None:
+        """The loaded cassette, if any."""
+        return self._cassette
+
+    def unplayed(self) -> list[Interaction]:
+        """The loaded cassette's interactions that no request has matched yet."""
+        with self._lock:
+            player = self._player
+        return [] if player is None else player.unplayed()
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every request handled so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_for(self, vendor: str) -> list[Call]:
+        """The calls to one vendor (``"facepp"`` or ``"tencent"``)."""
+        _check_vendor(vendor, allow_any=False)
+        return [call for call in self.calls if call.vendor == vendor]
+
+    def reset(self) -> None:
+        """Forget everything: credentials, faces, URLs, tokens, faults, queue, cassette, calls."""
+        with self._lock:
+            self._init_state()
+
+    # -- the core --------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request as the vendor would; record it in :attr:`calls`.
+
+        Raises :class:`EmulatedTimeout` / :class:`EmulatedDisconnect` for those injected
+        faults and :class:`~pytest_densemark.cassettes.CassetteMismatch` when a loaded
+        cassette has no answer for a request to its vendor.
+        """
+        vendor = wire.vendor_of_request(request)
+        facepp_params: wire.FaceppParams | None = None
+        tencent_params: wire.TencentParams | None = None
+        action: str | None = None
+        version: str | None = None
+        params: dict[str, Any] = {}
+        if vendor == "facepp":
+            facepp_params = wire.parse_facepp(request)
+            action, version = facepp.ACTION, None
+            params = self._facepp_log_params(facepp_params)
+        elif vendor == "tencent":
+            tencent_params = wire.parse_tencent(request)
+            action, version = tencent_params.action, tencent_params.version
+            params = self._tencent_log_params(tencent_params)
+        call = Call(vendor, action, version, params, request, None)
+
+        with self._lock:
+            latency = self._take_latency(vendor)
+            queued = self._take_queued(vendor)
+            fault = None if queued is not None else self._take_fault(vendor)
+            player = self._player if self._cassette and self._cassette.vendor == vendor else None
+            call.latency = latency
+            self._calls.append(call)
+
+        if queued is not None:
+            call.source = "queue"
+            response = httpx.Response(
+                queued.status, headers=queued.headers, content=queued.content, request=request
+            )
+        elif fault is not None:
+            call.source = "fault"
+            response = self._fault_response(fault, vendor, request, call)
+        elif player is not None:
+            call.source = "cassette"
+            response = player.respond(request)
+        elif facepp_params is not None:
+            response = self._facepp(request, facepp_params)
+        elif tencent_params is not None:
+            response = self._tencent(request, tencent_params)
+        else:
+            response = httpx.Response(
+                404,
+                headers={"Content-Type": "text/plain"},
+                content=(
+                    f"densemark: no emulated vendor API at {request.method} {request.url}"
+                    " (expected a Face++ path or an X-TC-Action header)"
+                ).encode(),
+                request=request,
+            )
+        if latency:
+            response.extensions = {**response.extensions, LATENCY_EXTENSION: latency}
+        call.response = response
+        return response
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def _take_latency(self, vendor: str | None) -> float:
+        total = 0.0
+        for fault in self._faults:
+            if fault.kind == "latency" and fault.vendor in (None, vendor):
+                total += fault.seconds
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+        self._faults = [f for f in self._faults if f.remaining is None or f.remaining > 0]
+        return total
+
+    def _take_queued(self, vendor: str | None) -> _Queued | None:
+        for item in self._queue:
+            if item.vendor in (None, vendor):
+                item.remaining -= 1
+                if item.remaining == 0:
+                    self._queue.remove(item)
+                return item
+        return None
+
+    def _take_fault(self, vendor: str | None) -> _Fault | None:
+        for fault in self._faults:
+            if fault.kind != "latency" and fault.vendor in (None, vendor):
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+    def _fault_response(
+        self, fault: _Fault, vendor: str | None, request: httpx.Request, call: Call
+    ) -> httpx.Response:
+        if fault.kind == "timeout":
+            call.fault = "timeout"
+            raise EmulatedTimeout(
+                f"densemark: injected timeout for {request.method} {request.url}",
+                vendor=vendor,
+                request=request,
+            )
+        if fault.kind == "disconnect":
+            call.fault = "disconnect"
+            raise EmulatedDisconnect(
+                f"densemark: injected dropped connection for {request.method} {request.url}",
+                vendor=vendor,
+                request=request,
+            )
+        assert fault.name is not None
+        call.fault = f"error:{fault.name}"
+        if vendor == "facepp":
+            return self._facepp_error(request, fault.name, fault.arg)
+        return self._tencent_error(request, fault.name)
+
+    # -- Face++ ----------------------------------------------------------------------------
+
+    def _facepp_ids(self) -> tuple[str, int]:
+        with self._lock:
+            return facepp_request_id(self._rng), self._rng.randrange(60, 400)
+
+    def _facepp_error(
+        self, request: httpx.Request, name: str, arg: str | None = None
+    ) -> httpx.Response:
+        request_id, time_used = self._facepp_ids()
+        answer = facepp_error_response(name, arg, request_id=request_id, time_used=time_used)
+        return answer.to_httpx(request)
+
+    def _facepp_log_params(self, params: wire.FaceppParams) -> dict[str, Any]:
+        logged: dict[str, Any] = {}
+        for name, value in params.fields.items():
+            if name in _FACEPP_SECRETS:
+                logged[name] = REDACTED
+            elif name == "image_base64":
+                logged[name] = _b64_summary(value)
+            else:
+                logged[name] = value
+        for name, data in params.files.items():
+            logged[name] = _summary(data)
+        return logged
+
+    def _facepp(self, request: httpx.Request, params: wire.FaceppParams) -> httpx.Response:
+        try:
+            face, parts = self._facepp_decide(params)
+        except _Reject as reject:
+            return self._facepp_error(request, reject.name, reject.arg)
+        request_id, time_used = self._facepp_ids()
+        body = facepp_success(face, parts=parts, request_id=request_id, time_used=time_used)
+        return _json_response(request, 200, body, facepp.CONTENT_TYPE)
+
+    def _facepp_decide(self, params: wire.FaceppParams) -> tuple[Face | None, tuple[str, ...]]:
+        if params.path.rstrip("/") != facepp.PATH:
+            raise _Reject("API_NOT_FOUND")
+        if params.body_size > facepp.MAX_REQUEST_BYTES:
+            raise _Reject("REQUEST_ENTITY_TOO_LARGE")
+        fields = params.fields
+        for name in facepp.CREDENTIAL_FIELDS:
+            if not fields.get(name):
+                raise _Reject("MISSING_ARGUMENTS", name)
+        with self._lock:
+            creds = self._credentials
+            expected = {"api_key": creds.api_key, "api_secret": creds.api_secret}
+        for name, value in expected.items():
+            if value is not None and fields[name] != value:
+                raise _Reject("AUTHENTICATION_ERROR")
+        parts = self._facepp_parts(fields.get(facepp.RETURN_LANDMARK))
+        return self._facepp_face(params), parts
+
+    @staticmethod
+    def _facepp_parts(value: str | None) -> tuple[str, ...]:
+        if not value or not value.strip():
+            raise _Reject("MISSING_ARGUMENTS", facepp.RETURN_LANDMARK)
+        names = [name.strip().lower() for name in value.split(",")]
+        names = [name for name in names if name]
+        if not names:
+            raise _Reject("BAD_ARGUMENTS", facepp.RETURN_LANDMARK)
+        if facepp.ALL in names:
+            return facepp.ALL_PARTS
+        if any(name not in facepp.PARTS for name in names):
+            raise _Reject("BAD_ARGUMENTS", facepp.RETURN_LANDMARK)
+        return tuple(part for part in facepp.ALL_PARTS if part in names)
+
+    def _facepp_face(self, params: wire.FaceppParams) -> Face | None:
+        fields, files = params.fields, params.files
+        present = [
+            name
+            for name in facepp.IMAGE_FIELDS
+            if (files.get(name) if name in files else fields.get(name))
+        ]
+        if not present:
+            raise _Reject("MISSING_ARGUMENTS", _MISSING_IMAGE_ARG)
+        source = present[0]
+        if source == "face_token":
+            token = fields[source]
+            with self._lock:
+                if token not in self._face_tokens:
+                    raise _Reject("INVALID_FACE_TOKEN", token)
+                return self._face_tokens[token]
+        if source == "image_file":
+            data = files[source] if source in files else fields[source].encode("latin-1")
+        elif source == "image_base64":
+            try:
+                data = base64.b64decode(fields[source], validate=True)
+            except (binascii.Error, ValueError):
+                raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source) from None
+        else:
+            with self._lock:
+                registered = self._urls.get(fields[source])
+            if registered is None:
+                raise _Reject("INVALID_IMAGE_URL")
+            data = registered
+        limits = facepp.IMAGE_LIMITS
+        if len(data) > limits.max_file_bytes:
+            raise _Reject("IMAGE_FILE_TOO_LARGE", source)
+        info = sniff(data)
+        if info is None or info.format not in limits.formats:
+            raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
+        if info.short_side < limits.min_side or info.long_side > limits.max_side:
+            raise _Reject("INVALID_IMAGE_SIZE", source)
+        faces = self.faces_in(data, info)
+        smallest = limits.min_face_size(info.width, info.height)
+        found = [f for f in faces if min(f.width, f.height) >= smallest]
+        return found[0] if found else None
+
+    # -- shared image logic ----------------------------------------------------------------
+
+    def faces_in(self, data: bytes, info: ImageInfo | None = None) -> tuple[Face, ...]:
+        """The faces the emulator sees in an image, largest first (before size filtering).
+
+        A :func:`~pytest_densemark.images.make_image` marker wins, then :meth:`set_faces`,
+        else one deterministic face seeded from the image's sha256 (``Face.for_image``).
+        """
+        info = info or sniff(data)
+        if info is None:
+            return ()
+        faces = embedded_faces(data)
+        if faces is None:
+            with self._lock:
+                faces = self._faces.get(info.digest)
+        if faces is None:
+            faces = (Face.for_image(info.width, info.height, seed=int(info.digest[:16], 16)),)
+        return tuple(sorted(faces, key=lambda f: -(f.width * f.height)))
+
+    # -- Tencent ---------------------------------------------------------------------------
+
+    def _tencent_error(
+        self, request: httpx.Request, code: str, message: str | None = None
+    ) -> httpx.Response:
+        with self._lock:
+            request_id = tencent_request_id(self._rng)
+        answer = tencent_error_response(code, request_id=request_id, message=message)
+        return answer.to_httpx(request)
+
+    @staticmethod
+    def _tencent_log_params(params: wire.TencentParams) -> dict[str, Any]:
+        if params.params is None:
+            return {}
+        logged = dict(params.params)
+        if isinstance(logged.get("Image"), str):
+            logged["Image"] = _b64_summary(logged["Image"])
+        return logged
+
+    def _tencent(self, request: httpx.Request, params: wire.TencentParams) -> httpx.Response:
+        try:
+            body = self._tencent_decide(params)
+        except _Reject as reject:
+            return self._tencent_error(request, reject.name, reject.message)
+        return _json_response(request, 200, body, tencent.CONTENT_TYPE)
+
+    def _tencent_decide(self, params: wire.TencentParams) -> dict[str, Any]:
+        if params.method != "POST":
+            raise _Reject(
+                "UnsupportedProtocol",
+                message=f"The emulator accepts POST with a JSON body, got {params.method}.",
+            )
+        if len(params.body) > tencent.MAX_REQUEST_BYTES:
+            raise _Reject("RequestSizeLimitExceeded")
+        for header, value in (("X-TC-Action", params.action), ("X-TC-Version", params.version)):
+            if not value:
+                raise _Reject(
+                    "MissingParameter",
+                    message=f"The request is missing a required parameter `{header}`.",
+                )
+        if params.action != tencent.ACTION:
+            raise _Reject(
+                "InvalidAction",
+                message=f"The requested action `{params.action}` does not exist.",
+            )
+        if params.version not in tencent.VERSIONS:
+            raise _Reject(
+                "NoSuchVersion",
+                message=f"The requested version `{params.version}` of service `iai` does not"
+                " exist.",
+            )
+        self._tencent_auth(params)
+        if params.params is None:
+            raise _Reject("InvalidParameter", message=f"Invalid request body: {params.error}.")
+        return self._tencent_body(params.params)
+
+    def _tencent_auth(self, params: wire.TencentParams) -> None:
+        if not params.timestamp:
+            raise _Reject(
+                "MissingParameter",
+                message="The request is missing a required parameter `X-TC-Timestamp`.",
+            )
+        if not params.timestamp.isdigit():
+            raise _Reject(
+                "InvalidParameter",
+                message=f"X-TC-Timestamp `{params.timestamp}` is not a unix timestamp.",
+            )
+        try:
+            auth = tc3.parse_authorization(params.authorization or "")
+        except tc3.AuthorizationError as exc:
+            raise _Reject("AuthFailure.InvalidAuthorization", message=str(exc)) from None
+        with self._lock:
+            creds = self._credentials
+            secret_id, secret_key, token = creds.secret_id, creds.secret_key, creds.token
+        if secret_id is not None and auth.secret_id != secret_id:
+            raise _Reject("AuthFailure.SecretIdNotFound")
+        if token is not None and params.token != token:
+            raise _Reject("AuthFailure.TokenFailure")
+        if secret_key is None:
+            return
+        timestamp = int(params.timestamp)
+        if abs(self.clock() - timestamp) > tencent.MAX_CLOCK_SKEW_SECONDS:
+            raise _Reject("AuthFailure.SignatureExpire")
+        good = (
+            auth.service == tencent.SERVICE
+            and auth.date == tc3.credential_date(timestamp)
+            and tc3.verify(
+                auth,
+                secret_key,
+                method=params.method,
+                path=params.path,
+                query=params.query,
+                headers=params.headers,
+                body=params.body,
+                timestamp=params.timestamp,
+            )
+        )
+        if not good:
+            raise _Reject("AuthFailure.SignatureFailure")
+
+    def _tencent_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        unknown = [key for key in body if key not in tencent.PARAMETERS]
+        if unknown:
+            raise _Reject(
+                "UnknownParameter", message=f"The parameter `{unknown[0]}` is not recognized."
+            )
+        mode = body.get("Mode", tencent.MODES[0])
+        if not isinstance(mode, int) or isinstance(mode, bool):
+            raise _Reject("InvalidParameter", message="Mode must be an integer.")
+        if mode not in tencent.MODES:
+            raise _Reject(
+                "InvalidParameterValue",
+                message=f"Mode must be one of {list(tencent.MODES)}, got {mode}.",
+            )
+        rotate = body.get("NeedRotateDetection", 0)
+        if rotate not in (0, 1) or isinstance(rotate, bool):
+            raise _Reject("InvalidParameterValue", message="NeedRotateDetection must be 0 or 1.")
+        if "FaceModelVersion" in body and body["FaceModelVersion"] not in (
+            tencent.FACE_MODEL_VERSIONS
+        ):
+            raise _Reject("InvalidParameterValue.FaceModelVersionIllegal")
+        for key in ("Image", "Url"):
+            if key in body and not isinstance(body[key], str):
+                raise _Reject("InvalidParameter", message=f"{key} must be a string.")
+        data = self._tencent_image(body.get("Url") or None, body.get("Image") or None)
+        limits = tencent.IMAGE_LIMITS
+        info = sniff(data)
+        if info is None or info.format not in limits.formats:
+            raise _Reject("FailedOperation.ImageDecodeFailed")
+        if info.short_side < limits.min_short_side:
+            raise _Reject("FailedOperation.ImageResolutionTooSmall")
+        if info.long_side > limits.max_long_side(info.format):
+            raise _Reject("FailedOperation.ImageResolutionExceed")
+        faces = self.faces_in(data, info)
+        if not faces:
+            raise _Reject("InvalidParameterValue.NoFaceInPhoto")
+        chosen = faces[:1] if mode == 1 else faces[: tencent.MAX_FACES]
+        with self._lock:
+            request_id = tencent_request_id(self._rng)
+        return tencent_success(
+            chosen,
+            image_width=info.width,
+            image_height=info.height,
+            request_id=request_id,
+            profile=self.profile,
+        )
+
+    def _tencent_image(self, url: str | None, image: str | None) -> bytes:
+        limits = tencent.IMAGE_LIMITS
+        if url is not None:  # Url wins over Image
+            parsed = httpx.URL(url) if re.match(r"^https?://[^/\s]+", url) else None
+            if parsed is None or not parsed.host:
+                raise _Reject("InvalidParameterValue.UrlIllegal")
+            with self._lock:
+                data = self._urls.get(url)
+            if data is None:
+                raise _Reject("FailedOperation.ImageDownloadError")
+            if 4 * -(-len(data) // 3) > limits.max_base64_bytes:
+                raise _Reject("FailedOperation.ImageSizeExceed")
+            return data
+        if image is None:
+            raise _Reject("InvalidParameterValue.ImageEmpty")
+        if len(image) > limits.max_base64_bytes:
+            raise _Reject("FailedOperation.ImageSizeExceed")
+        try:
+            return base64.b64decode(image, validate=True)
+        except (binascii.Error, ValueError):
+            raise _Reject("FailedOperation.ImageDecodeFailed") from None
