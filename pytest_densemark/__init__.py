@@ -6,6 +6,25 @@ validator, cassettes, a vendor emulator, Hypothesis strategies and pytest fixtur
 
 from __future__ import annotations
 
+from pytest_densemark.validation import (
+    ValidationResult,
+    Violation,
+    assert_valid,
+    detect_kind,
+    load_schema,
+    schema_path,
+    validate,
+)
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "ValidationResult",
+    "Violation",
+    "__version__",
+    "assert_valid",
+    "detect_kind",
+    "load_schema",
+    "schema_path",
+    "validate",
+]
