@@ -1,0 +1,826 @@
+"""Hypothesis strategies for both vendors' responses. Synthetic data.
+
+Each strategy draws a few meaningful parameters (image size, face box placement, pose,
+expression, how the body is serialised) and expands them deterministically through the face
+model, so examples are fast and shrink toward one ordinary, frontal face in a 640x480 image,
+serialised in the vendors' usual way. Edge cases are drawn often, not once in a million: faces
+touching or leaving the image, landmarks exactly on the image border, the smallest detectable
+and larger-than-the-image faces, 0, 1 or 5 faces, shuffled part and key order, ``x``-before-``y``
+points, the legacy 7-part set and other part subsets.
+
+Every generated success and error body passes :func:`pytest_densemark.validate` for its kind;
+every invalid one breaks exactly one rule, named in :class:`InvalidResponse`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from pytest_densemark import facepp, tencent
+from pytest_densemark.faces import LIMITS, Face, facepp_face, tencent_face
+from pytest_densemark.payloads import (
+    NO_FACE_FORMS,
+    VendorResponse,
+    facepp_error_response,
+    facepp_request_id,
+    tencent_error_response,
+    tencent_request_id,
+)
+
+__all__ = [
+    "InvalidResponse",
+    "facepp_error_responses",
+    "facepp_invalid_responses",
+    "facepp_responses",
+    "faces",
+    "http_responses",
+    "image_sizes",
+    "tencent_error_responses",
+    "tencent_invalid_responses",
+    "tencent_responses",
+]
+
+T = TypeVar("T")
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+# Image sizes people actually send; the first is what examples shrink to.
+_COMMON_SIZES: tuple[tuple[int, int], ...] = (
+    (640, 480),
+    (480, 640),
+    (1280, 720),
+    (1024, 1024),
+    (1920, 1080),
+    (800, 600),
+)
+_PLACEMENTS = ("inside", "border", "touching", "leaving")
+
+
+@dataclass(frozen=True)
+class InvalidResponse:
+    """A near-miss body that breaks exactly one rule.
+
+    ``rule`` names the rule broken (for example ``"float-coordinate"``), ``path`` is the JSON
+    path the validator reports it at (``"face.landmark.nose"``, ``"Response.DenseFaceShapeSet[0]"``,
+    ``""`` for the top level), ``kind`` the payload kind it pretends to be.
+    """
+
+    kind: str
+    rule: str
+    path: str
+    body: dict[str, Any]
+
+
+def _weighted(draw: Draw, options: Sequence[tuple[int, T]]) -> T:
+    """Pick one option by weight; shrinks toward the first option."""
+    total = sum(weight for weight, _ in options)
+    roll = draw(st.integers(0, total - 1))
+    for weight, value in options:
+        if roll < weight:
+            return value
+        roll -= weight
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_strategy(name: str, value: object) -> None:
+    if value is not None and not isinstance(value, st.SearchStrategy):
+        raise InvalidArgument(
+            f"{name}={value!r} must be a SearchStrategy (wrap a constant with st.just), or None"
+        )
+
+
+# --------------------------------------------------------------------------- image sizes
+
+
+def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
+    """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time, the
+    smallest and largest accepted sizes and arbitrary ones otherwise. Shrinks to 640x480."""
+    if vendor == "facepp":
+        low, high = facepp.IMAGE_LIMITS.min_side, facepp.IMAGE_LIMITS.max_side
+    elif vendor == "tencent":
+        low = tencent.IMAGE_LIMITS.min_short_side
+        high = tencent.IMAGE_LIMITS.max_long_side_other
+    else:
+        raise InvalidArgument(f"vendor={vendor!r} must be 'facepp' or 'tencent'")
+    boundary = ((low, low), (high, high), (low, high), (high, low))
+    any_size = st.tuples(st.integers(low, high), st.integers(low, high))
+    # One integer picks a family: shrinking goes to the common sizes, then to 640x480.
+    return st.one_of(st.sampled_from(_COMMON_SIZES), st.sampled_from(boundary), any_size)
+
+
+# --------------------------------------------------------------------------- faces
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    roll: st.SearchStrategy[float]
+    yaw: st.SearchStrategy[float]
+    pitch: st.SearchStrategy[float]
+    mouth_open: st.SearchStrategy[float]
+    smile: st.SearchStrategy[float]
+    eye_open: st.SearchStrategy[float]
+    seed: st.SearchStrategy[int]
+
+
+def _geometry(
+    roll: st.SearchStrategy[float] | None,
+    yaw: st.SearchStrategy[float] | None,
+    pitch: st.SearchStrategy[float] | None,
+    mouth_open: st.SearchStrategy[float] | None,
+    smile: st.SearchStrategy[float] | None,
+    eye_open: st.SearchStrategy[float] | None,
+) -> _Geometry:
+    given = {
+        "roll": roll,
+        "yaw": yaw,
+        "pitch": pitch,
+        "mouth_open": mouth_open,
+        "smile": smile,
+        "eye_open": eye_open,
+    }
+    for name, value in given.items():
+        _check_strategy(name, value)
+    # Defaults: the range of ordinary photos, so faces stay as realistic as real ones.
+    return _Geometry(
+        roll=roll if roll is not None else st.floats(-15.0, 15.0),
+        yaw=yaw if yaw is not None else st.floats(-4.0, 4.0),
+        pitch=pitch if pitch is not None else st.floats(-4.0, 4.0),
+        mouth_open=mouth_open
+        if mouth_open is not None
+        else st.one_of(st.just(0.0), st.floats(0.15, 0.32)),
+        smile=smile if smile is not None else st.floats(0.0, 0.25),
+        eye_open=eye_open if eye_open is not None else st.floats(0.75, 1.0),
+        seed=st.integers(0, 2**16),
+    )
+
+
+def _clamp(name: str, value: float) -> float:
+    low, high = LIMITS[name]
+    if not low <= value <= high:
+        raise InvalidArgument(f"{name} strategy drew {value!r}, outside [{low}, {high}]")
+    return value
+
+
+def _draw_face(
+    draw: Draw,
+    geometry: _Geometry,
+    image: tuple[int, int],
+    cell: tuple[int, int],
+    tiny: int,
+) -> tuple[Face, str]:
+    """One face in the horizontal slice ``cell = (x0, width)`` of an image; also says how
+    it was placed (``border`` faces still need shifting onto the border)."""
+    height = image[1]
+    x0, cell_w = cell
+    short = min(cell_w, height)
+    # The landmarks span about 1.05 box widths across and 1.5 box heights down.
+    fit = max(1.0, min(cell_w / 1.1, height / 1.55))
+    size_kind = _weighted(draw, [(6, "ordinary"), (1, "tiny"), (1, "huge")])
+    if size_kind == "tiny":
+        side = float(tiny)
+    elif size_kind == "huge":
+        side = short * (1.0 + draw(st.integers(0, 60)) / 100)
+    else:
+        low = min(float(tiny), fit)
+        side = low + (fit - low) * (0.5 + draw(st.integers(-50, 50)) / 100)
+    placement = _weighted(draw, [(6, "inside"), (1, "border"), (1, "touching"), (1, "leaving")])
+    # Centre of the box for a face sitting well inside the image; offsets shrink to 0.
+    dx = draw(st.integers(-50, 50)) / 100
+    dy = draw(st.integers(-50, 50)) / 100
+    room_x = max(0.0, cell_w - 1.1 * side)
+    room_y = max(0.0, height - 1.55 * side)
+    cx = x0 + cell_w / 2 + dx * room_x / 2
+    # The hairline rises ~0.45 box heights above the box; the chin ends ~0.1 below it.
+    cy = height / 2 + 0.17 * side + dy * room_y / 2
+    if placement == "touching":
+        edge = draw(st.sampled_from(("left", "right", "top", "bottom")))
+        if edge == "left":
+            cx = x0 + side / 2
+        elif edge == "right":
+            cx = x0 + cell_w - side / 2
+        elif edge == "top":
+            cy = side / 2
+        else:
+            cy = height - side / 2
+    elif placement == "leaving":
+        out_x = draw(st.integers(-60, 60)) / 100
+        out_y = draw(st.integers(-60, 60)) / 100
+        cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
+        cy = height / 2 + out_y * (height / 2 + side / 2)
+    eye = _clamp("left_eye_open", draw(geometry.eye_open))
+    wink = _weighted(draw, [(8, 0.0), (1, 1.0)])
+    face = Face(
+        left=cx - side / 2,
+        top=cy - side / 2,
+        width=side,
+        height=side,
+        roll=_clamp("roll", draw(geometry.roll)),
+        yaw=_clamp("yaw", draw(geometry.yaw)),
+        pitch=_clamp("pitch", draw(geometry.pitch)),
+        mouth_open=_clamp("mouth_open", draw(geometry.mouth_open)),
+        smile=_clamp("smile", draw(geometry.smile)),
+        left_eye_open=eye,
+        right_eye_open=eye * (1.0 - wink),
+        seed=draw(geometry.seed),
+    )
+    return face, placement
+
+
+def _onto_border(
+    draw: Draw, face: Face, points: Sequence[tuple[int, int]], image: tuple[int, int]
+) -> Face:
+    """Shift the face so its outermost landmark lies exactly on an image border pixel."""
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points]
+    edge = draw(st.sampled_from(("left", "right", "top", "bottom")))
+    shift_x = shift_y = 0
+    if edge == "left":
+        shift_x = -min(xs)
+    elif edge == "right":
+        shift_x = image[0] - 1 - max(xs)
+    elif edge == "top":
+        shift_y = -min(ys)
+    else:
+        shift_y = image[1] - 1 - max(ys)
+    return Face(
+        left=round(face.left) + shift_x,
+        top=round(face.top) + shift_y,
+        width=round(face.width),
+        height=round(face.height),
+        roll=face.roll,
+        yaw=face.yaw,
+        pitch=face.pitch,
+        mouth_open=face.mouth_open,
+        smile=face.smile,
+        left_eye_open=face.left_eye_open,
+        right_eye_open=face.right_eye_open,
+        seed=face.seed,
+    )
+
+
+def _facepp_points(face: Face) -> list[tuple[int, int]]:
+    landmark = facepp_face(face)["landmark"]
+    return [
+        (v["x"], v["y"]) for part in landmark.values() for v in part.values() if isinstance(v, dict)
+    ]
+
+
+def _tencent_points(face: Face, profile: tencent.PointProfile) -> list[tuple[int, int]]:
+    shape = tencent_face(face, profile)
+    return [(p["X"], p["Y"]) for name in tencent.POINT_LISTS for p in shape[name]]
+
+
+def _facepp_tiny(image: tuple[int, int]) -> int:
+    return facepp.IMAGE_LIMITS.min_face_size(*image)
+
+
+def _tencent_tiny(image: tuple[int, int]) -> int:
+    # Tencent publishes no minimum face size; the kit draws faces 1/12 of the short side.
+    return max(24, min(image) // 12)
+
+
+@st.composite
+def _faces(
+    draw: Draw,
+    image_size: st.SearchStrategy[tuple[int, int]],
+    geometry: _Geometry,
+) -> Face:
+    image = draw(image_size)
+    face, placement = _draw_face(draw, geometry, image, (0, image[0]), _facepp_tiny(image))
+    if placement == "border":
+        face = _onto_border(draw, face, _facepp_points(face), image)
+    return face
+
+
+def faces(
+    *,
+    image_size: st.SearchStrategy[tuple[int, int]] | None = None,
+    roll: st.SearchStrategy[float] | None = None,
+    yaw: st.SearchStrategy[float] | None = None,
+    pitch: st.SearchStrategy[float] | None = None,
+    mouth_open: st.SearchStrategy[float] | None = None,
+    smile: st.SearchStrategy[float] | None = None,
+    eye_open: st.SearchStrategy[float] | None = None,
+) -> st.SearchStrategy[Face]:
+    """:class:`~pytest_densemark.faces.Face` parameters for a face in an image.
+
+    ``image_size`` draws ``(width, height)`` (default :func:`image_sizes`). The other arguments
+    steer the geometry (degrees for angles, 0..1 for expression); by default poses and
+    expressions stay within ordinary photos, as realistic as real faces. Placement and size
+    vary on their own: mostly well inside, sometimes touching, leaving or with a landmark
+    exactly on the image border; mostly ordinary size, sometimes the smallest face the vendor
+    detects or larger than the image. Shrinks toward a frontal face in the middle of the image.
+    """
+    _check_strategy("image_size", image_size)
+    geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
+    return _faces(image_size if image_size is not None else image_sizes("facepp"), geometry)
+
+
+# --------------------------------------------------------------------------- Face++ bodies
+
+
+def _facepp_parts(draw: Draw) -> tuple[str, ...]:
+    family = _weighted(draw, [(6, "all"), (2, "legacy"), (1, "subset")])
+    if family == "all":
+        return facepp.ALL_PARTS
+    if family == "legacy":
+        return facepp.LEGACY_PARTS
+    chosen = draw(st.lists(st.sampled_from(facepp.ALL_PARTS), min_size=1, unique=True))
+    return tuple(chosen)
+
+
+def _serialise_facepp(
+    face: dict[str, Any], rng: random.Random, *, shuffle: bool, x_first: bool
+) -> None:
+    """Reorder parts and keys, and the point fields, in place."""
+    landmark = face["landmark"]
+    if x_first:
+        for part in landmark.values():
+            for key, value in part.items():
+                if isinstance(value, dict):
+                    part[key] = {"x": value["x"], "y": value["y"]}
+    if shuffle:
+        names = list(landmark)
+        rng.shuffle(names)
+        reordered = {}
+        for name in names:
+            items = list(landmark[name].items())
+            rng.shuffle(items)
+            reordered[name] = dict(items)
+        face["landmark"] = reordered
+
+
+@st.composite
+def _facepp_bodies(
+    draw: Draw,
+    parts: st.SearchStrategy[Sequence[str]] | None,
+    image_size: st.SearchStrategy[tuple[int, int]],
+    geometry: _Geometry,
+    no_face: st.SearchStrategy[str] | None,
+) -> dict[str, Any]:
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = random.Random(seed)
+    body: dict[str, Any] = {
+        "time_used": draw(st.integers(0, 3000)),
+        "request_id": facepp_request_id(rng),
+    }
+    if no_face is not None and draw(st.booleans()):
+        form = draw(no_face)
+        if form not in NO_FACE_FORMS:
+            raise InvalidArgument(f"no_face drew {form!r}; expected one of {NO_FACE_FORMS}")
+        if form == "null":
+            body["face"] = None
+        elif form == "empty":
+            body["face"] = {}
+        return body
+    chosen = tuple(draw(parts)) if parts is not None else _facepp_parts(draw)
+    if not chosen or any(p not in facepp.PARTS for p in chosen):
+        raise InvalidArgument(
+            f"parts drew {chosen!r}; expected a non-empty subset of {facepp.ALL_PARTS}"
+        )
+    image = draw(image_size)
+    face, placement = _draw_face(draw, geometry, image, (0, image[0]), _facepp_tiny(image))
+    if placement == "border":
+        face = _onto_border(draw, face, _facepp_points(face), image)
+    shuffle = _weighted(draw, [(1, False), (2, True)])
+    x_first = _weighted(draw, [(4, False), (1, True)])
+    content = facepp_face(face, chosen)
+    _serialise_facepp(content, rng, shuffle=shuffle, x_first=x_first)
+    if shuffle and draw(st.booleans()):
+        body = {"face": content, **body}
+    else:
+        body["face"] = content
+    return body
+
+
+def facepp_responses(
+    *,
+    parts: st.SearchStrategy[Sequence[str]] | None = None,
+    image_size: st.SearchStrategy[tuple[int, int]] | None = None,
+    no_face: st.SearchStrategy[str] | None = None,
+    roll: st.SearchStrategy[float] | None = None,
+    yaw: st.SearchStrategy[float] | None = None,
+    pitch: st.SearchStrategy[float] | None = None,
+    mouth_open: st.SearchStrategy[float] | None = None,
+    smile: st.SearchStrategy[float] | None = None,
+    eye_open: st.SearchStrategy[float] | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Face++ thousandlandmark success bodies (dicts, ready for ``json.dumps``).
+
+    ``parts`` draws the returned part set (default: all 9 most of the time, the legacy 7-part
+    set and other subsets too). ``no_face``, when given (e.g.
+    ``st.sampled_from(pytest_densemark.payloads.NO_FACE_FORMS)``), makes about half the bodies
+    say "no face" in the drawn form: ``"absent"``, ``"null"`` or ``"empty"``. ``image_size``
+    and the geometry arguments are as for :func:`faces`. Part and key order are shuffled in
+    most bodies and points are sometimes serialised ``x`` before ``y`` (the vendor sends ``y``
+    first). Shrinks toward one frontal face with all 9 parts in numeric order.
+    """
+    _check_strategy("parts", parts)
+    _check_strategy("image_size", image_size)
+    _check_strategy("no_face", no_face)
+    geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
+    size = image_size if image_size is not None else image_sizes("facepp")
+    return _facepp_bodies(parts, size, geometry, no_face)
+
+
+# --------------------------------------------------------------------------- Tencent bodies
+
+
+@st.composite
+def _tencent_bodies(
+    draw: Draw,
+    version: st.SearchStrategy[str],
+    mode: st.SearchStrategy[int],
+    min_faces: int,
+    max_faces: int,
+    image_size: st.SearchStrategy[tuple[int, int]],
+    geometry: _Geometry,
+    profile: tencent.PointProfile,
+) -> dict[str, Any]:
+    drawn_version = draw(version)
+    if drawn_version not in tencent.VERSIONS:
+        raise InvalidArgument(f"version drew {drawn_version!r}; expected one of {tencent.VERSIONS}")
+    drawn_mode = draw(mode)
+    if drawn_mode not in tencent.MODES:
+        raise InvalidArgument(f"mode drew {drawn_mode!r}; expected one of {tencent.MODES}")
+    high = min(max_faces, 1) if drawn_mode == 1 else max_faces
+    if high < min_faces:
+        high = min_faces
+    # Counts in shrink order: one face first, then none, then more.
+    order = [n for n in (1, 0, 2, 3, 4, 5) if min_faces <= n <= high]
+    count = order[draw(st.integers(0, len(order) - 1))]
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    image = draw(image_size)
+    shapes = []
+    cell_w = image[0] // max(count, 1)
+    tiny = _tencent_tiny((cell_w, image[1]))
+    for index in range(count):
+        face, placement = _draw_face(draw, geometry, image, (index * cell_w, cell_w), tiny)
+        if placement == "border":
+            face = _onto_border(draw, face, _tencent_points(face, profile), image)
+        shapes.append(tencent_face(face, profile))
+    if count and _weighted(draw, [(3, False), (1, True)]):
+        for shape in shapes:
+            for name in tencent.POINT_LISTS:
+                shape[name] = [{"Y": p["Y"], "X": p["X"]} for p in shape[name]]
+    values = (image[0], image[1], shapes, tencent.FACE_MODEL_VERSIONS[0], tencent_request_id(rng))
+    response = dict(zip(tencent.RESPONSE_FIELDS, values, strict=True))
+    if _weighted(draw, [(2, False), (1, True)]):
+        items = list(response.items())
+        rng.shuffle(items)
+        response = dict(items)
+        for i, shape in enumerate(shapes):
+            fields = list(shape.items())
+            rng.shuffle(fields)
+            shapes[i] = dict(fields)
+        response["DenseFaceShapeSet"] = shapes
+    return {"Response": response}
+
+
+def _check_counts(min_faces: int, max_faces: int) -> None:
+    for name, value in (("min_faces", min_faces), ("max_faces", max_faces)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidArgument(f"{name}={value!r} must be an int")
+    if not 0 <= min_faces <= max_faces <= tencent.MAX_FACES:
+        raise InvalidArgument(
+            f"need 0 <= min_faces <= max_faces <= {tencent.MAX_FACES},"
+            f" got min_faces={min_faces}, max_faces={max_faces}"
+        )
+
+
+def tencent_responses(
+    *,
+    version: st.SearchStrategy[str] | None = None,
+    min_faces: int = 0,
+    max_faces: int = tencent.MAX_FACES,
+    mode: st.SearchStrategy[int] | None = None,
+    image_size: st.SearchStrategy[tuple[int, int]] | None = None,
+    profile: tencent.PointProfile = tencent.KIT_PROFILE,
+    roll: st.SearchStrategy[float] | None = None,
+    yaw: st.SearchStrategy[float] | None = None,
+    pitch: st.SearchStrategy[float] | None = None,
+    mouth_open: st.SearchStrategy[float] | None = None,
+    smile: st.SearchStrategy[float] | None = None,
+    eye_open: st.SearchStrategy[float] | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Tencent AnalyzeDenseLandmarks success envelopes ``{"Response": {...}}``.
+
+    Between ``min_faces`` and ``max_faces`` faces (at most 5, the vendor's limit; 0, 1 and 5
+    all come up often), side by side, each placed and posed as in :func:`faces`. ``mode``
+    draws the request's ``Mode`` (1 = largest face only, so at most one face); ``version``
+    draws the API version (both versions answer with the same body, so it only validates the
+    choice). ``profile`` sets the points per list (default: the kit's assumed 888-point
+    split). Key order is sometimes shuffled and points sometimes serialised ``Y`` first.
+    Shrinks toward one frontal face.
+    """
+    _check_counts(min_faces, max_faces)
+    for name, value in (("version", version), ("mode", mode), ("image_size", image_size)):
+        _check_strategy(name, value)
+    if not isinstance(profile, tencent.PointProfile):
+        raise InvalidArgument(f"profile={profile!r} must be a tencent.PointProfile")
+    geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
+    return _tencent_bodies(
+        version if version is not None else st.sampled_from(tencent.VERSIONS),
+        mode if mode is not None else st.sampled_from(tencent.MODES),
+        min_faces,
+        max_faces,
+        image_size if image_size is not None else image_sizes("tencent"),
+        geometry,
+        profile,
+    )
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@st.composite
+def _facepp_errors(
+    draw: Draw, names: st.SearchStrategy[str], space: st.SearchStrategy[bool | None]
+) -> VendorResponse:
+    name = draw(names)
+    if name not in facepp.ERRORS:
+        raise InvalidArgument(f"names drew {name!r}; expected one of {', '.join(facepp.ERRORS)}")
+    error = facepp.ERRORS[name]
+    arg = draw(st.sampled_from(error.args)) if error.args else None
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    return facepp_error_response(
+        name,
+        arg,
+        request_id=facepp_request_id(rng),
+        time_used=draw(st.integers(0, 3000)),
+        space=draw(space),
+    )
+
+
+def facepp_error_responses(
+    *,
+    names: st.SearchStrategy[str] | None = None,
+    space: st.SearchStrategy[bool | None] | None = None,
+) -> st.SearchStrategy[VendorResponse]:
+    """Every documented Face++ error as a :class:`~pytest_densemark.payloads.VendorResponse`:
+    the right HTTP status, ``Content-Type`` and body (JSON, or plain text for the 413).
+
+    ``names`` draws error names (default: all of :data:`pytest_densemark.facepp.ERRORS`).
+    ``space`` draws the spacing after the colon in messages that carry an argument: ``None``
+    as documented, ``True``/``False`` to force it (default: all three), because clients compare
+    these strings exactly.
+    """
+    _check_strategy("names", names)
+    _check_strategy("space", space)
+    return _facepp_errors(
+        names if names is not None else st.sampled_from(tuple(facepp.ERRORS)),
+        space if space is not None else st.sampled_from((None, True, False)),
+    )
+
+
+@st.composite
+def _tencent_errors(
+    draw: Draw, codes: st.SearchStrategy[str], version: st.SearchStrategy[str]
+) -> VendorResponse:
+    drawn_version = draw(version)
+    if drawn_version not in tencent.VERSIONS:
+        raise InvalidArgument(f"version drew {drawn_version!r}; expected one of {tencent.VERSIONS}")
+    code = draw(codes)
+    error = tencent.ERRORS.get(code)
+    if error is None:
+        raise InvalidArgument(f"codes drew {code!r}; expected a documented code")
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    return tencent_error_response(code, request_id=tencent_request_id(rng))
+
+
+def tencent_error_responses(
+    *,
+    codes: st.SearchStrategy[str] | None = None,
+    version: st.SearchStrategy[str] | None = None,
+) -> st.SearchStrategy[VendorResponse]:
+    """Every documented Tencent error code (the action's and API 3.0's common ones) as a
+    :class:`~pytest_densemark.payloads.VendorResponse`: HTTP 200, ``Content-Type`` exactly
+    ``application/json`` and the ``{"Response": {"Error": ..., "RequestId": ...}}`` envelope.
+
+    ``codes`` draws codes (default: all of :data:`pytest_densemark.tencent.ERRORS`, restricted
+    to codes the drawn ``version`` documents).
+    """
+    _check_strategy("codes", codes)
+    _check_strategy("version", version)
+    if codes is None:
+        drawn_version = version if version is not None else st.sampled_from(tencent.VERSIONS)
+        return drawn_version.flatmap(
+            lambda v: _tencent_errors(
+                st.sampled_from(tuple(c for c, e in tencent.ERRORS.items() if v in e.versions)),
+                st.just(v),
+            )
+        )
+    return _tencent_errors(
+        codes, version if version is not None else st.sampled_from(tencent.VERSIONS)
+    )
+
+
+# --------------------------------------------------------------------------- invalid bodies
+
+
+def _render_path(parts: Sequence[str | int]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+_FACEPP_RULES = (
+    "missing-key",
+    "extra-key",
+    "float-coordinate",
+    "string-coordinate",
+    "string-radius",
+    "negative-radius",
+    "too-many-faces",
+    "misspelt-part",
+    "missing-field",
+)
+
+
+@st.composite
+def _facepp_invalid(draw: Draw, rules: st.SearchStrategy[str]) -> InvalidResponse:
+    rule = draw(rules)
+    if rule not in _FACEPP_RULES:
+        raise InvalidArgument(f"rules drew {rule!r}; expected one of {_FACEPP_RULES}")
+    parts = facepp.ALL_PARTS
+    if rule in ("string-radius", "negative-radius"):
+        eyes = [p for p in parts if facepp.PARTS[p].radii]
+        parts = (draw(st.sampled_from(eyes)),)
+    body = draw(
+        facepp_responses(
+            parts=st.just(parts), roll=st.just(0.0), yaw=st.just(0.0), pitch=st.just(0.0)
+        )
+    )
+    face = body["face"]
+    landmark = face["landmark"]
+    part_name = draw(st.sampled_from(tuple(landmark)))
+    part = landmark[part_name]
+    spec = facepp.PARTS[part_name]
+    where: list[str | int] = ["face", "landmark", part_name]
+    if rule == "missing-key":
+        key = draw(st.sampled_from(spec.keys))
+        del part[key]
+    elif rule == "extra-key":
+        prefix, count = spec.runs[-1]
+        part[f"{prefix}{count}"] = {"y": 0, "x": 0}
+    elif rule in ("float-coordinate", "string-coordinate"):
+        key = draw(st.sampled_from(spec.point_keys))
+        axis = draw(st.sampled_from(("x", "y")))
+        value = part[key][axis]
+        part[key][axis] = value + 0.5 if rule == "float-coordinate" else str(value)
+        where += [key, axis]
+    elif rule in ("string-radius", "negative-radius"):
+        key = spec.radii[0]
+        part[key] = str(part[key]) if rule == "string-radius" else -1 - part[key]
+        where.append(key)
+    elif rule == "too-many-faces":
+        # The service analyses only the largest face: "face" is never a list.
+        body["face"] = [face, face]
+        where = ["face"]
+    elif rule == "misspelt-part":
+        # The vendor's Chinese doc spells "mouth" as "mouse"; the service never does.
+        wrong = next(iter(facepp.DOC_MISSPELLINGS))
+        landmark[wrong] = landmark.pop(facepp.DOC_MISSPELLINGS[wrong])
+        where = ["face", "landmark"]
+    else:  # missing-field
+        del body[draw(st.sampled_from(("time_used", "request_id")))]
+        where = []
+    return InvalidResponse("facepp", rule, _render_path(where), body)
+
+
+def facepp_invalid_responses(
+    *, rules: st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[InvalidResponse]:
+    """Near-miss Face++ success bodies that break exactly one rule, for testing a client's own
+    validation. Each is an :class:`InvalidResponse` naming the rule and where it is broken.
+
+    Rules: ``missing-key``, ``extra-key`` (one index past the end), ``float-coordinate``,
+    ``string-coordinate``, ``string-radius``, ``negative-radius``, ``too-many-faces`` (``face``
+    as a list), ``misspelt-part`` (the doc's ``mouse``), ``missing-field`` (``time_used`` or
+    ``request_id``). ``rules`` draws which (default: all).
+    """
+    _check_strategy("rules", rules)
+    return _facepp_invalid(rules if rules is not None else st.sampled_from(_FACEPP_RULES))
+
+
+_TENCENT_RULES = (
+    "missing-key",
+    "extra-key",
+    "null-field",
+    "float-coordinate",
+    "string-coordinate",
+    "too-many-faces",
+    "too-many-points",
+    "wrong-model-version",
+)
+
+
+@st.composite
+def _tencent_invalid(
+    draw: Draw, rules: st.SearchStrategy[str], profile: tencent.PointProfile
+) -> InvalidResponse:
+    rule = draw(rules)
+    if rule not in _TENCENT_RULES:
+        raise InvalidArgument(f"rules drew {rule!r}; expected one of {_TENCENT_RULES}")
+    if rule == "too-many-faces":
+        body = draw(
+            tencent_responses(min_faces=tencent.MAX_FACES, mode=st.just(0), profile=profile)
+        )
+        shapes = body["Response"]["DenseFaceShapeSet"]
+        shapes.append(shapes[0])
+        return InvalidResponse(
+            "tencent", rule, _render_path(["Response", "DenseFaceShapeSet"]), body
+        )
+    body = draw(tencent_responses(min_faces=1, max_faces=2, profile=profile))
+    response = body["Response"]
+    if rule == "wrong-model-version":
+        response["FaceModelVersion"] = "2.0"
+        return InvalidResponse(
+            "tencent", rule, _render_path(["Response", "FaceModelVersion"]), body
+        )
+    shapes = response["DenseFaceShapeSet"]
+    index = draw(st.integers(0, len(shapes) - 1))
+    shape = shapes[index]
+    where: list[str | int] = ["Response", "DenseFaceShapeSet", index]
+    name = draw(st.sampled_from(tencent.POINT_LISTS))
+    if rule == "missing-key":
+        del shape[draw(st.sampled_from((*tencent.FACE_BOX_FIELDS, *tencent.POINT_LISTS)))]
+    elif rule == "extra-key":
+        # The official SDK warns about unknown fields; a stray one is a real-world near miss.
+        shape["FaceShapeConfidence"] = 99
+    elif rule == "null-field":
+        shape[name] = None
+        where.append(name)
+    elif rule in ("float-coordinate", "string-coordinate"):
+        points = shape[name]
+        if not points:
+            points.append({"X": 0, "Y": 0})
+        number = draw(st.integers(0, len(points) - 1))
+        axis = draw(st.sampled_from(("X", "Y")))
+        value = points[number][axis]
+        points[number][axis] = value + 0.5 if rule == "float-coordinate" else str(value)
+        where += [name, number, axis]
+    else:  # too-many-points
+        total = sum(len(shape[n]) for n in tencent.POINT_LISTS)
+        extra = tencent.MAX_POINTS_PER_FACE + 1 - total
+        shape[name] = shape[name] + [{"X": 0, "Y": 0}] * extra
+    return InvalidResponse("tencent", rule, _render_path(where), body)
+
+
+def tencent_invalid_responses(
+    *,
+    rules: st.SearchStrategy[str] | None = None,
+    profile: tencent.PointProfile = tencent.KIT_PROFILE,
+) -> st.SearchStrategy[InvalidResponse]:
+    """Near-miss Tencent success envelopes that break exactly one rule, as
+    :class:`InvalidResponse`.
+
+    Rules: ``missing-key`` (a box field or point list), ``extra-key`` (an unknown field in a
+    DenseFaceShape), ``null-field`` (a point list as ``null``), ``float-coordinate``,
+    ``string-coordinate``, ``too-many-faces`` (6), ``too-many-points`` (889 in one face),
+    ``wrong-model-version``. ``rules`` draws which (default: all).
+    """
+    _check_strategy("rules", rules)
+    if not isinstance(profile, tencent.PointProfile):
+        raise InvalidArgument(f"profile={profile!r} must be a tencent.PointProfile")
+    return _tencent_invalid(
+        rules if rules is not None else st.sampled_from(_TENCENT_RULES), profile
+    )
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def _success(vendor: str) -> Callable[[dict[str, Any]], VendorResponse]:
+    content_type = facepp.CONTENT_TYPE if vendor == "facepp" else tencent.CONTENT_TYPE
+
+    def wrap(body: dict[str, Any]) -> VendorResponse:
+        return VendorResponse(200, body, {"Content-Type": content_type})
+
+    return wrap
+
+
+def http_responses(vendor: str) -> st.SearchStrategy[httpx.Response]:
+    """:class:`httpx.Response` objects as the vendor sends them, mixing successes (about
+    two thirds) and every documented error, ready to hand to respx
+    (``route.mock(side_effect=[...])``). ``vendor`` is ``"facepp"`` or ``"tencent"``."""
+    if vendor == "facepp":
+        success = facepp_responses()
+        errors = facepp_error_responses()
+    elif vendor == "tencent":
+        success = tencent_responses()
+        errors = tencent_error_responses()
+    else:
+        raise InvalidArgument(f"vendor={vendor!r} must be 'facepp' or 'tencent'")
+    answers = st.one_of(success.map(_success(vendor)), success.map(_success(vendor)), errors)
+    return answers.map(lambda answer: answer.to_httpx())
