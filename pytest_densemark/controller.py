@@ -1,0 +1,371 @@
+"""The ``densemark`` fixture's controller and the httpx patch behind it, usable without pytest.
+
+:class:`Controller` is the :class:`~pytest_densemark.emulator.Emulator` (every controller
+method keeps its name and meaning) plus what a test suite needs around it: cassette folders
+searched before the shipped library, record mode, and the end-of-test check for unplayed
+cassette interactions. :func:`intercept_httpx` routes httpx traffic for the vendors' hosts to a
+controller while it is active::
+
+    from pytest_densemark.controller import Controller, intercept_httpx
+
+    controller = Controller()
+    with intercept_httpx(controller):
+        httpx.post("https://api-cn.faceplusplus.com/facepp/v1/face/thousandlandmark", ...)
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+import httpx
+import respx
+from respx.models import AllMockedAssertionError
+
+from pytest_densemark import __version__, facepp, wire
+from pytest_densemark._resources import data_dir
+from pytest_densemark.cassettes import Cassette, CassetteError, Recorder, redact_request
+from pytest_densemark.emulator import (
+    LATENCY_EXTENSION,
+    Call,
+    EmulatedDisconnect,
+    EmulatedTimeout,
+    Emulator,
+)
+
+__all__ = [
+    "LATENCY_EXTENSION",
+    "RECORD_MODES",
+    "UPSTREAM_ENV",
+    "Controller",
+    "RecordMode",
+    "intercept_httpx",
+]
+
+RecordMode = Literal["none", "new", "all"]
+#: ``none`` never touches the network; ``new`` records missing cassettes; ``all`` re-records.
+RECORD_MODES: tuple[RecordMode, ...] = ("none", "new", "all")
+#: Environment variable naming the base URL that recording sends vendor requests to.
+UPSTREAM_ENV = "DENSEMARK_UPSTREAM"
+#: Seconds a recording waits for the upstream before giving up.
+_UPSTREAM_TIMEOUT = 60.0
+#: Response headers describing the upstream connection, not the vendor's answer.
+_TRANSPORT_HEADERS = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding", "connection"}
+)
+
+# Set while the controller itself sends a request upstream, so the patch lets it through.
+_FORWARDING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "densemark_forwarding", default=False
+)
+
+
+@lru_cache(maxsize=256)
+def _vendor_of_host(host: str) -> wire.Vendor | None:
+    # Only the vendors' own hosts are intercepted: a loopback server (say an emulator served
+    # on 127.0.0.1 under /facepp/) is somebody else's and must be left alone.
+    return wire.vendor_of(httpx.URL(scheme="https", host=host, path="/"))
+
+
+class Controller(Emulator):
+    """What the ``densemark`` fixture returns: the emulator plus cassette folders and recording.
+
+    Every :class:`~pytest_densemark.emulator.Emulator` method is available under the same
+    name. ``search_dirs`` are searched, in order, before the shipped cassette library whenever
+    a cassette is named. ``record_mode`` is ``"none"`` (default: replay or emulate, never touch
+    the network), ``"new"`` (a named cassette that does not exist yet is recorded) or ``"all"``
+    (every named cassette is re-recorded). Recording sends each vendor request to ``upstream``
+    (a base URL such as ``http://127.0.0.1:8000``; default ``$DENSEMARK_UPSTREAM``, else the
+    vendor's real host) and :meth:`finish` writes the redacted cassette. ``allow_unplayed``
+    stops :meth:`unplayed_problem` from reporting cassette interactions the test never used.
+    Extra keyword arguments go to :class:`~pytest_densemark.emulator.Emulator`.
+    """
+
+    def __init__(
+        self,
+        *,
+        search_dirs: Sequence[str | os.PathLike[str]] = (),
+        record_mode: RecordMode = "none",
+        upstream: str | None = None,
+        allow_unplayed: bool = False,
+        **emulator_options: Any,
+    ) -> None:
+        super().__init__(**emulator_options)
+        if record_mode not in RECORD_MODES:
+            raise ValueError(
+                f"record_mode must be one of {', '.join(RECORD_MODES)}, got {record_mode!r}"
+            )
+        self.search_dirs: tuple[Path, ...] = tuple(Path(d) for d in search_dirs)
+        self.record_mode: RecordMode = record_mode
+        self.upstream = upstream if upstream is not None else os.environ.get(UPSTREAM_ENV)
+        self.allow_unplayed = allow_unplayed
+        self._recorder: Recorder | None = None
+        self._record_path: Path | None = None
+
+    # -- cassettes and recording ---------------------------------------------------------
+
+    def use_cassette(  # type: ignore[override]
+        self,
+        name_or_path: str | os.PathLike[str],
+        *,
+        search_dirs: Sequence[str | os.PathLike[str]] = (),
+    ) -> Cassette | None:
+        """Replay a cassette (library name or path); in record mode, maybe record it instead.
+
+        ``search_dirs`` are searched first, then the controller's own folders, then the
+        shipped library. With ``record_mode="new"`` a cassette that is not found is recorded
+        (to the first search folder, as ``<name>.json``); with ``"all"`` it is always
+        re-recorded (a user's cassette in place, a shipped one into the first search folder).
+        Returns the loaded cassette, or ``None`` when recording.
+        """
+        dirs = (*search_dirs, *self.search_dirs)
+        if self.record_mode == "none":
+            return super().use_cassette(name_or_path, search_dirs=dirs)
+        found = _find_cassette(name_or_path, dirs)
+        if found is not None and self.record_mode == "new":
+            return super().use_cassette(name_or_path, search_dirs=dirs)
+        self.eject_cassette()
+        self._record_path = _record_target(name_or_path, found, dirs)
+        self._recorder = Recorder(description=f"recorded by pytest-densemark {__version__}")
+        return None
+
+    @property
+    def recording(self) -> Path | None:
+        """The cassette file being recorded, or ``None`` when not recording."""
+        return self._record_path if self._recorder is not None else None
+
+    def finish(self) -> Path | None:
+        """End of test: write the recorded cassette, if recording; return its path.
+
+        Nothing is written when no vendor request was made. Raises
+        :class:`~pytest_densemark.cassettes.CassetteError` (and writes nothing) when a
+        secret sent in the run, or configured with :meth:`set_credentials`, would reach the
+        file.
+        """
+        recorder, path = self._recorder, self._record_path
+        self._recorder = None
+        if recorder is None or path is None or not recorder.interactions:
+            return None
+        configured = {
+            name: value
+            for name, value in vars(self._credentials).items()
+            if isinstance(value, str) and value
+        }
+        recorder.write(path, secrets=configured, overwrite=self.record_mode == "all")
+        return path
+
+    # -- delivery: what the httpx patch calls ------------------------------------------
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.handle(request)
+        except EmulatedTimeout as fault:
+            raise httpx.ReadTimeout(str(fault), request=request) from fault
+        except EmulatedDisconnect as fault:
+            raise httpx.RemoteProtocolError(str(fault), request=request) from fault
+
+    def deliver(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from a sync client, sleeping for any injected latency."""
+        if self._recorder is not None:
+            forwarded = self._forward_request(request)
+            token = _FORWARDING.set(True)
+            try:
+                with httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
+                    upstream = client.send(forwarded)
+            finally:
+                _FORWARDING.reset(token)
+            return self._recorded(request, upstream)
+        response = self._answer(request)
+        latency = response.extensions.get(LATENCY_EXTENSION)
+        if latency:
+            time.sleep(latency)
+        return response
+
+    async def adeliver(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from an async client; latency sleeps without blocking the loop."""
+        if self._recorder is not None:
+            forwarded = self._forward_request(request)
+            token = _FORWARDING.set(True)
+            try:
+                async with httpx.AsyncClient(timeout=_UPSTREAM_TIMEOUT) as client:
+                    upstream = await client.send(forwarded)
+            finally:
+                _FORWARDING.reset(token)
+            return self._recorded(request, upstream)
+        response = self._answer(request)
+        latency = response.extensions.get(LATENCY_EXTENSION)
+        if latency:
+            await anyio.sleep(latency)
+        return response
+
+    def _forward_request(self, request: httpx.Request) -> httpx.Request:
+        url = request.url
+        if self.upstream:
+            base = httpx.URL(self.upstream)
+            url = url.copy_with(
+                scheme=base.scheme,
+                host=base.host,
+                port=base.port,
+                path=base.path.rstrip("/") + url.path,
+            )
+        # The original Host header stays: Tencent signs it, and the upstream may route on it.
+        return httpx.Request(request.method, url, headers=request.headers, content=request.read())
+
+    def _recorded(self, request: httpx.Request, upstream: httpx.Response) -> httpx.Response:
+        headers = [
+            (name, value)
+            for name, value in upstream.headers.multi_items()
+            if name.lower() not in _TRANSPORT_HEADERS
+        ]
+        response = httpx.Response(
+            upstream.status_code, headers=headers, content=upstream.content, request=request
+        )
+        recorder = self._recorder
+        assert recorder is not None
+        recorder.record(request, response)
+        summary = redact_request(request)
+        vendor = wire.vendor_of_request(request)
+        action = version = None
+        if vendor == "tencent":
+            action = request.headers.get("x-tc-action")
+            version = request.headers.get("x-tc-version")
+        elif vendor == "facepp":
+            action = facepp.ACTION
+        call = Call(vendor, action, version, summary["params"], request, response)
+        call.source = "upstream"
+        with self._lock:
+            self._calls.append(call)
+        return response
+
+    # -- end of test -------------------------------------------------------------------
+
+    def unplayed_problem(self) -> str | None:
+        """A readable failure message when cassette interactions were left unplayed."""
+        if self.allow_unplayed:
+            return None
+        left = self.unplayed()
+        cassette = self.cassette
+        if not left or cassette is None:
+            return None
+        lines = [
+            f"densemark: {len(left)} of {len(cassette.interactions)} interaction(s) of"
+            f" {cassette.label} were never played:"
+        ]
+        for item in left:
+            req = item.request
+            params = ", ".join(f"{k}={v}" for k, v in req.params.items() if _is_short(v))
+            lines.append(f"  #{item.index}: {req.method} {req.url} {params}".rstrip())
+        lines.append(
+            "Make the requests the cassette expects, or allow this with"
+            " @pytest.mark.densemark(allow_unplayed=True) or the ini value"
+            " densemark_allow_unplayed = true."
+        )
+        return "\n".join(lines)
+
+
+def _is_short(value: object) -> bool:
+    return isinstance(value, str | int | float) and len(str(value)) <= 60
+
+
+def _stem(name_or_path: str | os.PathLike[str]) -> str:
+    raw = os.fspath(name_or_path)
+    return raw[: -len(".json")] if raw.endswith(".json") else raw
+
+
+def _find_cassette(
+    name_or_path: str | os.PathLike[str], dirs: Sequence[str | os.PathLike[str]]
+) -> Path | None:
+    # The same lookup as load_cassette, without loading: recording needs "missing" apart
+    # from "broken" (a broken cassette must fail, never be silently re-recorded).
+    direct = Path(os.fspath(name_or_path))
+    if direct.is_file():
+        return direct
+    stem = _stem(name_or_path)
+    for directory in (*map(Path, dirs), data_dir("cassettes")):
+        candidate = directory / f"{stem}.json"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _record_target(
+    name_or_path: str | os.PathLike[str],
+    found: Path | None,
+    dirs: Sequence[str | os.PathLike[str]],
+) -> Path:
+    shipped = data_dir("cassettes").resolve()
+    if found is not None and not found.resolve().is_relative_to(shipped):
+        return found
+    direct = Path(os.fspath(name_or_path))
+    if direct.is_absolute():
+        return direct if direct.suffix == ".json" else direct.with_suffix(".json")
+    if not dirs:
+        raise CassetteError(
+            f"cannot record cassette {os.fspath(name_or_path)!r}: no cassette folder to write"
+            " to (pass search_dirs or set the densemark_cassette_dirs ini value)"
+        )
+    return Path(dirs[0]) / f"{_stem(name_or_path)}.json"
+
+
+class _VendorRouter(respx.MockRouter):
+    """One respx router for the whole session; vendor requests go to the active controller."""
+
+    def __init__(self) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=False)
+        self.route(name="densemark-pass-through").pass_through()
+        self.controller: Controller | None = None
+
+    def _target(self, request: httpx.Request) -> Controller | None:
+        controller = self.controller
+        if controller is None or _FORWARDING.get() or _vendor_of_host(request.url.host) is None:
+            return None
+        return controller
+
+    def _defer(self, request: httpx.Request) -> None:
+        # Another respx router (the user's own) may want this request: let respx ask it.
+        mocker = self.Mocker
+        if mocker is not None and len(mocker.routers) > 1:
+            raise AllMockedAssertionError(f"densemark: {request!r} is not a vendor request")
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        controller = self._target(request)
+        if controller is None:
+            self._defer(request)
+            return super().handler(request)
+        return controller.deliver(request)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        controller = self._target(request)
+        if controller is None:
+            self._defer(request)
+            return await super().async_handler(request)
+        return await controller.adeliver(request)
+
+
+_ROUTER = _VendorRouter()
+
+
+@contextmanager
+def intercept_httpx(controller: Controller) -> Iterator[Controller]:
+    """Answer httpx requests to the vendors' hosts with ``controller`` while in the block.
+
+    Every ``httpx.Client`` and ``httpx.AsyncClient`` is covered, including clients created
+    before the block. Requests to other hosts pass through to the network untouched. Blocks
+    do not nest: entering a second one while another is active raises ``RuntimeError``.
+    """
+    if _ROUTER.controller is not None:
+        raise RuntimeError("intercept_httpx is already active; blocks do not nest")
+    _ROUTER.controller = controller
+    _ROUTER.start()
+    try:
+        yield controller
+    finally:
+        _ROUTER.stop(quiet=True)
+        _ROUTER.controller = None
