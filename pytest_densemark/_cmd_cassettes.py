@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -67,13 +68,17 @@ def run_list(args: argparse.Namespace) -> int:
     rows = [(c.name, c.vendor, c.source, c.description) for c in cassettes]
     if args.json:
         keys = ("name", "vendor", "source", "description")
-        print(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
-        return 0
-    header = ("NAME", "VENDOR", "SOURCE", "DESCRIPTION")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-    for row in [header, *rows]:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), end=""
+        text = json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2)
+    else:
+        header = ("NAME", "VENDOR", "SOURCE", "DESCRIPTION")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+        text = "\n".join(
+            "  ".join([*(row[i].ljust(widths[i]) for i in range(3)), row[3]])
+            for row in [header, *rows]
         )
-        print(f"  {row[3]}")
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `densemark cassettes list | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

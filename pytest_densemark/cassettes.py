@@ -69,8 +69,6 @@ REDACTED = "<redacted>"
 #: ``source`` values: built by the kit, or recorded from a real service.
 SOURCES: tuple[str, ...] = ("synthetic", "recorded")
 VENDORS: tuple[str, ...] = ("facepp", "tencent")
-#: The ``action`` a Face++ cassette names (Tencent cassettes use the ``X-TC-Action``).
-FACEPP_ACTION = "thousandlandmark"
 
 Source = Literal["synthetic", "recorded"]
 
@@ -970,7 +968,7 @@ class Recorder:
                     self.action = request.headers.get("x-tc-action", tencent.ACTION)
                     self.version = request.headers.get("x-tc-version")
                 else:
-                    self.action = FACEPP_ACTION
+                    self.action = facepp.ACTION
             self.interactions.append(
                 {
                     "request": summary,
@@ -1054,5 +1052,6 @@ def validate_cassette(
         result = validate(body, kind)
         for violation in result.violations:
             sub = violation.path
-            problems.append((f"{where}.{sub}" if sub else where, violation.message))
+            joined = f"{where}{sub}" if sub.startswith("[") else f"{where}.{sub}"
+            problems.append((joined if sub else where, violation.message))
     return problems
