@@ -6,6 +6,8 @@ validator, cassettes, a vendor emulator, Hypothesis strategies and pytest fixtur
 
 from __future__ import annotations
 
+from pytest_densemark.emulator import Emulator
+from pytest_densemark.images import make_faceless_image, make_image
 from pytest_densemark.validation import (
     ValidationResult,
     Violation,
@@ -19,12 +21,15 @@ from pytest_densemark.validation import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Emulator",
     "ValidationResult",
     "Violation",
     "__version__",
     "assert_valid",
     "detect_kind",
     "load_schema",
+    "make_faceless_image",
+    "make_image",
     "schema_path",
     "validate",
 ]
