@@ -146,18 +146,43 @@ def _geometry(
     }
     for name, value in given.items():
         _check_strategy(name, value)
-    # Defaults: the range of ordinary photos, so faces stay as realistic as real ones.
+    # Defaults: the range of ordinary photos, so faces stay as realistic as real ones. Drawn
+    # as integers in hundredths so shrinking reliably reaches the plain value.
     return _Geometry(
-        roll=roll if roll is not None else st.floats(-15.0, 15.0),
-        yaw=yaw if yaw is not None else st.floats(-4.0, 4.0),
-        pitch=pitch if pitch is not None else st.floats(-4.0, 4.0),
+        roll=roll if roll is not None else _signed(15.0),
+        yaw=yaw if yaw is not None else _signed(4.0),
+        pitch=pitch if pitch is not None else _signed(4.0),
         mouth_open=mouth_open
         if mouth_open is not None
-        else st.one_of(st.just(0.0), st.floats(0.15, 0.32)),
-        smile=smile if smile is not None else st.floats(0.0, 0.25),
-        eye_open=eye_open if eye_open is not None else st.floats(0.75, 1.0),
+        else st.one_of(st.just(0.0), _hundredths(0.15, 0.32)),
+        smile=smile if smile is not None else _hundredths(0.0, 0.25),
+        eye_open=eye_open if eye_open is not None else _hundredths(0.0, 0.25).map(_one_minus),
         seed=st.integers(0, 2**16),
     )
+
+
+def _one_minus(value: float) -> float:
+    return round(1.0 - value, 2)
+
+
+def _hundredths(low: float, high: float) -> st.SearchStrategy[float]:
+    """Values from ``low`` to ``high`` in steps of 0.01; shrinks to ``low``."""
+    return st.integers(0, round((high - low) * 100)).map(lambda n: round(low + n / 100, 2))
+
+
+def _zigzag(n: int) -> float:
+    # 0, 1, -1, 2, -2, ... so that shrinking toward 0 reaches the centre.
+    return ((n + 1) // 2) * (1 if n % 2 else -1) / 100
+
+
+def _signed(limit: float) -> st.SearchStrategy[float]:
+    """Values from ``-limit`` to ``limit`` in steps of 0.01; shrinks to 0."""
+    return st.integers(0, round(2 * limit * 100)).map(_zigzag)
+
+
+def _centred(draw: Draw, limit: int) -> float:
+    """A fraction from ``-limit/100`` to ``limit/100``; shrinks to 0."""
+    return _zigzag(draw(st.integers(0, 2 * limit)))
 
 
 def _clamp(name: str, value: float) -> float:
@@ -188,11 +213,11 @@ def _draw_face(
         side = short * (1.0 + draw(st.integers(0, 60)) / 100)
     else:
         low = min(float(tiny), fit)
-        side = low + (fit - low) * (0.5 + draw(st.integers(-50, 50)) / 100)
+        side = low + (fit - low) * (0.5 + _centred(draw, 50))
     placement = _weighted(draw, [(6, "inside"), (1, "border"), (1, "touching"), (1, "leaving")])
     # Centre of the box for a face sitting well inside the image; offsets shrink to 0.
-    dx = draw(st.integers(-50, 50)) / 100
-    dy = draw(st.integers(-50, 50)) / 100
+    dx = _centred(draw, 50)
+    dy = _centred(draw, 50)
     room_x = max(0.0, cell_w - 1.1 * side)
     room_y = max(0.0, height - 1.55 * side)
     cx = x0 + cell_w / 2 + dx * room_x / 2
@@ -209,8 +234,8 @@ def _draw_face(
         else:
             cy = height - side / 2
     elif placement == "leaving":
-        out_x = draw(st.integers(-60, 60)) / 100
-        out_y = draw(st.integers(-60, 60)) / 100
+        out_x = _centred(draw, 60)
+        out_y = _centred(draw, 60)
         cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
         cy = height / 2 + out_y * (height / 2 + side / 2)
     eye = _clamp("left_eye_open", draw(geometry.eye_open))
@@ -460,8 +485,12 @@ def _tencent_bodies(
     shapes = []
     cell_w = image[0] // max(count, 1)
     tiny = _tencent_tiny((cell_w, image[1]))
-    for index in range(count):
+    # With no face, one is still drawn (and dropped) so that "no face" is not a shorter
+    # example than one face: shrinking then ends on one face, not none.
+    for index in range(max(count, 1)):
         face, placement = _draw_face(draw, geometry, image, (index * cell_w, cell_w), tiny)
+        if count == 0:
+            break
         if placement == "border":
             face = _onto_border(draw, face, _tencent_points(face, profile), image)
         shapes.append(tencent_face(face, profile))
