@@ -1,0 +1,359 @@
+"""validate() / assert_valid(): verdicts, JSON paths and messages, the checks beyond the schema."""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from typing import Any
+
+import pytest
+from _validator_payloads import (
+    facepp_body,
+    facepp_error_body,
+    tencent_body,
+    tencent_error_body,
+    tencent_shape,
+)
+
+from pytest_densemark import (
+    ValidationResult,
+    Violation,
+    assert_valid,
+    detect_kind,
+    facepp,
+    tencent,
+    validate,
+)
+
+
+def _paths(result: ValidationResult) -> list[str]:
+    return [str(v) for v in result.violations]
+
+
+# ----------------------------------------------------------------- valid payloads
+
+
+def test_real_9part_payloads_validate(real_facepp_9part: list[dict[str, Any]]) -> None:
+    for body in real_facepp_9part:
+        result = validate(body)
+        assert result, str(result)
+        assert result.kind == "facepp"
+
+
+def test_real_7part_payloads_validate(real_facepp_7part: list[dict[str, Any]]) -> None:
+    for body in real_facepp_7part:
+        assert_valid(body, "facepp")
+        assert set(body["face"]["landmark"]) == set(facepp.LEGACY_PARTS)
+
+
+@pytest.mark.parametrize(
+    ("payload", "kind"),
+    [
+        (facepp_body(), "facepp"),
+        (facepp_body(facepp.LEGACY_PARTS), "facepp"),
+        (facepp_body(["nose"]), "facepp"),
+        (facepp_error_body(), "facepp-error"),
+        (facepp_error_body("MISSING_ARGUMENTS", "image_url"), "facepp-error"),
+        (tencent_body(), "tencent"),
+        (tencent_body(0), "tencent"),
+        (tencent_body(tencent.MAX_FACES), "tencent"),
+        (tencent_error_body(), "tencent-error"),
+        (tencent_error_body("FailedOperation.UnKnowError"), "tencent-error"),
+    ],
+)
+def test_valid_payloads_and_detection(payload: dict[str, Any], kind: str) -> None:
+    assert detect_kind(payload) == kind
+    result = validate(payload)
+    assert result, str(result)
+    assert result.kind == kind
+    assert result.violations == []
+    assert assert_valid(payload, kind) == result
+
+
+@pytest.mark.parametrize("face", ["absent", None, {}])
+def test_facepp_without_a_face(face: object) -> None:
+    body: dict[str, Any] = {"time_used": 80, "request_id": "1,x"}
+    if face != "absent":
+        body["face"] = face
+    assert validate(body, "facepp")
+
+
+def test_key_order_does_not_matter() -> None:
+    body = facepp_body()
+    landmark = body["face"]["landmark"]
+    shuffled = {
+        name: {
+            key: dict(reversed(list(v.items()))) if isinstance(v, dict) else v
+            for key, v in reversed(list(part.items()))
+        }
+        for name, part in reversed(list(landmark.items()))
+    }
+    body["face"]["landmark"] = shuffled
+    assert validate(body)
+
+
+def test_json_schema_integer_rules_apply() -> None:
+    body = facepp_body(["mouth"])
+    body["face"]["landmark"]["mouth"]["upper_lip_0"]["x"] = 12.0  # the number 12
+    assert validate(body)
+    body["face"]["landmark"]["mouth"]["upper_lip_0"]["x"] = True
+    assert _paths(validate(body)) == [
+        "face.landmark.mouth.upper_lip_0.x: expected an integer, got a boolean (true)"
+    ]
+
+
+def test_dict_subclasses_are_objects() -> None:
+    body = facepp_body(["left_eyebrow"])
+    part = body["face"]["landmark"]["left_eyebrow"]
+    body["face"]["landmark"]["left_eyebrow"] = OrderedDict(part)
+    assert validate(body)
+
+
+# ----------------------------------------------------------------- Face++ mutations
+
+
+def test_missing_key_has_the_documented_message() -> None:
+    body = facepp_body()
+    del body["face"]["landmark"]["nose"]["nose_midline_59"]
+    result = validate(body)
+    assert not result
+    assert result.violations == [Violation("face.landmark.nose", "missing key nose_midline_59")]
+    assert str(result.violations[0]) == "face.landmark.nose: missing key nose_midline_59"
+
+
+def test_extra_key_in_a_part() -> None:
+    body = facepp_body()
+    body["face"]["landmark"]["nose"]["nose_midline_60"] = {"x": 1, "y": 2}
+    assert _paths(validate(body)) == ["face.landmark.nose: unexpected key nose_midline_60"]
+
+
+@pytest.mark.parametrize(
+    ("value", "described"),
+    [(12.5, "a float (12.5)"), ("12", 'a string ("12")'), (None, "null"), ([1], "an array")],
+)
+def test_bad_coordinate(value: object, described: str) -> None:
+    body = facepp_body()
+    body["face"]["landmark"]["mouth"]["upper_lip_3"]["y"] = value
+    (violation,) = validate(body).violations
+    assert violation.path == "face.landmark.mouth.upper_lip_3.y"
+    assert violation.message.startswith(f"expected an integer, got {described}")
+
+
+def test_string_radius() -> None:
+    body = facepp_body()
+    body["face"]["landmark"]["left_eye"]["left_eye_pupil_radius"] = "9"
+    assert _paths(validate(body)) == [
+        'face.landmark.left_eye.left_eye_pupil_radius: expected an integer, got a string ("9")'
+    ]
+
+
+def test_negative_radius_and_point_radius() -> None:
+    body = facepp_body()
+    body["face"]["landmark"]["left_eye"]["left_eye_pupil_radius"] = -1
+    body["face"]["landmark"]["right_eye"]["right_eye_pupil_center"] = 4
+    assert _paths(validate(body)) == [
+        "face.landmark.left_eye.left_eye_pupil_radius: -1 is below the minimum 0",
+        "face.landmark.right_eye.right_eye_pupil_center: expected an object, got an integer (4)",
+    ]
+
+
+def test_point_with_an_extra_or_missing_coordinate() -> None:
+    body = facepp_body(["face"])
+    body["face"]["landmark"]["face"]["face_hairline_0"]["z"] = 0
+    del body["face"]["landmark"]["face"]["face_contour_left_5"]["x"]
+    assert sorted(_paths(validate(body))) == [
+        "face.landmark.face.face_contour_left_5: missing key x",
+        "face.landmark.face.face_hairline_0: unexpected key z",
+    ]
+
+
+def test_unknown_part_and_misspelt_mouth() -> None:
+    body = facepp_body(["nose"])
+    body["face"]["landmark"]["mouse"] = {}
+    assert _paths(validate(body)) == ["face.landmark: unexpected key mouse"]
+
+
+def test_face_needs_both_rectangle_and_landmark() -> None:
+    body = facepp_body(["nose"])
+    del body["face"]["face_rectangle"]
+    assert _paths(validate(body)) == ["face: missing key face_rectangle (required with landmark)"]
+
+
+def test_every_violation_is_collected() -> None:
+    body = facepp_body()
+    del body["time_used"]
+    body["extra"] = 1
+    body["face"]["face_rectangle"]["width"] = -3
+    del body["face"]["landmark"]["mouth"]["lower_lip_0"]
+    assert sorted(_paths(validate(body))) == [
+        "(root): missing key time_used",
+        "(root): unexpected key extra",
+        "face.face_rectangle.width: -3 is below the minimum 0",
+        "face.landmark.mouth: missing key lower_lip_0",
+    ]
+
+
+def test_odd_keys_are_quoted_in_paths() -> None:
+    body = facepp_body(["nose"])
+    body["face"]["landmark"]["nose"]["left_nostril"] = {"x": 1, "y": "a.b"}
+    body["face"]["landmark"]["nose"]["a.b"] = 1
+    assert "face.landmark.nose: unexpected key a.b" in _paths(validate(body))
+
+
+# ----------------------------------------------------------------- errors and Tencent
+
+
+def test_facepp_error_message_outside_the_catalogue() -> None:
+    body = facepp_error_body()
+    body["error_message"] = "SOMETHING_ELSE"
+    assert _paths(validate(body)) == ['error_message: "SOMETHING_ELSE" is not a documented value']
+
+
+def test_tencent_face_with_889_points() -> None:
+    counts = dict(tencent.KIT_PROFILE.counts)
+    counts["Nose"] += 1
+    result = validate(tencent_body(counts=counts))
+    assert result.kind == "tencent"
+    assert _paths(result) == ["Response.DenseFaceShapeSet[0]: 889 points, at most 888 per face"]
+
+
+def test_tencent_list_over_888_points() -> None:
+    counts = dict.fromkeys(tencent.POINT_LISTS, 0)
+    counts["Chin"] = 889
+    assert _paths(validate(tencent_body(counts=counts))) == [
+        "Response.DenseFaceShapeSet[0].Chin: 889 items, at most 888 allowed",
+        "Response.DenseFaceShapeSet[0]: 889 points, at most 888 per face",
+    ]
+
+
+def test_six_tencent_faces() -> None:
+    body = tencent_body(tencent.MAX_FACES)
+    body["Response"]["DenseFaceShapeSet"].append(tencent_shape(seed=5))
+    assert _paths(validate(body)) == ["Response.DenseFaceShapeSet: 6 items, at most 5 allowed"]
+
+
+def test_tencent_error_without_request_id() -> None:
+    body = tencent_error_body()
+    del body["Response"]["RequestId"]
+    result = validate(body)
+    assert result.kind == "tencent-error"
+    assert _paths(result) == ["Response: missing key RequestId"]
+
+
+def test_tencent_error_with_an_unknown_code() -> None:
+    body = tencent_error_body()
+    body["Response"]["Error"]["Code"] = "FailedOperation.Nope"
+    (violation,) = validate(body).violations
+    assert violation.path == "Response.Error.Code"
+    assert '"FailedOperation.Nope" is not one of' in violation.message
+
+
+def test_tencent_point_mutations() -> None:
+    body = tencent_body(2)
+    shape = body["Response"]["DenseFaceShapeSet"][1]
+    shape["LeftEye"][3]["X"] = 1.5
+    shape["Forehead"][0]["Z"] = 1
+    del shape["Chin"]
+    body["Response"]["FaceModelVersion"] = "2.0"
+    assert set(_paths(validate(body))) == {
+        "Response.DenseFaceShapeSet[1]: missing key Chin",
+        "Response.DenseFaceShapeSet[1].Forehead[0]: unexpected key Z",
+        "Response.DenseFaceShapeSet[1].LeftEye[3].X: expected an integer, got a float (1.5)",
+        'Response.FaceModelVersion: "2.0" is not one of "3.0"',
+    }
+
+
+def test_profile_checks_each_list() -> None:
+    body = tencent_body()
+    assert validate(body, profile=tencent.KIT_PROFILE)
+    counts = dict(tencent.KIT_PROFILE.counts)
+    counts["Nose"], counts["Chin"] = counts["Nose"] - 1, counts["Chin"] + 1
+    other = tencent.PointProfile("mine", counts)
+    assert sorted(_paths(validate(body, profile=other))) == [
+        "Response.DenseFaceShapeSet[0].Chin: 128 points, profile 'mine' expects 129",
+        "Response.DenseFaceShapeSet[0].Nose: 128 points, profile 'mine' expects 127",
+    ]
+
+
+# ----------------------------------------------------------------- image bounds
+
+
+def test_facepp_image_bounds() -> None:
+    body = facepp_body(["nose"])
+    assert validate(body, image_size=(640, 480))
+    body["face"]["landmark"]["nose"]["left_nostril"] = {"x": 640, "y": 5}
+    assert _paths(validate(body, image_size=(640, 480))) == [
+        "face.landmark.nose.left_nostril: point (640, 5) lies outside the 640x480 image"
+    ]
+    assert validate(body)  # no size, no bounds check
+
+
+def test_tencent_image_bounds() -> None:
+    body = tencent_body()
+    assert validate(body, check_bounds=True)
+    body["Response"]["DenseFaceShapeSet"][0]["Nose"][2] = {"X": -1, "Y": 0}
+    assert validate(body)
+    assert _paths(validate(body, check_bounds=True)) == [
+        "Response.DenseFaceShapeSet[0].Nose[2]: point (-1, 0) lies outside the 640x480 image"
+    ]
+
+
+def test_tencent_image_size_must_match_the_response() -> None:
+    result = validate(tencent_body(), image_size=(800, 480))
+    assert _paths(result) == ["Response.ImageWidth: 640, but the image is 800x480"]
+
+
+@pytest.mark.parametrize("size", [(0, 10), (10,), [10, 10], (10.0, 10)])
+def test_bad_image_size(size: Any) -> None:
+    with pytest.raises(ValueError, match="image_size must be"):
+        validate(facepp_body(), image_size=size)
+
+
+# ----------------------------------------------------------------- API details
+
+
+@pytest.mark.parametrize("payload", [{}, [], "text", 3, None, {"hello": 1}])
+def test_auto_cannot_tell(payload: object) -> None:
+    with pytest.raises(ValueError, match="cannot tell what this payload is"):
+        detect_kind(payload)
+    result = validate(payload)
+    assert not result
+    assert result.kind == "unknown"
+    assert result.violations[0].path == ""
+
+
+def test_explicit_kind_checks_a_wrong_shape() -> None:
+    result = validate(tencent_body(), "facepp")
+    assert sorted(_paths(result))[:3] == [
+        "(root): missing key request_id",
+        "(root): missing key time_used",
+        "(root): unexpected key Response",
+    ]
+
+
+def test_unknown_kind_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown kind 'tencent-success'"):
+        validate({}, "tencent-success")
+
+
+def test_assert_valid_lists_violations() -> None:
+    body = facepp_body()
+    for key in list(body["face"]["landmark"]["face"])[:60]:
+        del body["face"]["landmark"]["face"][key]
+    with pytest.raises(AssertionError) as info:
+        assert_valid(body)
+    text = str(info.value)
+    assert text.startswith("invalid facepp payload: 60 violations\n")
+    assert "  face.landmark.face: missing key face_hairline_0\n" in text
+    assert text.endswith("... and 10 more")
+
+
+def test_result_to_dict() -> None:
+    body = copy.deepcopy(tencent_error_body())
+    del body["Response"]["Error"]["Message"]
+    assert validate(body).to_dict() == {
+        "kind": "tencent-error",
+        "valid": False,
+        "violations": [{"path": "Response.Error", "message": "missing key Message"}],
+    }
+    assert str(validate(tencent_error_body())) == "valid tencent-error payload"
