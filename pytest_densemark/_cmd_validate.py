@@ -40,7 +40,7 @@ MAX_DEPTH = 64
 #: ``interactions[0].response.body``) and ``result`` is a
 #: :class:`~pytest_densemark.validation.ValidationResult`. A hook may raise an exception
 #: whose message explains why the document is unusable; it is reported as unreadable input.
-DOCUMENT_HOOKS: tuple[str, ...] = ()
+DOCUMENT_HOOKS: tuple[str, ...] = ("pytest_densemark.cassettes:validation_hook",)
 
 Hook = Callable[..., "list[tuple[str, ValidationResult]] | None"]
 

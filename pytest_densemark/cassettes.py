@@ -39,6 +39,7 @@ import httpx
 from pytest_densemark import __version__, facepp, tencent
 from pytest_densemark._resources import data_dir
 from pytest_densemark.images import sniff
+from pytest_densemark.validation import ValidationResult, Violation, validate
 from pytest_densemark.wire import parse_facepp, parse_tencent, vendor_of, vendor_of_request
 
 __all__ = [
@@ -53,12 +54,14 @@ __all__ = [
     "RecordedResponse",
     "Recorder",
     "cassette_from_data",
+    "cassette_results",
     "dump_cassette",
     "list_cassettes",
     "load_cassette",
     "redact_request",
     "request_secrets",
     "validate_cassette",
+    "validation_hook",
     "write_cassette",
 ]
 
@@ -1015,6 +1018,50 @@ def _body_kind(vendor: str, status: int, body: Any) -> str:
     return "tencent-error" if isinstance(response, Mapping) and "Error" in response else "tencent"
 
 
+def _as_cassette(path_or_data: str | os.PathLike[str] | Cassette | Mapping[str, Any]) -> Cassette:
+    if isinstance(path_or_data, Cassette):
+        return path_or_data
+    if isinstance(path_or_data, Mapping):
+        return cassette_from_data(dict(path_or_data))
+    path = Path(path_or_data)
+    return _read(path, path.stem)
+
+
+def cassette_results(
+    path_or_data: str | os.PathLike[str] | Cassette | Mapping[str, Any], *, kind: str = "auto"
+) -> list[tuple[str, ValidationResult]]:
+    """Validate every response body of a cassette: ``(label, result)`` per interaction.
+
+    ``label`` is ``interactions[i].response.body``. With ``kind="auto"`` each body is checked
+    as its vendor's success or error payload, from the cassette's vendor, the HTTP status
+    (Face++) and the envelope (Tencent); another ``kind`` is applied to every body. A Face++
+    plain-text body is valid only when it is a documented plain-text error (the 413).
+    """
+    cassette = _as_cassette(path_or_data)
+    plain_texts = {e.message() for e in facepp.ERRORS.values() if not e.json}
+    results: list[tuple[str, ValidationResult]] = []
+    for interaction in cassette.interactions:
+        label = f"interactions[{interaction.index}].response.body"
+        response = interaction.response
+        body = response.body
+        if not response.is_json:
+            documented = cassette.vendor == "facepp" and body in plain_texts
+            problems = (
+                []
+                if documented
+                else [
+                    Violation(
+                        "", f"expected JSON or a documented plain-text error, got {body!r:.80}"
+                    )
+                ]
+            )
+            results.append((label, ValidationResult(f"{cassette.vendor}-error", problems)))
+            continue
+        chosen = _body_kind(cassette.vendor, response.status, body) if kind == "auto" else kind
+        results.append((label, validate(body, chosen)))
+    return results
+
+
 def validate_cassette(
     path_or_data: str | os.PathLike[str] | Cassette | Mapping[str, Any],
 ) -> list[tuple[str, str]]:
@@ -1026,32 +1073,27 @@ def validate_cassette(
     front-end error) must be exactly a documented plain-text error. Raises
     :class:`CassetteError` when the input is not a readable cassette at all.
     """
-    from pytest_densemark.validation import validate
-
-    if isinstance(path_or_data, Cassette):
-        cassette = path_or_data
-    elif isinstance(path_or_data, Mapping):
-        cassette = cassette_from_data(dict(path_or_data))
-    else:
-        path = Path(path_or_data)
-        cassette = _read(path, path.stem)
-    plain_texts = {e.template for e in facepp.ERRORS.values() if not e.json}
     problems: list[tuple[str, str]] = []
-    for interaction in cassette.interactions:
-        where = f"interactions[{interaction.index}].response.body"
-        response = interaction.response
-        body = response.body
-        if not response.is_json:
-            if cassette.vendor == "facepp" and body in plain_texts:
-                continue
-            problems.append(
-                (where, f"expected a JSON body or a documented plain-text error, got {body!r}")
-            )
-            continue
-        kind = _body_kind(cassette.vendor, response.status, body)
-        result = validate(body, kind)
+    for label, result in cassette_results(path_or_data):
         for violation in result.violations:
             sub = violation.path
-            joined = f"{where}{sub}" if sub.startswith("[") else f"{where}.{sub}"
-            problems.append((joined if sub else where, violation.message))
+            joined = f"{label}{sub}" if sub.startswith("[") else f"{label}.{sub}"
+            problems.append((joined if sub else label, violation.message))
     return problems
+
+
+def validation_hook(
+    document: object, *, kind: str = "auto"
+) -> list[tuple[str, ValidationResult]] | None:
+    """``densemark validate``'s hook: the results for a cassette document, else ``None``.
+
+    A document carrying the ``densemark_cassette`` key is a cassette: a malformed one raises
+    :class:`CassetteError` (reported as unreadable input).
+    """
+    if not isinstance(document, Mapping) or "densemark_cassette" not in document:
+        return None
+    try:
+        cassette = cassette_from_data(dict(document))
+    except CassetteError as exc:  # the command names the file itself
+        raise CassetteError(str(exc).removeprefix("<memory>: ")) from None
+    return cassette_results(cassette, kind=kind)

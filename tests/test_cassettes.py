@@ -27,6 +27,8 @@ from pytest_densemark.cassettes import (
     load_cassette,
     redact_request,
     request_secrets,
+    validate_cassette,
+    validation_hook,
     write_cassette,
 )
 from pytest_densemark.images import make_image, sniff
@@ -540,3 +542,35 @@ def test_cassette_label_names_the_file(tmp_path: Path) -> None:
     path = write_doc(tmp_path / "lab.json", document([(facepp_request(), 200, {})]))
     cassette: Cassette = load_cassette(path)
     assert cassette.label == f"cassette 'lab' ({path.resolve()})"
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def test_validate_cassette_names_the_json_path() -> None:
+    good = {"time_used": 5, "request_id": "1575000000,00000000-0000-4000-8000-000000000000"}
+    doc = document([(facepp_request(), 200, good), (facepp_request(), 200, {"face": 3})])
+    problems = validate_cassette(doc)
+    assert problems
+    assert all(path.startswith("interactions[1].response.body") for path, _ in problems)
+
+
+def test_plain_text_bodies_must_be_documented() -> None:
+    doc = document([(facepp_request(), 413, None)])
+    doc["interactions"][0]["response"]["body"] = facepp.ERRORS["REQUEST_ENTITY_TOO_LARGE"].message()
+    assert validate_cassette(doc) == []
+    doc["interactions"][0]["response"]["body"] = "Bad Gateway"
+    ((path, message),) = validate_cassette(doc)
+    assert path == "interactions[0].response.body"
+    assert "'Bad Gateway'" in message
+
+
+def test_validation_hook_only_takes_cassettes() -> None:
+    assert validation_hook({"time_used": 1}) is None
+    assert validation_hook([1]) is None
+    with pytest.raises(CassetteError, match=r"^cassette format version 3"):
+        validation_hook({"densemark_cassette": 3})
+    doc = document([(facepp_request(), 500, {"error_message": "INTERNAL_ERROR"})])
+    ((label, result),) = validation_hook(doc) or []
+    assert label == "interactions[0].response.body"
+    assert result.kind == "facepp-error"
