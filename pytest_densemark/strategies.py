@@ -478,8 +478,10 @@ def _tencent_bodies(
     if high < min_faces:
         high = min_faces
     # Counts in shrink order: one face first, then none, then more.
-    order = [n for n in (1, 0, 2, 3, 4, 5) if min_faces <= n <= high]
-    count = order[draw(st.integers(0, len(order) - 1))]
+    # Weighted so that 0, 1 and the most faces all come up often.
+    weights = {1: 4, 0: 2, high: 3}
+    order = [(weights.get(n, 1), n) for n in (1, 0, 2, 3, 4, 5) if min_faces <= n <= high]
+    count = _weighted(draw, order)
     rng = random.Random(draw(st.integers(0, 2**32 - 1)))
     image = draw(image_size)
     shapes = []
@@ -494,7 +496,8 @@ def _tencent_bodies(
         if placement == "border":
             face = _onto_border(draw, face, _tencent_points(face, profile), image)
         shapes.append(tencent_face(face, profile))
-    if count and _weighted(draw, [(3, False), (1, True)]):
+    y_first = _weighted(draw, [(3, False), (1, True)])
+    if y_first:
         for shape in shapes:
             for name in tencent.POINT_LISTS:
                 shape[name] = [{"Y": p["Y"], "X": p["X"]} for p in shape[name]]

@@ -131,10 +131,12 @@ def test_shrinks_to_one_ordinary_frontal_face() -> None:
     face = find(faces(), lambda f: True)
     assert (face.roll, face.yaw, face.pitch, face.mouth_open, face.smile) == (0, 0, 0, 0, 0)
     assert face.left_eye_open == face.right_eye_open == 1.0
-    body = find(tencent_responses(), lambda b: True)
+    # A failure that needs a face (any face) shrinks to exactly one.
+    body = find(tencent_responses(), lambda b: len(b["Response"]["DenseFaceShapeSet"]) > 0)
     assert len(body["Response"]["DenseFaceShapeSet"]) == 1
-    full = find(facepp_responses(), lambda b: True)
-    assert list(full["face"]["landmark"]) == list(facepp.ALL_PARTS)
+    # Mapped to the part names so Hypothesis need not print a 975-key body.
+    order = find(facepp_responses().map(lambda b: list(b["face"]["landmark"])), lambda b: True)
+    assert order == list(facepp.ALL_PARTS)
 
 
 def test_failing_example_shrinks_to_a_single_face_inside_the_image() -> None:
