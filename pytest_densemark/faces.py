@@ -22,7 +22,6 @@ the image's right, positive ``pitch`` tilts it to look up.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
 import random
@@ -209,12 +208,18 @@ def _resample(points: Sequence[Point], count: int, *, closed: bool = False) -> l
     step = total / count if closed else total / max(count - 1, 1)
     last = len(lengths) - 2
     out: list[Point] = []
+    seg = 0
     for i in range(count):
         target = i * step
-        seg = min(bisect.bisect_right(lengths, target) - 1, last)
-        span = lengths[seg + 1] - lengths[seg]
-        t = 0.0 if span == 0.0 else min((target - lengths[seg]) / span, 1.0)
-        (x0, y0), (x1, y1) = pts[seg], pts[seg + 1]
+        while seg < last and lengths[seg + 1] < target:
+            seg += 1
+        start = lengths[seg]
+        span = lengths[seg + 1] - start
+        t = (target - start) / span if span else 0.0
+        if t > 1.0:
+            t = 1.0
+        x0, y0 = pts[seg]
+        x1, y1 = pts[seg + 1]
         out.append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
     return out
 
@@ -324,14 +329,12 @@ def _eye_points(side: float, openness: float, tr: _Traits) -> dict[str, list[Poi
     lower = (_P_EYE_LOWER - 0.02 * (1.0 - openness)) * tr.eye_h
     # Contour: from the outer corner over the upper lid to the inner corner, then back.
     eye = _resample(
-        _sample(_loop(cx, half, _P_EYE_CORNER_Y, upper, lower, side), 160), 63, closed=True
+        _sample(_loop(cx, half, _P_EYE_CORNER_Y, upper, lower, side), 96), 63, closed=True
     )
     lid_half = _P_LID_HALF_W * tr.eye_w
     lid_up = _P_LID_UPPER * (0.7 + 0.3 * openness) * tr.eye_h
     lid = _resample(
-        _sample(
-            _loop(_P_LID_CX * side, lid_half, _P_LID_CORNER_Y, lid_up, _P_LID_LOWER, side), 160
-        ),
+        _sample(_loop(_P_LID_CX * side, lid_half, _P_LID_CORNER_Y, lid_up, _P_LID_LOWER, side), 96),
         64,
         closed=True,
     )
@@ -380,8 +383,8 @@ def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, lis
     lower_out = edge(_P_LOWER_IN + gap + _P_LOWER_THICK * lips + 0.03 * smile, 2.0)
 
     def lip(outer: Callable[[float], Point], inner: Callable[[float], Point]) -> list[Point]:
-        out = _resample(_sample(outer, 120), 33)[:32]
-        back = _resample(_sample(inner, 120)[::-1], 33)[:32]
+        out = _resample(_sample(outer, 64), 33)[:32]
+        back = _resample(_sample(inner, 64)[::-1], 33)[:32]
         return out + back
 
     return {"upper": lip(upper_out, upper_in), "lower": lip(lower_out, lower_in)}
@@ -395,7 +398,7 @@ def _face_outline(mouth_open: float, tr: _Traits) -> dict[str, list[Point]]:
         angle = t * math.pi / 2
         return (half_w * math.sin(angle), _P_JAW_TOP_Y + depth * math.cos(angle))
 
-    right = _resample(_sample(jaw, 160), 64)
+    right = _resample(_sample(jaw, 96), 64)
     hair_h = _P_HAIR_HEIGHT * tr.hair
     hair_w = _P_HAIR_HALF_W * tr.hair_w
     exp = 2.0 / _P_HAIR_EXP
@@ -408,7 +411,7 @@ def _face_outline(mouth_open: float, tr: _Traits) -> dict[str, list[Point]]:
         return (x, y)
 
     return {
-        "hairline": _resample(_sample(hair, 300), 145),
+        "hairline": _resample(_sample(hair, 200), 145),
         "right": right,
         "left": _mirror(right),
     }
@@ -435,7 +438,8 @@ def _head_depth(x: float, y: float) -> float:
     """Depth of the skin at (x, y) on a rough ellipsoidal head."""
     u = x / _D_HEAD_HALF_W
     v = (y - 0.4) / 2.0
-    return _D_HEAD * math.sqrt(max(0.0, 1.0 - u * u - v * v))
+    inside = 1.0 - u * u - v * v
+    return _D_HEAD * math.sqrt(inside) if inside > 0.0 else 0.0
 
 
 @lru_cache(maxsize=1024)
