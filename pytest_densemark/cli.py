@@ -15,7 +15,12 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``densemark --help`` lists them.
-_COMMAND_MODULES: tuple[str, ...] = ("_cmd_validate", "_cmd_render", "_cmd_cassettes")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "_cmd_validate",
+    "_cmd_render",
+    "_cmd_cassettes",
+    "_cmd_serve",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

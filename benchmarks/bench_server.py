@@ -1,0 +1,175 @@
+"""Throughput of the loopback server against pytest-httpserver, measured in one run.
+
+Every server answers the same POST (a small multipart Face++ request, the vendor demo's
+shape) with a full 975-key Face++ success body. Eight client threads each hold one
+keep-alive ``http.client`` connection and make ``--requests`` requests; the figure is total
+requests per second. Rows:
+
+- ``pytest-httpserver (threaded)``: the baseline, werkzeug serving the body from a canned
+  handler (``expect_request(...).respond_with_data``), threaded so keep-alive works;
+- ``pytest-httpserver (default)``: the same with its default ``threaded=False``;
+- ``DensemarkServer, canned handler``: this server, same body from a canned callable;
+- ``DensemarkServer + Emulator, queued``: the emulator answering from ``queue_response``;
+- ``DensemarkServer + Emulator, emulated``: the emulator building the answer from the image.
+
+Run: ``python benchmarks/bench_server.py [--requests 2000] [--clients 8] [--rounds 3]``.
+Each row is the best of ``--rounds`` runs; the ratio column is against the baseline row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from pytest_densemark import facepp
+from pytest_densemark.server import DensemarkServer, Handler
+
+
+def full_body() -> bytes:
+    """A full 975-key Face++ success body (from the emulator's face model when available)."""
+    from pytest_densemark.faces import Face
+    from pytest_densemark.payloads import facepp_success
+
+    face = Face.for_image(640, 480, seed=1)
+    body = facepp_success(face, request_id=f"1700000000,{uuid.UUID(int=1)}", time_used=120)
+    keys = sum(len(part) for part in body["face"]["landmark"].values())
+    assert keys == facepp.TOTAL_KEYS, keys
+    return json.dumps(body).encode()
+
+
+def request_bytes() -> tuple[bytes, str]:
+    """A multipart thousandlandmark request carrying a small JPEG, and its content type."""
+    from pytest_densemark.images import make_image
+
+    boundary = "densemarkbenchboundary"
+    image = make_image("JPEG", 320, 240)
+    fields = {"api_key": "bench-key", "api_secret": "bench-secret", "return_landmark": "all"}
+    chunks = []
+    for name, value in fields.items():
+        disposition = f'Content-Disposition: form-data; name="{name}"'
+        chunks.append(f"--{boundary}\r\n{disposition}\r\n\r\n{value}\r\n".encode())
+    chunks.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image_file"; '
+        f'filename="face.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+        + image
+        + b"\r\n"
+    )
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def drive(port: int, body: bytes, content_type: str, clients: int, requests: int) -> float:
+    """Requests per second of ``clients`` keep-alive connections making ``requests`` each."""
+    errors: list[str] = []
+    start_gate = threading.Barrier(clients + 1)
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Content-Type": content_type}
+        try:
+            start_gate.wait()
+            for _ in range(requests):
+                conn.request("POST", facepp.PATH, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                if response.status != 200 or len(data) < 10_000:
+                    errors.append(f"status {response.status}, {len(data)} bytes")
+                    return
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    start_gate.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"bench_server: a client failed: {errors[0]}")
+    return clients * requests / elapsed
+
+
+def main() -> None:
+    """Measure every row and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests per client")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    from pytest_httpserver import HTTPServer
+
+    # werkzeug logs every request to stderr; silence it so the baseline is not slowed by that.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from pytest_densemark.emulator import Emulator
+
+    response_body = full_body()
+    request_body, content_type = request_bytes()
+    rows: list[tuple[str, Callable[[], Any]]] = []
+
+    def httpserver_row(threaded: bool) -> Callable[[], float]:
+        def run() -> float:
+            server = HTTPServer(threaded=threaded)
+            server.expect_request(facepp.PATH, method="POST").respond_with_data(
+                response_body, content_type="application/json"
+            )
+            server.start()
+            try:
+                return drive(server.port, request_body, content_type, args.clients, args.requests)
+            finally:
+                server.clear()
+                server.stop()
+
+        return run
+
+    def canned(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=response_body, headers={"Content-Type": "application/json"}
+        )
+
+    def densemark_row(make_app: Callable[[], Emulator | Handler]) -> Callable[[], float]:
+        def run() -> float:
+            with DensemarkServer(make_app()) as server:
+                return drive(server.port, request_body, content_type, args.clients, args.requests)
+
+        return run
+
+    def queued() -> Emulator:
+        emulator = Emulator()
+        emulator.queue_response("facepp", response_body, times=args.clients * args.requests)
+        return emulator
+
+    rows = [
+        ("pytest-httpserver (threaded)", httpserver_row(True)),
+        ("pytest-httpserver (default)", httpserver_row(False)),
+        ("DensemarkServer, canned handler", densemark_row(lambda: canned)),
+        ("DensemarkServer + Emulator, queued", densemark_row(queued)),
+        ("DensemarkServer + Emulator, emulated", densemark_row(Emulator)),
+    ]
+    results: dict[str, float] = {}
+    for _ in range(args.rounds):  # interleave rounds so drift hits every row alike
+        for name, run in rows:
+            results[name] = max(results.get(name, 0.0), run())
+    baseline = results[rows[0][0]]
+    print(
+        f"{args.clients} keep-alive clients x {args.requests} requests, "
+        f"{len(response_body)}-byte body ({facepp.TOTAL_KEYS} keys), best of {args.rounds}"
+    )
+    print(f"{'server':<40} {'req/s':>10} {'ratio':>7}")
+    for name, _ in rows:
+        print(f"{name:<40} {results[name]:>10.0f} {results[name] / baseline:>6.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""``densemark serve``: the emulator for both vendors as a loopback HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from pytest_densemark.cassettes import CassetteError
+from pytest_densemark.server import CONTROL_PREFIX, DensemarkServer
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``serve`` subcommand."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the Face++ and Tencent emulator on 127.0.0.1 until Ctrl-C",
+        description=(
+            "Serve the emulator for both vendors as real HTTP on a loopback address, for "
+            "clients that httpx mocking cannot reach (requests, urllib, the Tencent SDK, curl, "
+            "other languages). Prints the Face++ URL and the Tencent endpoint (host:port, the "
+            "form HttpProfile(endpoint=...) takes); stops cleanly on Ctrl-C or SIGTERM. The "
+            f"control API lives under {CONTROL_PREFIX} on the same port."
+        ),
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="TCP port (default: 0, any free port)")
+    parser.add_argument(
+        "--cassette",
+        metavar="NAME",
+        help="answer from this cassette (library name or path) instead of emulating",
+    )
+    parser.add_argument(
+        "--cassette-dir",
+        metavar="DIR",
+        action="append",
+        default=[],
+        type=Path,
+        help="folder searched for --cassette before the shipped library (repeatable)",
+    )
+    for option, field in (
+        ("--api-key", "api_key"),
+        ("--api-secret", "api_secret"),
+        ("--secret-id", "secret_id"),
+        ("--secret-key", "secret_key"),
+    ):
+        parser.add_argument(
+            option, dest=field, metavar="VALUE", help=f"credential the emulator expects: {field}"
+        )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM; return the exit code."""
+    try:
+        server = DensemarkServer(host=args.host, port=args.port)
+    except ValueError as exc:
+        print(f"densemark serve: --host: {exc}", file=sys.stderr)
+        return 2
+    credentials = {
+        name: getattr(args, name)
+        for name in ("api_key", "api_secret", "secret_id", "secret_key")
+        if getattr(args, name) is not None
+    }
+    if credentials:
+        server.set_credentials(**credentials)
+    if args.cassette:
+        try:
+            server.use_cassette(args.cassette, search_dirs=tuple(args.cassette_dir))
+        except CassetteError as exc:
+            print(f"densemark serve: --cassette: {exc}", file=sys.stderr)
+            return 1
+    try:
+        server.start()
+    except OSError as exc:
+        print(
+            f"densemark serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"densemark: serving on {server.url} (Ctrl-C to stop)")
+        print(f"Face++ URL:       {server.facepp_url}")
+        print(f"Tencent endpoint: {server.tencent_endpoint}")
+        print(f"Control API:      {server.url}{CONTROL_PREFIX}")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.stop()
+    print("densemark: stopped")
+    return 0

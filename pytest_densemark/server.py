@@ -1,0 +1,1027 @@
+"""A loopback HTTP/1.1 server that delivers the emulator to any client, in any language.
+
+Clients built on ``requests``, ``urllib``, the official Tencent SDK's synchronous client or curl
+never pass through httpx, so an in-process mock cannot see them. :class:`DensemarkServer` serves
+an :class:`~pytest_densemark.emulator.Emulator` (or any ``handle(httpx.Request) ->
+httpx.Response`` callable) on ``127.0.0.1``:
+
+- Face++ at ``{url}/facepp/v1/face/thousandlandmark`` (:attr:`DensemarkServer.facepp_url`);
+- Tencent at ``/`` with the usual ``X-TC-*`` headers; point the SDK's
+  ``HttpProfile(protocol="http", endpoint=server.tencent_endpoint)`` at it;
+- a small JSON control API under ``/_densemark/`` for clients outside Python (see
+  :data:`CONTROL_ENDPOINTS`).
+
+It is standard library only: one thread accepts, one thread serves each connection
+(keep-alive, HTTP/1.0 and 1.1, ``Content-Length`` and chunked bodies, ``Expect:
+100-continue``). Defences: it binds loopback addresses only; a body over the vendor's limit is
+refused from its headers (Face++: ``413`` in plain text; Tencent: ``RequestSizeLimitExceeded``)
+without being buffered; malformed requests get ``400``; a client that stalls is cut off after
+``request_timeout`` (mid-request) or ``idle_timeout`` (between requests); at most
+``max_connections`` are served at once. :meth:`DensemarkServer.stop` closes every socket and
+joins every thread it started.
+
+Emulated faults are delivered for real: latency sleeps before the answer, a timeout holds the
+connection without answering until the client gives up, a disconnect resets the connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http
+import ipaddress
+import json
+import os
+import selectors
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from pytest_densemark import facepp, payloads, tencent
+from pytest_densemark.cassettes import Cassette, Interaction
+from pytest_densemark.emulator import Call, EmulatedDisconnect, EmulatedTimeout, Emulator
+from pytest_densemark.faces import Face
+
+__all__ = [
+    "CONTROL_ENDPOINTS",
+    "CONTROL_PREFIX",
+    "DensemarkServer",
+    "Handler",
+]
+
+#: What the server serves: the emulator's ``handle`` or any callable of the same shape.
+Handler = Callable[[httpx.Request], httpx.Response]
+
+#: Path prefix reserved for the control API.
+CONTROL_PREFIX = "/_densemark/"
+
+#: The control API: ``"METHOD path"`` -> what it does (JSON in, JSON out).
+CONTROL_ENDPOINTS: Mapping[str, str] = {
+    "GET /_densemark/": "this index: URLs of both vendors and the endpoints below",
+    "POST /_densemark/reset": "forget calls, queued responses, faults, cassette, credentials",
+    "GET /_densemark/calls": "the call log (?vendor=facepp|tencent to filter)",
+    "POST /_densemark/cassette": '{"name": NAME_OR_PATH}: answer from a cassette',
+    "GET /_densemark/unplayed": "cassette interactions not played yet",
+    "POST /_densemark/fault": (
+        '{"type": "error", "vendor": V, "error": NAME_OR_CODE, "times": 1, "arg": null} | '
+        '{"type": "latency", "seconds": S, "vendor": null, "times": null} | '
+        '{"type": "timeout" | "disconnect", "vendor": null, "times": 1}'
+    ),
+    "POST /_densemark/queue": (
+        '{"vendor": V, "body": JSON_OR_STRING, "status": 200, "headers": {}, "times": 1}'
+    ),
+    "POST /_densemark/credentials": (
+        '{"api_key", "api_secret", "secret_id", "secret_key", "token"} (any subset)'
+    ),
+    "POST /_densemark/faces": (
+        '{"image_sha256": HEX | "image_base64": B64, "faces": [{"left", "top", "width", '
+        '"height", ...Face fields}]}'
+    ),
+    "POST /_densemark/url": '{"url": URL, "image_base64": B64}: what image_url/Url downloads',
+}
+
+#: Largest request head (request line plus headers) accepted, in bytes.
+MAX_HEAD_BYTES = 64 * 1024
+#: Longest request target (path and query) accepted, in bytes.
+MAX_TARGET_BYTES = 16 * 1024
+#: Most header lines accepted in one request.
+MAX_HEADERS = 100
+#: Largest control-API body, in bytes (it may carry an image, base64-encoded).
+MAX_CONTROL_BYTES = 16 * 1024 * 1024
+#: How long a refused body is drained (and discarded) so the client can read the refusal.
+_LINGER_SECONDS = 2.0
+_RECV_SIZE = 256 * 1024
+
+_TOKEN_CHARS = frozenset(
+    b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te"}
+)
+_HOP_BY_HOP_BYTES = frozenset(name.encode() for name in _HOP_BY_HOP)
+_STATUS_LINES: dict[int, bytes] = {}
+
+
+def _status_line(status: int) -> bytes:
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Status"
+        line = _STATUS_LINES[status] = f"HTTP/1.1 {status} {phrase}\r\n".encode("latin-1")
+    return line
+
+
+class _HttpError(Exception):
+    """A request the server refuses before it reaches the handler."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        body: bytes | None = None,
+        content_type: str = "text/plain; charset=utf-8",
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body if body is not None else (message + "\n").encode()
+        self.content_type = content_type
+
+
+class _ClientGone(Exception):
+    """The client closed the connection or stalled past its deadline."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Connection:
+    """One accepted socket: buffered reads against deadlines, HTTP/1.1 framing."""
+
+    __slots__ = ("buf", "server", "sock")
+
+    def __init__(self, server: DensemarkServer, sock: socket.socket) -> None:
+        self.server = server
+        self.sock = sock
+        self.buf = bytearray()
+
+    # -- reading -------------------------------------------------------------------------
+    def _recv(self, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or self.server._stopping.is_set():
+            raise _ClientGone
+        self.sock.settimeout(remaining)
+        try:
+            data = self.sock.recv(_RECV_SIZE)
+        except OSError as exc:  # timeout, reset, or the socket shut down by stop()
+            raise _ClientGone from exc
+        if not data:
+            raise _ClientGone
+        self.buf += data
+
+    def read_head(self) -> tuple[str, str, str, list[tuple[str, str]]] | None:
+        """The next request's method, target, version and headers; ``None`` at a clean end."""
+        server = self.server
+        buf = self.buf
+        # Between requests the client may take ``idle_timeout``; once it starts, the whole
+        # head must arrive within ``request_timeout`` (this defeats byte-trickling clients).
+        deadline = time.monotonic() + server.idle_timeout
+        started = False
+        while True:
+            while buf[:2] == b"\r\n":  # RFC 9112 2.2: ignore empty lines before a request
+                del buf[:2]
+            if buf and not started:
+                started = True
+                deadline = time.monotonic() + server.request_timeout
+            end = buf.find(b"\r\n\r\n")
+            if end > MAX_HEAD_BYTES:
+                raise _HttpError(431, "request head too large")
+            if end >= 0:
+                break
+            if len(buf) > MAX_HEAD_BYTES:
+                raise _HttpError(431, "request head too large")
+            try:
+                self._recv(deadline)
+            except _ClientGone:
+                if started and buf:
+                    raise
+                return None
+        head = bytes(buf[:end])
+        del buf[: end + 4]
+        lines = head.split(b"\r\n")
+        parts = lines[0].split(b" ")
+        if len(parts) != 3 or not parts[0] or not parts[1]:
+            raise _HttpError(400, "malformed request line")
+        method_b, target_b, version_b = parts
+        if len(target_b) > MAX_TARGET_BYTES:
+            raise _HttpError(414, f"request target over {MAX_TARGET_BYTES} bytes")
+        if not target_b.startswith(b"/") and target_b != b"*":
+            raise _HttpError(400, "request target must be a path starting with /")
+        if not set(method_b) <= _TOKEN_CHARS:
+            raise _HttpError(400, "malformed method in request line")
+        if version_b not in (b"HTTP/1.1", b"HTTP/1.0"):
+            if version_b.startswith(b"HTTP/"):
+                raise _HttpError(505, "only HTTP/1.0 and HTTP/1.1 are served")
+            raise _HttpError(400, "malformed HTTP version in request line")
+        if len(lines) - 1 > MAX_HEADERS:
+            raise _HttpError(431, "too many header lines")
+        headers: list[tuple[str, str]] = []
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if not sep or not name or not set(name) <= _TOKEN_CHARS:
+                raise _HttpError(400, "malformed header line")
+            headers.append((name.decode("latin-1"), value.strip(b" \t").decode("latin-1")))
+        return (
+            method_b.decode("latin-1"),
+            target_b.decode("latin-1"),
+            version_b.decode("latin-1"),
+            headers,
+        )
+
+    def read_exact(self, size: int) -> bytes:
+        """``size`` body bytes, within ``request_timeout``."""
+        deadline = time.monotonic() + self.server.request_timeout
+        while len(self.buf) < size:
+            self._recv(deadline)
+        data = bytes(self.buf[:size])
+        del self.buf[:size]
+        return data
+
+    def read_chunked(self, limit: int, too_large: Callable[[], _HttpError]) -> bytes:
+        """A chunked body, refused with ``too_large`` as soon as it passes ``limit`` bytes."""
+        deadline = time.monotonic() + self.server.request_timeout
+        body = bytearray()
+        while True:
+            while (end := self.buf.find(b"\r\n")) < 0:
+                if len(self.buf) > 4096:
+                    raise _HttpError(400, "malformed chunk size line")
+                self._recv(deadline)
+            size_text = bytes(self.buf[:end]).split(b";", 1)[0].strip()
+            del self.buf[: end + 2]
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise _HttpError(400, "malformed chunk size") from None
+            if size < 0:
+                raise _HttpError(400, "malformed chunk size")
+            if size == 0:
+                break
+            if len(body) + size > limit:
+                raise too_large()
+            while len(self.buf) < size + 2:
+                self._recv(deadline)
+            if self.buf[size : size + 2] != b"\r\n":
+                raise _HttpError(400, "chunk data not followed by CRLF")
+            body += self.buf[:size]
+            del self.buf[: size + 2]
+        # Trailer section: header lines up to an empty line (ignored).
+        while True:
+            while (end := self.buf.find(b"\r\n")) < 0:
+                if len(self.buf) > MAX_HEAD_BYTES:
+                    raise _HttpError(400, "chunked trailer too large")
+                self._recv(deadline)
+            line = bytes(self.buf[:end])
+            del self.buf[: end + 2]
+            if not line:
+                return bytes(body)
+
+    # -- writing -------------------------------------------------------------------------
+    def send(self, data: bytes) -> None:
+        """Write ``data`` whole, within ``request_timeout``."""
+        self.sock.settimeout(self.server.request_timeout)
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            raise _ClientGone from exc
+
+    def send_error(self, error: _HttpError, *, close: bool = True) -> None:
+        """Answer with a server-made refusal."""
+        head = (
+            _status_line(error.status)
+            + f"Content-Type: {error.content_type}\r\nContent-Length: {len(error.body)}\r\n".encode(
+                "latin-1"
+            )
+            + (b"Connection: close\r\n\r\n" if close else b"\r\n")
+        )
+        self.send(head + error.body)
+
+    def linger(self) -> None:
+        """Half-close, then discard what the client still sends for a moment.
+
+        Closing a socket with unread data resets the connection, and the client may then never
+        read the refusal it was sent; reading (not keeping) the rest for a short while avoids
+        that without buffering the body.
+        """
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + _LINGER_SECONDS
+        self.buf.clear()
+        try:
+            while True:
+                self._recv(deadline)
+                self.buf.clear()
+        except _ClientGone:
+            pass
+
+    def hold(self) -> None:
+        """Answer nothing until the client hangs up, ``hold_timeout`` passes or the server stops."""
+        deadline = time.monotonic() + self.server.hold_timeout
+        try:
+            while True:
+                self._recv(min(deadline, time.monotonic() + 0.1))
+                self.buf.clear()
+        except _ClientGone:
+            pass
+        while not self.server._stopping.is_set() and time.monotonic() < deadline:
+            try:
+                self._recv(min(deadline, time.monotonic() + 0.1))
+            except _ClientGone:
+                if self._peer_closed():
+                    return
+            self.buf.clear()
+
+    def _peer_closed(self) -> bool:
+        self.sock.settimeout(0)
+        try:
+            return self.sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def reset(self) -> None:
+        """Drop the connection with a TCP reset (what an emulated disconnect looks like)."""
+        with contextlib.suppress(OSError):
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+
+
+def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _header_all(headers: Sequence[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in headers if key.lower() == name]
+
+
+class DensemarkServer:
+    """The emulator served as real HTTP/1.1 on a loopback address.
+
+    ``app`` is what answers vendor requests: an :class:`~pytest_densemark.emulator.Emulator`
+    (the default, a fresh one) or any ``handle(httpx.Request) -> httpx.Response`` callable. With
+    an emulator, the server also offers its controller methods (``inject_error``,
+    ``use_cassette``, ``calls``...) under the same names and the ``/_densemark/`` control API.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`::
+
+        with DensemarkServer() as server:
+            requests.post(server.facepp_url, data={...}, files={"image_file": jpeg})
+
+    ``port=0`` picks a free port. ``idle_timeout`` bounds the wait for a keep-alive client's
+    next request; ``request_timeout`` bounds reading one request and writing its answer;
+    ``hold_timeout`` bounds an emulated timeout; past ``max_connections`` open connections a
+    new one gets ``503``.
+    """
+
+    def __init__(
+        self,
+        app: Emulator | Handler | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        idle_timeout: float = 30.0,
+        request_timeout: float = 10.0,
+        hold_timeout: float = 60.0,
+        max_connections: int = 128,
+    ) -> None:
+        if not _is_loopback(host):
+            raise ValueError(
+                f"DensemarkServer host {host!r}: expected a loopback address such as 127.0.0.1 "
+                "(the emulator is never exposed beyond this machine)"
+            )
+        self._app: Emulator | Handler = Emulator() if app is None else app
+        self._handle: Handler = self._app.handle if isinstance(self._app, Emulator) else self._app
+        self._host = host
+        self._requested_port = port
+        self.idle_timeout = idle_timeout
+        self.request_timeout = request_timeout
+        self.hold_timeout = hold_timeout
+        self.max_connections = max_connections
+        self._stopping = threading.Event()
+        self._conn_lock = threading.Lock()
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._listener: socket.socket | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._port = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> DensemarkServer:
+        """Bind, listen and start accepting; returns the server (chainable)."""
+        if self._listener is not None:
+            raise RuntimeError("DensemarkServer.start(): the server is already running")
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self._host, self._requested_port))
+            listener.listen(128)
+            listener.setblocking(False)
+        except OSError:
+            listener.close()
+            raise
+        self._listener = listener
+        self._port = listener.getsockname()[1]
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._stopping.clear()
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"densemark-server-{self._port}", daemon=True
+        )
+        self._accept_thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, cut every open connection and join every thread; idempotent."""
+        if self._listener is None:
+            return
+        self._stopping.set()
+        if self._wake_w is not None:
+            with contextlib.suppress(OSError):
+                self._wake_w.send(b"x")
+        if self._accept_thread is not None:
+            self._accept_thread.join(timeout)
+        with self._conn_lock:
+            connections = list(self._connections.items())
+        for sock, _ in connections:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for _, thread in connections:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        for owned in (self._listener, self._wake_r, self._wake_w):
+            if owned is not None:
+                owned.close()
+        self._listener = self._wake_r = self._wake_w = None
+        self._accept_thread = None
+
+    def __enter__(self) -> DensemarkServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is accepting connections."""
+        return self._listener is not None
+
+    @property
+    def active_connections(self) -> int:
+        """How many connections are being served right now."""
+        with self._conn_lock:
+            return len(self._connections)
+
+    # -- addresses -----------------------------------------------------------------------
+    def _require_port(self) -> int:
+        if self._listener is None:
+            raise RuntimeError("DensemarkServer: call start() (or use `with`) first")
+        return self._port
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on."""
+        return self._require_port()
+
+    @property
+    def host(self) -> str:
+        """The loopback address the server listens on."""
+        return self._host
+
+    @property
+    def tencent_endpoint(self) -> str:
+        """``"127.0.0.1:PORT"``: the form ``HttpProfile(endpoint=...)`` takes."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"{host}:{self._require_port()}"
+
+    @property
+    def url(self) -> str:
+        """The base URL, ``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return f"http://{self.tencent_endpoint}"
+
+    @property
+    def facepp_url(self) -> str:
+        """The full Face++ thousandlandmark URL on this server."""
+        return self.url + facepp.PATH
+
+    @property
+    def tencent_url(self) -> str:
+        """The URL Tencent requests are posted to (``url`` plus ``/``)."""
+        return self.url + "/"
+
+    @property
+    def app(self) -> Emulator | Handler:
+        """What answers vendor requests: the emulator or the handler given."""
+        return self._app
+
+    # -- the controller: the emulator's methods, under the same names ---------------------
+    @property
+    def emulator(self) -> Emulator:
+        """The emulator behind the server (``TypeError`` when serving a plain handler)."""
+        app = self.app
+        if not isinstance(app, Emulator):
+            raise TypeError(
+                "DensemarkServer: controller methods need an Emulator; this server serves "
+                f"{app!r} (pass DensemarkServer(Emulator()) or no app at all)"
+            )
+        return app
+
+    def use_cassette(
+        self,
+        name_or_path: str | os.PathLike[str],
+        *,
+        search_dirs: Sequence[str | os.PathLike[str]] = (),
+    ) -> Cassette:
+        """Answer from a cassette (see :meth:`Emulator.use_cassette`)."""
+        return self.emulator.use_cassette(name_or_path, search_dirs=search_dirs)
+
+    def queue_response(
+        self,
+        vendor: str | None,
+        body: Mapping[str, Any] | str | bytes,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests to ``vendor`` with this body."""
+        self.emulator.queue_response(vendor, body, status=status, headers=headers, times=times)
+
+    def inject_error(
+        self, vendor: str, name_or_code: str, *, times: int | None = 1, arg: str | None = None
+    ) -> None:
+        """Answer the next ``times`` requests to ``vendor`` with a documented error."""
+        self.emulator.inject_error(vendor, name_or_code, times=times, arg=arg)
+
+    def inject_latency(
+        self, seconds: float, *, vendor: str | None = None, times: int | None = None
+    ) -> None:
+        """Delay answers by ``seconds`` (the server sleeps before writing them)."""
+        self.emulator.inject_latency(seconds, vendor=vendor, times=times)
+
+    def inject_timeout(self, *, vendor: str | None = None, times: int | None = 1) -> None:
+        """Never answer the next ``times`` requests: the server holds the connection."""
+        self.emulator.inject_timeout(vendor=vendor, times=times)
+
+    def inject_disconnect(self, *, vendor: str | None = None, times: int | None = 1) -> None:
+        """Reset the connection instead of answering the next ``times`` requests."""
+        self.emulator.inject_disconnect(vendor=vendor, times=times)
+
+    def set_credentials(
+        self,
+        *,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        secret_id: str | None = None,
+        secret_key: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        """Require these credentials (Tencent signatures are verified with the secret key)."""
+        self.emulator.set_credentials(
+            api_key=api_key,
+            api_secret=api_secret,
+            secret_id=secret_id,
+            secret_key=secret_key,
+            token=token,
+        )
+
+    def set_faces(self, image: bytes | str, faces: Sequence[Face]) -> None:
+        """The faces an image (bytes or sha256 hex digest) holds."""
+        self.emulator.set_faces(image, faces)
+
+    def register_url(self, url: str, image: bytes) -> None:
+        """The image an ``image_url``/``Url`` parameter downloads."""
+        self.emulator.register_url(url, image)
+
+    def register_face_token(self, face_token: str, face: Face | None) -> None:
+        """Make a Face++ ``face_token`` known, answering with ``face`` (``None``: no face)."""
+        self.emulator.register_face_token(face_token, face)
+
+    def eject_cassette(self) -> None:
+        """Stop replaying the loaded cassette."""
+        self.emulator.eject_cassette()
+
+    @property
+    def cassette(self) -> Cassette | None:
+        """The loaded cassette, if any."""
+        return self.emulator.cassette
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every request answered since the last reset, oldest first (a copy)."""
+        return list(self.emulator.calls)
+
+    def calls_for(self, vendor: str) -> list[Call]:
+        """The calls made to one vendor."""
+        return list(self.emulator.calls_for(vendor))
+
+    def unplayed(self) -> list[Interaction]:
+        """Cassette interactions not played yet."""
+        return list(self.emulator.unplayed())
+
+    def reset(self) -> None:
+        """Forget calls, queued responses, faults, the cassette, credentials and faces."""
+        self.emulator.reset()
+
+    # -- accepting -----------------------------------------------------------------------
+    def _accept_loop(self) -> None:
+        listener, wake = self._listener, self._wake_r
+        assert listener is not None
+        assert wake is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(listener, selectors.EVENT_READ)
+            selector.register(wake, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is wake or self._stopping.is_set():
+                        return
+                    try:
+                        sock, _addr = listener.accept()
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:
+                        continue  # e.g. out of descriptors; keep serving the others
+                    self._admit(sock)
+
+    def _admit(self, sock: socket.socket) -> None:
+        sock.setblocking(True)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._conn_lock:
+            busy = len(self._connections) >= self.max_connections
+            if not busy:
+                thread = threading.Thread(
+                    target=self._serve_connection,
+                    args=(sock,),
+                    name=f"densemark-conn-{self._port}",
+                    daemon=True,
+                )
+                self._connections[sock] = thread
+        if busy:
+            with contextlib.suppress(OSError):
+                sock.settimeout(0.5)
+                body = b"densemark server: too many connections\n"
+                sock.sendall(
+                    _status_line(503)
+                    + b"Content-Type: text/plain\r\nConnection: close\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\n\r\n"
+                    + body
+                )
+            sock.close()
+            return
+        thread.start()
+
+    # -- serving -------------------------------------------------------------------------
+    def _serve_connection(self, sock: socket.socket) -> None:
+        conn = _Connection(self, sock)
+        try:
+            while not self._stopping.is_set():
+                if not self._serve_one(conn):
+                    break
+        except _ClientGone:
+            pass
+        except Exception as exc:  # never let one connection's surprise kill its thread noisily
+            with contextlib.suppress(_ClientGone):
+                conn.send_error(_HttpError(500, f"densemark server: {type(exc).__name__}: {exc}"))
+        finally:
+            with contextlib.suppress(OSError):
+                sock.close()
+            with self._conn_lock:
+                self._connections.pop(sock, None)
+
+    def _serve_one(self, conn: _Connection) -> bool:
+        """Serve one request; whether the connection stays open for another."""
+        try:
+            head = conn.read_head()
+        except _HttpError as error:
+            conn.send_error(error)
+            conn.linger()
+            return False
+        if head is None:
+            return False
+        method, target, version, headers = head
+        connection = (_header(headers, "connection") or "").lower()
+        if version == "HTTP/1.0":
+            keep_alive = "keep-alive" in connection
+        else:
+            keep_alive = "close" not in connection
+        try:
+            body = self._read_body(conn, target, headers)
+        except _HttpError as error:
+            conn.send_error(error)
+            conn.linger()
+            return False
+        path = target.split("?", 1)[0]
+        if path.startswith(CONTROL_PREFIX) or path + "/" == CONTROL_PREFIX:
+            status, payload = self._control(method, target, body)
+            data = json.dumps(payload, default=str).encode()
+            head_bytes = (
+                _status_line(status)
+                + b"Content-Type: application/json\r\nContent-Length: "
+                + str(len(data)).encode()
+                + (b"\r\n\r\n" if keep_alive else b"\r\nConnection: close\r\n\r\n")
+            )
+            conn.send(head_bytes + data)
+            return keep_alive
+        return self._deliver(conn, method, target, headers, body, keep_alive)
+
+    @staticmethod
+    def _limit_for(target: str) -> tuple[int, Callable[[], _HttpError]]:
+        if target.startswith(CONTROL_PREFIX):
+            return MAX_CONTROL_BYTES, _control_too_large
+        if target.startswith("/facepp/"):
+            return facepp.MAX_REQUEST_BYTES, _facepp_too_large
+        return tencent.MAX_REQUEST_BYTES, _tencent_too_large
+
+    def _read_body(
+        self, conn: _Connection, target: str, headers: Sequence[tuple[str, str]]
+    ) -> bytes:
+        transfer = _header_all(headers, "transfer-encoding")
+        lengths = _header_all(headers, "content-length")
+        limit, too_large = self._limit_for(target)
+        if transfer:
+            if lengths:
+                raise _HttpError(400, "both Transfer-Encoding and Content-Length sent")
+            codings = [c.strip().lower() for t in transfer for c in t.split(",")]
+            if codings != ["chunked"]:
+                raise _HttpError(501, f"unsupported Transfer-Encoding {', '.join(codings)}")
+            self._continue(conn, headers)
+            return conn.read_chunked(limit, too_large)
+        if not lengths:
+            return b""
+        values = {v.strip() for length in lengths for v in length.split(",")}
+        if len(values) != 1:
+            raise _HttpError(400, "conflicting Content-Length values")
+        text = values.pop()
+        if not text.isdigit() or not text.isascii():
+            raise _HttpError(400, f"malformed Content-Length {text!r}")
+        size = int(text)
+        if size > limit:
+            raise too_large()
+        if size == 0:
+            return b""
+        self._continue(conn, headers)
+        return conn.read_exact(size)
+
+    @staticmethod
+    def _continue(conn: _Connection, headers: Sequence[tuple[str, str]]) -> None:
+        expect = _header(headers, "expect")
+        if expect is not None and expect.lower() == "100-continue" and not conn.buf:
+            conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def _deliver(
+        self,
+        conn: _Connection,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        keep_alive: bool,
+    ) -> bool:
+        host = _header(headers, "host") or self.tencent_endpoint
+        try:
+            request = httpx.Request(method, f"http://{host}{target}", headers=headers, content=body)
+        except (httpx.InvalidURL, ValueError) as exc:
+            conn.send_error(_HttpError(400, f"malformed request target or Host header: {exc}"))
+            return False
+        try:
+            response = self._handle(request)
+            content = response.read()
+        except Exception as exc:
+            fault = _fault_kind(exc)
+            if fault == "timeout":
+                conn.hold()
+                return False
+            if fault == "disconnect":
+                conn.reset()
+                return False
+            message = f"densemark server: the handler failed: {type(exc).__name__}: {exc}"
+            conn.send_error(_HttpError(500, message))
+            return False
+        latency = response.extensions.get("densemark_latency")
+        if latency and self._stopping.wait(float(latency)):
+            return False
+        parts = [_status_line(response.status_code)]
+        for name, value in response.headers.raw:
+            if name.lower() not in _HOP_BY_HOP_BYTES:
+                parts += (name, b": ", value, b"\r\n")
+        parts.append(b"Content-Length: %d\r\n" % len(content))
+        parts.append(b"\r\n" if keep_alive else b"Connection: close\r\n\r\n")
+        if method != "HEAD":
+            parts.append(content)
+        conn.send(b"".join(parts))
+        return keep_alive
+
+    # -- control API ---------------------------------------------------------------------
+    def _control(self, method: str, target: str, body: bytes) -> tuple[int, Any]:
+        path, _, query = target.partition("?")
+        name = path[len(CONTROL_PREFIX) :].strip("/") if path != CONTROL_PREFIX[:-1] else ""
+        key = f"{method} {CONTROL_PREFIX}{name}"
+        if key not in CONTROL_ENDPOINTS:
+            return 404, {
+                "error": f"{method} {path}: no such control endpoint",
+                "endpoints": dict(CONTROL_ENDPOINTS),
+            }
+        if name == "":
+            return 200, {
+                "facepp_url": self.facepp_url,
+                "tencent_endpoint": self.tencent_endpoint,
+                "endpoints": dict(CONTROL_ENDPOINTS),
+            }
+        try:
+            args = json.loads(body) if body.strip() else {}
+        except ValueError as exc:
+            return 400, {"error": f"{key}: body is not JSON ({exc})"}
+        if not isinstance(args, dict):
+            return 400, {"error": f"{key}: body must be a JSON object"}
+        try:
+            return 200, self._control_action(name, args, query)
+        except _ControlError as exc:
+            return 400, {"error": f"{key}: {exc}"}
+        except Exception as exc:
+            return 400, {"error": f"{key}: {type(exc).__name__}: {exc}"}
+
+    def _control_action(self, name: str, args: Mapping[str, Any], query: str) -> Any:
+        # Every field is checked here so a caller in another language gets an error naming
+        # the field and what was expected, rather than a Python traceback.
+        if name == "reset":
+            _unknown(args, ())
+            self.reset()
+            return {"ok": True}
+        if name == "calls":
+            vendor = dict(parse_qsl(query)).get("vendor")
+            calls = self.calls if vendor is None else self.calls_for(vendor)
+            return {"calls": [_call_summary(call) for call in calls]}
+        if name == "cassette":
+            _unknown(args, ("name",))
+            cassette = self.use_cassette(_field(args, "name", str))
+            return {
+                "name": cassette.name,
+                "vendor": cassette.vendor,
+                "interactions": len(cassette.interactions),
+            }
+        if name == "unplayed":
+            left = self.unplayed()
+            return {"unplayed": len(left), "interactions": [repr(i) for i in left]}
+        if name == "fault":
+            return self._control_fault(args)
+        if name == "queue":
+            _unknown(args, ("vendor", "body", "status", "headers", "times"))
+            body = _field(args, "body", (dict, list, str))
+            self.queue_response(
+                _field(args, "vendor", str),
+                body if isinstance(body, (dict, str)) else json.dumps(body),
+                status=_field(args, "status", int, 200),
+                headers=_field(args, "headers", dict, None),
+                times=_field(args, "times", int, 1),
+            )
+            return {"ok": True}
+        if name == "credentials":
+            fields = ("api_key", "api_secret", "secret_id", "secret_key", "token")
+            _unknown(args, fields)
+            self.set_credentials(**{f: _field(args, f, str, None) for f in fields})
+            return {"ok": True}
+        if name == "faces":
+            _unknown(args, ("image_sha256", "image_base64", "faces"))
+            image: bytes | str
+            if "image_base64" in args:
+                image = _b64(_field(args, "image_base64", str), "image_base64")
+            else:
+                image = _field(args, "image_sha256", str)
+            faces = [_face(item, index) for index, item in enumerate(_field(args, "faces", list))]
+            self.set_faces(image, faces)
+            return {"ok": True, "faces": len(faces)}
+        if name == "url":
+            _unknown(args, ("url", "image_base64"))
+            self.register_url(
+                _field(args, "url", str), _b64(_field(args, "image_base64", str), "image_base64")
+            )
+            return {"ok": True}
+        raise _ControlError(f"no such control endpoint {name!r}")  # pragma: no cover
+
+    def _control_fault(self, args: Mapping[str, Any]) -> Any:
+        kind = _field(args, "type", str)
+        vendor = _field(args, "vendor", str, None)
+        if kind == "error":
+            _unknown(args, ("type", "vendor", "error", "times", "arg"))
+            if vendor is None:
+                raise _ControlError("missing field 'vendor' (facepp or tencent)")
+            self.inject_error(
+                vendor,
+                _field(args, "error", str),
+                times=_field(args, "times", int, 1),
+                arg=_field(args, "arg", str, None),
+            )
+        elif kind == "latency":
+            _unknown(args, ("type", "vendor", "seconds", "times"))
+            self.inject_latency(
+                float(_field(args, "seconds", (int, float))),
+                vendor=vendor,
+                times=_field(args, "times", int, None),
+            )
+        elif kind in ("timeout", "disconnect"):
+            _unknown(args, ("type", "vendor", "times"))
+            inject = self.inject_timeout if kind == "timeout" else self.inject_disconnect
+            inject(vendor=vendor, times=_field(args, "times", int, 1))
+        else:
+            raise _ControlError(
+                f"field 'type': expected error, latency, timeout or disconnect, got {kind!r}"
+            )
+        return {"ok": True}
+
+
+class _ControlError(Exception):
+    """A control request with a missing or wrong field."""
+
+
+def _field(
+    args: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: Any = ...
+) -> Any:
+    if name not in args or args[name] is None:
+        if default is ...:
+            raise _ControlError(f"missing field {name!r}")
+        return default
+    value = args[name]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+        expected = " or ".join(k.__name__ for k in _as_tuple(kind))
+        raise _ControlError(f"field {name!r}: expected {expected}, got {type(value).__name__}")
+    return value
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _unknown(args: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    extra = sorted(set(args) - set(allowed))
+    if extra:
+        raise _ControlError(f"unknown field(s) {', '.join(extra)}; expected {', '.join(allowed)}")
+
+
+def _control_too_large() -> _HttpError:
+    return _HttpError(413, f"control request body over {MAX_CONTROL_BYTES} bytes")
+
+
+def _facepp_too_large() -> _HttpError:
+    # The vendor's front end answers in plain text, before the API sees the request.
+    error = facepp.ERRORS["REQUEST_ENTITY_TOO_LARGE"]
+    message = error.message()
+    return _HttpError(error.status, message, body=message.encode(), content_type=error.content_type)
+
+
+def _tencent_too_large() -> _HttpError:
+    # API 3.0 reports every error, this one included, as HTTP 200 with a JSON envelope.
+    code = "RequestSizeLimitExceeded"
+    body = json.dumps(payloads.tencent_error(code, request_id=str(uuid.uuid4()))).encode()
+    return _HttpError(200, code, body=body, content_type=tencent.CONTENT_TYPE)
+
+
+def _b64(value: str, name: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise _ControlError(f"field {name!r}: not valid base64") from None
+
+
+def _fault_kind(exc: Exception) -> str | None:
+    if isinstance(exc, EmulatedTimeout):
+        return "timeout"
+    if isinstance(exc, EmulatedDisconnect):
+        return "disconnect"
+    return None
+
+
+def _face(item: object, index: int) -> Face:
+    if not isinstance(item, dict):
+        raise _ControlError(f"faces[{index}]: expected an object with left, top, width, height")
+    try:
+        return Face(**item)
+    except TypeError as exc:
+        raise _ControlError(f"faces[{index}]: {exc}") from None
+
+
+def _call_summary(call: Call) -> dict[str, Any]:
+    response = call.response
+    return {
+        "vendor": call.vendor,
+        "action": call.action,
+        "version": call.version,
+        "params": call.params,
+        "method": call.request.method,
+        "path": call.request.url.path,
+        "status": None if response is None else response.status_code,
+        "fault": call.fault,
+    }

@@ -1,0 +1,670 @@
+"""The loopback server: HTTP framing, limits, robustness, faults, control API, real clients."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import requests
+
+from pytest_densemark import facepp, tencent
+from pytest_densemark.emulator import Emulator
+from pytest_densemark.faces import Face
+from pytest_densemark.images import make_image
+from pytest_densemark.server import CONTROL_ENDPOINTS, DensemarkServer
+from pytest_densemark.server_fixture import loopback_no_proxy
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def echo(request: httpx.Request) -> httpx.Response:
+    """A stand-in handler: describes the request it got."""
+    return httpx.Response(
+        200,
+        json={
+            "method": request.method,
+            "path": request.url.path,
+            "query": request.url.query.decode(),
+            "host": request.headers.get("host"),
+            "content_type": request.headers.get("content-type"),
+            "body": request.content.decode("latin-1"),
+        },
+    )
+
+
+def server_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("densemark-")]
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture
+def echo_server() -> Iterator[DensemarkServer]:
+    """A server answering with :func:`echo`, short timeouts so stalling tests are quick."""
+    with DensemarkServer(echo, request_timeout=0.5, idle_timeout=2.0) as server:
+        yield server
+
+
+@pytest.fixture
+def server() -> Iterator[DensemarkServer]:
+    """A server in front of a fresh emulator."""
+    with (
+        DensemarkServer(Emulator(), request_timeout=2.0, hold_timeout=5.0) as server,
+        loopback_no_proxy(server.tencent_endpoint),
+    ):
+        yield server
+
+
+def raw(server: DensemarkServer, data: bytes, *, timeout: float = 3.0) -> bytes:
+    """Send ``data`` on a fresh connection; everything the server sends until it closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+def jpeg() -> bytes:
+    return make_image("JPEG", 320, 240)
+
+
+FACEPP_FIELDS = {"api_key": "k", "api_secret": "s", "return_landmark": "all"}
+
+
+# -- lifecycle and addresses -----------------------------------------------------------------
+
+
+def test_addresses_name_the_bound_port() -> None:
+    with DensemarkServer(echo) as server:
+        port = server.port
+        assert server.url == f"http://127.0.0.1:{port}"
+        assert server.facepp_url == f"http://127.0.0.1:{port}{facepp.PATH}"
+        assert server.tencent_endpoint == f"127.0.0.1:{port}"
+        assert server.running
+    assert not server.running
+    with pytest.raises(RuntimeError, match="start"):
+        _ = server.port
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
+def test_refuses_to_listen_beyond_loopback(host: str) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        DensemarkServer(echo, host=host)
+
+
+def test_stop_leaves_no_thread_or_socket_behind() -> None:
+    threads_before, fds_before = len(server_threads()), open_fds()
+    server = DensemarkServer(echo, idle_timeout=30.0).start()
+    idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
+    try:
+        with requests.Session() as session:
+            assert session.get(server.url + "/x").status_code == 200
+            assert wait_until(lambda: server.active_connections == 4)
+            server.stop()
+    finally:
+        for sock in idle:
+            sock.close()
+    assert len(server_threads()) == threads_before
+    assert open_fds() == fds_before
+    server.stop()  # idempotent
+
+
+def test_controller_methods_need_an_emulator(echo_server: DensemarkServer) -> None:
+    with pytest.raises(TypeError, match="Emulator"):
+        echo_server.reset()
+
+
+# -- HTTP framing ----------------------------------------------------------------------------
+
+
+def test_requests_multipart_files_reach_the_handler(echo_server: DensemarkServer) -> None:
+    with requests.Session() as session:
+        response = session.post(
+            echo_server.facepp_url, data=FACEPP_FIELDS, files={"image_file": b"\xff\xd8 jpeg"}
+        )
+        seen = response.json()
+        response.close()
+    assert seen["method"] == "POST"
+    assert seen["path"] == facepp.PATH
+    assert seen["host"] == echo_server.tencent_endpoint
+    assert seen["content_type"].startswith("multipart/form-data; boundary=")
+    assert 'name="image_file"' in seen["body"]
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(echo_server: DensemarkServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", echo_server.port, timeout=3)
+    try:
+        for i in range(5):
+            conn.request("POST", f"{facepp.PATH}?n={i}", body=b"x" * i)
+            response = conn.getresponse()
+            assert json.loads(response.read())["query"] == f"n={i}"
+            assert response.getheader("Connection") is None
+        assert echo_server.active_connections == 1
+    finally:
+        conn.close()
+
+
+def test_http10_closes_after_the_answer(echo_server: DensemarkServer) -> None:
+    answer = raw(echo_server, b"GET /a HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"Connection: close" in answer
+
+
+def test_chunked_body_is_decoded(echo_server: DensemarkServer) -> None:
+    request = (
+        b"POST /facepp/v1/face/thousandlandmark HTTP/1.1\r\nHost: x\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: t\r\n\r\n"
+    )
+    answer = raw(echo_server, request)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["body"] == "hello world"
+
+
+def test_expect_100_continue(echo_server: DensemarkServer) -> None:
+    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=3) as sock:
+        sock.sendall(
+            b"POST /facepp/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+            b"Expect: 100-continue\r\nConnection: close\r\n\r\n"
+        )
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"abc")
+        answer = sock.makefile("rb").read()
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["body"] == "abc"
+
+
+def test_urllib_client(echo_server: DensemarkServer) -> None:
+    request = urllib.request.Request(
+        echo_server.facepp_url, data=b"api_key=k&api_secret=s", method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=3) as response:
+        seen = json.loads(response.read())
+    assert seen["body"] == "api_key=k&api_secret=s"
+    assert seen["content_type"] == "application/x-www-form-urlencoded"
+
+
+# -- limits ----------------------------------------------------------------------------------
+
+
+def test_facepp_body_over_the_limit_is_refused_from_its_headers() -> None:
+    called: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        called.append(request)
+        return httpx.Response(200)
+
+    error = facepp.ERRORS["REQUEST_ENTITY_TOO_LARGE"]
+    with DensemarkServer(handler) as server:
+        # Announce a body far over the limit and send none of it: the answer must come at once.
+        head = (
+            f"POST {facepp.PATH} HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Length: {facepp.MAX_REQUEST_BYTES * 50}\r\n\r\n"
+        ).encode()
+        began = time.monotonic()
+        answer = raw(server, head)
+        assert time.monotonic() - began < 2.5
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 413 ")
+    assert b"Content-Type: text/plain" in status
+    assert body == error.message().encode()
+    assert called == []
+
+
+def test_requests_client_reads_the_413_after_sending_a_big_file() -> None:
+    with DensemarkServer(echo) as server, requests.Session() as session:
+        response = session.post(
+            server.facepp_url,
+            data=FACEPP_FIELDS,
+            files={"image_file": b"\xff" * (facepp.MAX_REQUEST_BYTES + 1)},
+        )
+        assert response.status_code == facepp.ERRORS["REQUEST_ENTITY_TOO_LARGE"].status
+        assert response.text == facepp.ERRORS["REQUEST_ENTITY_TOO_LARGE"].message()
+        response.close()
+        # The server is still serving.
+        with session.get(server.url + "/ok") as again:
+            assert again.status_code == 200
+
+
+def test_chunked_body_over_the_limit_is_refused() -> None:
+    with DensemarkServer(echo) as server:
+        chunk = b"%x\r\n" % (1024 * 1024) + b"z" * (1024 * 1024) + b"\r\n"
+        with socket.create_connection(("127.0.0.1", server.port), timeout=3) as sock:
+            head = f"POST {facepp.PATH} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            sock.sendall(head.encode())
+            with contextlib.suppress(OSError):
+                for _ in range(3):
+                    sock.sendall(chunk)
+            answer = sock.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 413 ")
+
+
+def test_tencent_body_over_the_limit_gets_the_vendor_error_envelope() -> None:
+    with DensemarkServer(echo) as server:
+        head = (
+            f"POST / HTTP/1.1\r\nHost: x\r\nX-TC-Action: {tencent.ACTION}\r\n"
+            f"Content-Length: {tencent.MAX_REQUEST_BYTES + 1}\r\n\r\n"
+        ).encode()
+        answer = raw(server, head)
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 200 ")
+    assert f"Content-Type: {tencent.CONTENT_TYPE}\r\n".encode() in status + b"\r\n"
+    assert json.loads(body)["Response"]["Error"]["Code"] == "RequestSizeLimitExceeded"
+
+
+# -- malformed input and stalling clients ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"NONSENSE\r\n\r\n", 400),
+        (b"GET / HTTP/1.1 extra\r\n\r\n", 400),
+        (b"G(T / HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/2.0\r\n\r\n", 505),
+        (b"GET / FTP/1.0\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nbad name: v\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431),
+        (b"GET /" + b"a" * (70 * 1024) + b" HTTP/1.1\r\n\r\n", 431),
+        (b"GET /" + b"a" * (20 * 1024) + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET http://elsewhere/ HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+    ],
+)
+def test_malformed_requests_get_an_error_and_the_server_survives(
+    echo_server: DensemarkServer, request_bytes: bytes, status: int
+) -> None:
+    answer = raw(echo_server, request_bytes)
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:80]
+    assert wait_until(lambda: echo_server.active_connections == 0)
+    assert raw(echo_server, b"GET /after HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 ")
+
+
+def test_stalled_request_is_cut_off_and_its_thread_ends(echo_server: DensemarkServer) -> None:
+    threads_before = len(server_threads())
+    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=5) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")  # 7 bytes short
+        began = time.monotonic()
+        assert sock.recv(100) == b""  # closed without an answer
+        assert time.monotonic() - began < 2.0
+    assert wait_until(lambda: len(server_threads()) == threads_before - 0)
+    assert echo_server.active_connections == 0
+
+
+def test_byte_trickling_client_is_cut_off(echo_server: DensemarkServer) -> None:
+    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=5) as sock:
+        began = time.monotonic()
+        with contextlib.suppress(OSError):
+            for byte in b"GET / HTTP/1.1\r\nX-Slow: " + b"a" * 100:
+                sock.sendall(bytes([byte]))
+                time.sleep(0.05)
+        assert time.monotonic() - began < 3.0  # the head's deadline, not per byte
+
+
+def test_idle_keep_alive_connection_is_closed() -> None:
+    with DensemarkServer(echo, idle_timeout=0.2) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=3) as sock:
+            assert sock.recv(10) == b""
+        assert wait_until(lambda: server.active_connections == 0)
+
+
+def test_connections_past_the_cap_get_503() -> None:
+    with DensemarkServer(echo, max_connections=2) as server:
+        held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+        try:
+            assert wait_until(lambda: server.active_connections == 2)
+            answer = raw(server, b"GET / HTTP/1.1\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 503 ")
+        finally:
+            for sock in held:
+                sock.close()
+
+
+def test_a_failing_handler_gives_500_and_the_server_survives() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/boom":
+            raise RuntimeError("kaput")
+        return httpx.Response(204)
+
+    with DensemarkServer(broken) as server:
+        with requests.get(server.url + "/boom", timeout=3) as response:
+            assert response.status_code == 500
+            assert "RuntimeError: kaput" in response.text
+        with requests.get(server.url + "/fine", timeout=3) as response:
+            assert response.status_code == 204
+
+
+def test_sixteen_clients_of_500_requests_each_all_get_their_own_answers(
+    echo_server: DensemarkServer,
+) -> None:
+    failures: list[str] = []
+
+    def client(number: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", echo_server.port, timeout=10)
+        try:
+            for i in range(500):
+                token = f"client={number}&i={i}"
+                conn.request("POST", f"{facepp.PATH}?{token}", body=token.encode())
+                response = conn.getresponse()
+                seen = json.loads(response.read())
+                if response.status != 200 or seen["query"] != token or seen["body"] != token:
+                    failures.append(f"client {number} request {i}: {seen}")
+                    return
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+# -- the emulator behind the server ----------------------------------------------------------
+
+
+def facepp_post(
+    server: DensemarkServer, image: bytes, session: requests.Session | None = None, **kwargs: Any
+) -> requests.Response:
+    sender = session or requests
+    return sender.post(
+        server.facepp_url,
+        data=FACEPP_FIELDS,
+        files={"image_file": ("face.jpg", image, "image/jpeg")},
+        timeout=kwargs.pop("timeout", 5),
+        **kwargs,
+    )
+
+
+def test_facepp_demo_style_request_gets_a_full_landmark(server: DensemarkServer) -> None:
+    with facepp_post(server, jpeg()) as response:
+        assert response.status_code == 200
+        body = response.json()
+    landmark = body["face"]["landmark"]
+    assert set(landmark) == set(facepp.ALL_PARTS)
+    assert sum(len(keys) for keys in landmark.values()) == facepp.TOTAL_KEYS
+    [call] = server.calls_for("facepp")
+    assert call.action == "thousandlandmark"
+
+
+def test_registered_faces_come_back_for_each_concurrent_client(server: DensemarkServer) -> None:
+    images = [make_image("JPEG", 400 + 8 * n, 300) for n in range(8)]
+    for n, image in enumerate(images):
+        server.set_faces(image, [Face(left=40 + n, top=50, width=200, height=220)])
+    failures: list[str] = []
+
+    def client(n: int) -> None:
+        with requests.Session() as session:
+            for _ in range(10):
+                with facepp_post(server, images[n], session) as response:
+                    left = response.json()["face"]["face_rectangle"]["left"]
+                if abs(left - (40 + n)) > 1:
+                    failures.append(f"client {n}: face_rectangle.left {left}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(server.calls) == 80
+
+
+def test_injected_error_is_the_vendor_error(server: DensemarkServer) -> None:
+    server.inject_error("facepp", "CONCURRENCY_LIMIT_EXCEEDED")
+    error = facepp.ERRORS["CONCURRENCY_LIMIT_EXCEEDED"]
+    with facepp_post(server, jpeg()) as response:
+        assert response.status_code == error.status
+        assert response.json()["error_message"] == error.message()
+    with facepp_post(server, jpeg()) as response:
+        assert response.status_code == 200
+
+
+def test_injected_latency_delays_the_answer(server: DensemarkServer) -> None:
+    server.inject_latency(0.3, vendor="facepp", times=1)
+    began = time.monotonic()
+    with facepp_post(server, jpeg()) as response:
+        assert response.status_code == 200
+    assert time.monotonic() - began >= 0.3
+
+
+def test_injected_timeout_holds_until_the_client_gives_up(server: DensemarkServer) -> None:
+    server.inject_timeout(vendor="facepp")
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        facepp_post(server, jpeg(), timeout=0.3)
+    assert wait_until(lambda: server.active_connections == 0)
+    with facepp_post(server, jpeg()) as response:
+        assert response.status_code == 200
+
+
+def test_injected_disconnect_drops_the_connection(server: DensemarkServer) -> None:
+    server.inject_disconnect(vendor="facepp")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        facepp_post(server, jpeg())
+    with facepp_post(server, jpeg()) as response:
+        assert response.status_code == 200
+
+
+def test_stop_interrupts_an_emulated_timeout() -> None:
+    server = DensemarkServer(Emulator(), hold_timeout=30.0).start()
+    server.inject_timeout()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    try:
+        body = b"api_key=k&api_secret=s&return_landmark=all"
+        sock.sendall(
+            f"POST {facepp.PATH} HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        assert wait_until(lambda: len(server.calls) == 1)
+        began = time.monotonic()
+        server.stop()
+        assert time.monotonic() - began < 2.0
+    finally:
+        sock.close()
+    assert server_threads() == []
+
+
+# -- control API -----------------------------------------------------------------------------
+
+
+def control(server: DensemarkServer, name: str, payload: object = None) -> tuple[int, Any]:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        f"{server.url}/_densemark/{name}", data=data, method="GET" if data is None else "POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+def test_control_index_lists_the_endpoints(server: DensemarkServer) -> None:
+    status, index = control(server, "")
+    assert status == 200
+    assert index["facepp_url"] == server.facepp_url
+    assert index["tencent_endpoint"] == server.tencent_endpoint
+    assert set(index["endpoints"]) == set(CONTROL_ENDPOINTS)
+
+
+def test_control_fault_calls_and_reset(server: DensemarkServer) -> None:
+    assert control(
+        server, "fault", {"type": "error", "vendor": "facepp", "error": "INTERNAL_ERROR"}
+    ) == (200, {"ok": True})
+    with facepp_post(server, jpeg()) as response:
+        assert response.status_code == facepp.ERRORS["INTERNAL_ERROR"].status
+    status, log = control(server, "calls")
+    assert status == 200
+    [call] = log["calls"]
+    assert call["vendor"] == "facepp"
+    assert call["status"] == facepp.ERRORS["INTERNAL_ERROR"].status
+    assert "s" not in json.dumps(call["params"].get("api_secret", ""))[1:-1]
+    assert control(server, "calls?vendor=tencent")[1] == {"calls": []}
+    assert control(server, "reset", {}) == (200, {"ok": True})
+    assert control(server, "calls")[1] == {"calls": []}
+
+
+def test_control_faces_and_queue(server: DensemarkServer) -> None:
+    image = jpeg()
+    status, _ = control(
+        server,
+        "faces",
+        {
+            "image_base64": base64.b64encode(image).decode(),
+            "faces": [{"left": 30, "top": 20, "width": 150, "height": 170}],
+        },
+    )
+    assert status == 200
+    with facepp_post(server, image) as response:
+        assert response.json()["face"]["face_rectangle"]["left"] in (29, 30, 31)
+    control(server, "queue", {"vendor": "facepp", "body": {"queued": True}, "status": 202})
+    with facepp_post(server, image) as response:
+        assert (response.status_code, response.json()) == (202, {"queued": True})
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "message"),
+    [
+        ("fault", {"type": "gremlins"}, "field 'type'"),
+        ("fault", {"type": "error", "error": "INTERNAL_ERROR"}, "'vendor'"),
+        ("fault", {"type": "latency", "seconds": "slow"}, "field 'seconds'"),
+        ("fault", {"type": "timeout", "colour": "red"}, "unknown field(s) colour"),
+        ("cassette", {}, "missing field 'name'"),
+        ("cassette", {"name": "no-such-cassette"}, "no-such-cassette"),
+        ("faces", {"image_sha256": "ab", "faces": [{"left": 1}]}, "faces[0]"),
+        ("url", {"url": "http://x/y.jpg", "image_base64": "***"}, "base64"),
+        ("reset", [1, 2], "JSON object"),
+    ],
+)
+def test_control_errors_name_the_field(
+    server: DensemarkServer, name: str, payload: object, message: str
+) -> None:
+    status, answer = control(server, name, payload)
+    assert status == 400
+    assert message in answer["error"]
+
+
+def test_control_unknown_endpoint_is_404(server: DensemarkServer) -> None:
+    status, answer = control(server, "nope", {})
+    assert status == 404
+    assert "endpoints" in answer
+
+
+# -- other clients ---------------------------------------------------------------------------
+
+
+def test_curl_multipart_request(server: DensemarkServer, tmp_path: Path) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("curl is not installed")
+        pytest.skip("curl is not installed")
+    image_path = tmp_path / "face.jpg"
+    image_path.write_bytes(jpeg())
+    result = subprocess.run(
+        [
+            curl,
+            "--silent",
+            "--show-error",
+            "--noproxy",
+            "127.0.0.1",
+            "--max-time",
+            "10",
+            "-F",
+            "api_key=k",
+            "-F",
+            "api_secret=s",
+            "-F",
+            "return_landmark=all",
+            "-F",
+            f"image_file=@{image_path}",
+            server.facepp_url,
+        ],
+        capture_output=True,
+        check=True,
+        timeout=20,
+    )
+    landmark = json.loads(result.stdout)["face"]["landmark"]
+    assert sum(len(keys) for keys in landmark.values()) == facepp.TOTAL_KEYS
+
+
+def test_serve_command_prints_the_addresses_and_stops_on_sigterm() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_densemark.cli", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+        endpoint = lines[2].split()[-1]
+        with requests.post(
+            lines[1].split()[-1], data=FACEPP_FIELDS, files={"image_file": jpeg()}, timeout=5
+        ) as response:
+            assert response.status_code == 200
+        assert lines[1].split()[-1] == f"http://{endpoint}{facepp.PATH}"
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "stopped" in out
+    assert err == ""
+
+
+def test_serve_command_rejects_a_public_host() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_densemark.cli", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "loopback" in result.stderr
