@@ -163,12 +163,12 @@ class Face:
         rng = random.Random(seed)
         short = min(width, height)
         # The landmarks span about 1.45 box widths high (hairline to chin) and 1.05 wide.
-        fit = min(width / 1.1, height / 1.5)
+        fit = min(width / 1.15, height / 1.65)
         smallest = facepp.IMAGE_LIMITS.min_face_size(width, height)
         side = min(fit, max(float(smallest), short * rng.uniform(0.4, 0.6)))
         side = max(side, 1.0)
         # The hairline rises about 0.4 box heights above the box; the chin ends near its bottom.
-        extra_top, extra_bottom = 0.4 * side, 0.1 * side
+        extra_top, extra_bottom = 0.47 * side, 0.15 * side
         room_x = max(0.0, width - side)
         room_y = max(0.0, height - side - extra_top - extra_bottom)
         left = (width - side) / 2 + rng.uniform(-0.15, 0.15) * room_x
