@@ -24,8 +24,9 @@ from pytest_densemark.controller import (
     RecordMode,
     intercept_httpx,
 )
+from pytest_densemark.server_fixture import densemark_server
 
-__all__ = ["densemark"]
+__all__ = ["densemark", "densemark_server"]
 
 #: Keyword arguments the ``densemark`` marker accepts.
 MARKER_ARGS: tuple[str, ...] = ("cassette", "allow_unplayed", "credentials")
