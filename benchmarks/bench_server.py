@@ -10,7 +10,10 @@ requests per second. Rows:
 - ``pytest-httpserver (default)``: the same with its default ``threaded=False``;
 - ``DensemarkServer, canned handler``: this server, same body from a canned callable;
 - ``DensemarkServer + Emulator, queued``: the emulator answering from ``queue_response``;
-- ``DensemarkServer + Emulator, emulated``: the emulator building the answer from the image.
+- ``DensemarkServer + Emulator, cassette``: the emulator replaying ``facepp/full-9part``
+  (a 975-key body, pre-serialised when the cassette loads);
+- ``DensemarkServer + Emulator, emulated``: the emulator building a new answer from the image
+  for every request (face model plus JSON encoding: the emulator's cost, not the server's).
 
 Run: ``python benchmarks/bench_server.py [--requests 2000] [--clients 8] [--rounds 3]``.
 Each row is the best of ``--rounds`` runs; the ratio column is against the baseline row.
@@ -150,11 +153,17 @@ def main() -> None:
         emulator.queue_response("facepp", response_body, times=args.clients * args.requests)
         return emulator
 
+    def cassette() -> Emulator:
+        emulator = Emulator()
+        emulator.use_cassette("facepp/full-9part")  # repeats its one interaction
+        return emulator
+
     rows = [
         ("pytest-httpserver (threaded)", httpserver_row(True)),
         ("pytest-httpserver (default)", httpserver_row(False)),
         ("DensemarkServer, canned handler", densemark_row(lambda: canned)),
         ("DensemarkServer + Emulator, queued", densemark_row(queued)),
+        ("DensemarkServer + Emulator, cassette", densemark_row(cassette)),
         ("DensemarkServer + Emulator, emulated", densemark_row(Emulator)),
     ]
     results: dict[str, float] = {}

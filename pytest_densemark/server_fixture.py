@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
@@ -50,22 +50,27 @@ def loopback_no_proxy(endpoint: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-@pytest.fixture(scope="session")
-def _densemark_server_session(
-    pytestconfig: pytest.Config,
-) -> Generator[tuple[DensemarkServer, Controller], None, None]:
+_SERVER_KEY = pytest.StashKey[tuple[DensemarkServer, Controller]]()
+
+
+def _session_server(config: pytest.Config) -> tuple[DensemarkServer, Controller]:
+    """The session's server, started on first use and stopped when pytest unconfigures."""
+    existing = config.stash.get(_SERVER_KEY, None)
+    if existing is not None:
+        return existing
     from pytest_densemark.plugin import cassette_dirs
 
-    controller = Controller(search_dirs=cassette_dirs(pytestconfig))
-    with DensemarkServer(controller) as server, loopback_no_proxy(server.tencent_endpoint):
-        yield server, controller
+    controller = Controller(search_dirs=cassette_dirs(config))
+    with ExitStack() as stack:
+        server = stack.enter_context(DensemarkServer(controller))
+        stack.enter_context(loopback_no_proxy(server.tencent_endpoint))
+        config.add_cleanup(stack.pop_all().close)
+    config.stash[_SERVER_KEY] = (server, controller)
+    return server, controller
 
 
 @pytest.fixture
-def densemark_server(
-    request: pytest.FixtureRequest,
-    _densemark_server_session: tuple[DensemarkServer, Controller],
-) -> Generator[DensemarkServer, None, None]:
+def densemark_server(request: pytest.FixtureRequest) -> Generator[DensemarkServer, None, None]:
     """The emulator served as real HTTP on ``127.0.0.1``, for clients httpx mocking misses.
 
     ``requests``, ``urllib``, the Tencent SDK's synchronous client, curl and programs in other
@@ -88,7 +93,7 @@ def densemark_server(
     """
     from pytest_densemark.plugin import _marker_settings
 
-    server, controller = _densemark_server_session
+    server, controller = _session_server(request.config)
     server.reset()
     settings = _marker_settings(request.node) if isinstance(request.node, pytest.Item) else {}
     allow = settings.get("allow_unplayed")
