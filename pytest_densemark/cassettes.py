@@ -22,13 +22,14 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import functools
 import hashlib
 import json
 import os
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -202,6 +203,10 @@ class Cassette:
     kit_version: str
     interactions: tuple[Interaction, ...]
     path: Path | None = None
+    # Match keys, computed once per cassette (by "with image"), so a Player per test is cheap.
+    _keys: dict[bool, list[Any]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of this cassette (what :func:`dump_cassette` serialises)."""
@@ -345,6 +350,7 @@ _cache: dict[tuple[Path, str], tuple[tuple[int, int], Cassette]] = {}
 _cache_lock = threading.Lock()
 
 
+@functools.cache
 def _shipped_dir() -> Path | None:
     try:
         return data_dir("cassettes")
@@ -362,7 +368,7 @@ def _search_dirs(search_dirs: Sequence[str | os.PathLike[str]]) -> list[Path]:
 
 def _read(path: Path, name: str) -> Cassette:
     """Load one file through the cache (keyed on resolved path, size and mtime)."""
-    resolved = path.resolve()
+    resolved = Path(os.path.abspath(path))
     try:
         stat = resolved.stat()
     except OSError as exc:
@@ -727,9 +733,13 @@ class Player:
         self.cassette = cassette
         self.allow_repeats = allow_repeats
         self._with_image = cassette.source == "recorded"
-        self._keys = [
-            _stored_key(i.request, cassette, self._with_image) for i in cassette.interactions
-        ]
+        keys = cassette._keys.get(self._with_image)
+        if keys is None:
+            keys = [
+                _stored_key(i.request, cassette, self._with_image) for i in cassette.interactions
+            ]
+            cassette._keys[self._with_image] = keys
+        self._keys: list[_Key] = keys
         self._played = [False] * len(cassette.interactions)
         self._lock = threading.Lock()
 

@@ -199,7 +199,8 @@ def test_load_by_name_and_path(tmp_path: Path) -> None:
     assert by_name.name == "mine/one"
     assert by_name.vendor == "facepp"
     assert by_name.source == "synthetic"
-    assert by_name.path == path.resolve()
+    assert by_name.path is not None
+    assert by_name.path.resolve() == path.resolve()
     assert load_cassette("mine/one.json", search_dirs=[tmp_path]) is by_name
     assert load_cassette(path, search_dirs=[tmp_path]).name == "mine/one"
     outside = load_cassette(path)
@@ -243,7 +244,7 @@ def test_corrupt_or_wrong_version_names_the_file(
     path.write_text(content, encoding="utf-8")
     with pytest.raises(CassetteError, match=expected) as info:
         load_cassette(path)
-    assert str(path.resolve()) in str(info.value)
+    assert str(path) in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -541,7 +542,7 @@ def test_recorder_with_nothing_recorded(tmp_path: Path) -> None:
 def test_cassette_label_names_the_file(tmp_path: Path) -> None:
     path = write_doc(tmp_path / "lab.json", document([(facepp_request(), 200, {})]))
     cassette: Cassette = load_cassette(path)
-    assert cassette.label == f"cassette 'lab' ({path.resolve()})"
+    assert cassette.label == f"cassette 'lab' ({path})"
 
 
 # --- validation -------------------------------------------------------------------------------
