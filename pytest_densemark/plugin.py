@@ -216,20 +216,26 @@ def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, Non
         controller.set_credentials(**credentials)
     cassette = marker.get("cassette")
     if cassette is not None:
+        problem = None
         try:
             controller.use_cassette(cassette)
         except CassetteError as error:
-            pytest.fail(f"{node.nodeid}: {error}", pytrace=False)
+            problem = f"{node.nodeid}: {error}"
+        if problem:
+            pytest.fail(problem, pytrace=False)
     node.stash[_CONTROLLER_KEY] = controller
     try:
         with intercept_httpx(controller):
             yield controller
     finally:
         del node.stash[_CONTROLLER_KEY]
+    problem = None
     try:
         controller.finish()
     except CassetteError as error:
-        pytest.fail(str(error), pytrace=False)
+        problem = str(error)
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
