@@ -51,6 +51,8 @@ SECRETS = {
     "SecretId": SECRET_ID,
     "SecretKey": SECRET_KEY,
 }
+#: Keys whose value is a radius, not a point.
+RADII = facepp.TOTAL_KEYS - facepp.TOTAL_POINTS
 #: Fixed request time (2024-05-01T00:00:00Z) so signatures and headers never change.
 TIMESTAMP = 1_714_521_600
 REGION = "ap-guangzhou"
@@ -59,10 +61,10 @@ DEFAULT_VERSION = tencent.VERSIONS[-1]
 IMAGE_SIZE = (640, 480)
 #: The one ordinary face most scenarios use: frontal, fully inside a 640x480 image.
 FACE = Face(left=230, top=120, width=180, height=220, seed=1)
-#: Five faces side by side (the most Tencent returns), different sizes and people.
+#: As many faces as Tencent returns, side by side, of different sizes and people.
 FIVE_FACES = tuple(
     Face(left=20 + 125 * i, top=150 + 10 * (i % 2), width=100 + 4 * i, height=120 + 5 * i, seed=i)
-    for i in range(5)
+    for i in range(tencent.MAX_FACES)
 )
 #: A face whose box runs off the image's left and top edges.
 OUTSIDE_FACE = Face(left=-60, top=-40, width=260, height=300, seed=3)
@@ -96,7 +98,7 @@ def facepp_request(image: bytes, return_landmark: str = facepp.ALL) -> httpx.Req
 
 
 def tencent_request(
-    image: bytes, *, mode: int = 0, version: str = DEFAULT_VERSION
+    image: bytes, *, mode: int = tencent.MODES[0], version: str = DEFAULT_VERSION
 ) -> httpx.Request:
     """A signed AnalyzeDenseLandmarks request as the official SDK sends it."""
     body = json.dumps(
@@ -134,7 +136,8 @@ def facepp_scenarios() -> Iterator[Scenario]:
     yield Scenario(
         "facepp/full-9part",
         "facepp",
-        "One frontal face, return_landmark=all: all 9 parts (973 points and 2 pupil radii).",
+        f"One frontal face, return_landmark=all: all {len(facepp.ALL_PARTS)} parts"
+        f" ({facepp.TOTAL_POINTS} points and {RADII} pupil radii).",
         [Step(facepp_request(one))],
     )
 
@@ -147,14 +150,15 @@ def facepp_scenarios() -> Iterator[Scenario]:
     yield Scenario(
         "facepp/legacy-7part",
         "facepp",
-        "The format before 2019-08-19: return_landmark=all answered with 7 parts (no eyelids).",
+        "The format before 2019-08-19: return_landmark=all answered with"
+        f" {len(facepp.LEGACY_PARTS)} parts (no eyelids).",
         [Step(facepp_request(one), legacy)],
     )
     partial = ("left_eye", "right_eye", "mouth")
     yield Scenario(
         "facepp/partial-parts",
         "facepp",
-        f"return_landmark={','.join(partial)}: only those 3 parts come back.",
+        f"return_landmark={','.join(partial)}: only those {len(partial)} parts come back.",
         [Step(facepp_request(one, ",".join(partial)))],
     )
     yield Scenario(
@@ -187,7 +191,7 @@ def facepp_scenarios() -> Iterator[Scenario]:
         "facepp/retry-twice-then-success",
         "facepp",
         f"The same request fails twice with HTTP {retry.status} {retry.name}, then succeeds"
-        " with all 9 parts: for testing retry logic.",
+        f" with all {len(facepp.ALL_PARTS)} parts: for testing retry logic.",
         [
             Step(facepp_request(one), fail_twice),
             Step(facepp_request(one)),
@@ -216,28 +220,30 @@ def tencent_scenarios() -> Iterator[Scenario]:
     """Every Tencent cassette of the library."""
     one = _image([FACE], 11)
     five = _image(FIVE_FACES, 12)
+    mode_all, mode_largest = tencent.MODES
     for version in tencent.VERSIONS:
         suffix = "" if version == DEFAULT_VERSION else f"-{version}"
         tag = f" (API {version})"
         yield Scenario(
             f"tencent/one-face{suffix}",
             "tencent",
-            f"One frontal face, Mode 0: one DenseFaceShape{tag}.",
+            f"One frontal face, Mode {mode_all}: one DenseFaceShape{tag}.",
             [Step(tencent_request(one, version=version))],
             version,
         )
         yield Scenario(
             f"tencent/five-faces{suffix}",
             "tencent",
-            f"Five faces, Mode 0 (all faces): {tencent.MAX_FACES} DenseFaceShapes{tag}.",
+            f"{len(FIVE_FACES)} faces, Mode {mode_all} (all faces): {len(FIVE_FACES)}"
+            f" DenseFaceShapes{tag}.",
             [Step(tencent_request(five, version=version))],
             version,
         )
         yield Scenario(
             f"tencent/largest-face{suffix}",
             "tencent",
-            f"Five faces, Mode 1: only the largest face comes back{tag}.",
-            [Step(tencent_request(five, mode=1, version=version))],
+            f"{len(FIVE_FACES)} faces, Mode {mode_largest}: only the largest face comes back{tag}.",
+            [Step(tencent_request(five, mode=mode_largest, version=version))],
             version,
         )
         yield Scenario(
@@ -363,12 +369,28 @@ def check(out: Path) -> list[str]:
         )
 
 
+def markdown_table() -> str:
+    """The library as a Markdown table (name, API version, interactions, description)."""
+    rows = ["| cassette | API version | interactions | description |", "|---|---|---|---|"]
+    for scenario in scenarios():
+        description = scenario.description.replace("|", "\\|")
+        version = scenario.version or "-"
+        rows.append(f"| `{scenario.name}` | {version} | {len(scenario.steps)} | {description} |")
+    return "\n".join(rows)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Build (or with ``--check`` verify) the library; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=LIBRARY, help="target directory")
     parser.add_argument("--check", action="store_true", help="only report out-of-date files")
+    parser.add_argument(
+        "--table", action="store_true", help="print the library as a Markdown table and exit"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table())
+        return 0
     if args.check:
         stale = check(args.out)
         for name in stale:
