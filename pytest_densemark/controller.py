@@ -22,12 +22,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import anyio
 import httpx
 import respx
-from respx.models import AllMockedAssertionError
+from respx.mocks import DEFAULT_MOCKER, Mocker
+from respx.models import AllMockedAssertionError, PassThrough
 
 from pytest_densemark import __version__, facepp, wire
 from pytest_densemark._resources import data_dir
@@ -47,6 +48,7 @@ __all__ = [
     "Controller",
     "RecordMode",
     "intercept_httpx",
+    "release_httpx",
 ]
 
 RecordMode = Literal["none", "new", "all"]
@@ -315,12 +317,34 @@ def _record_target(
 
 
 class _VendorRouter(respx.MockRouter):
-    """One respx router for the whole session; vendor requests go to the active controller."""
+    """One respx router for the whole process; vendor requests go to the active controller.
+
+    Installing it patches httpx's transports once (the costly part of every respx set-up);
+    while no controller is active it is transparent: requests go to the network, or to any
+    other respx router the test started, exactly as if it were not there.
+    """
 
     def __init__(self) -> None:
         super().__init__(assert_all_called=False, assert_all_mocked=False)
-        self.route(name="densemark-pass-through").pass_through()
+        self._pass_through = self.route(name="densemark-pass-through").pass_through()
         self.controller: Controller | None = None
+        self.installed = False
+
+    def install(self) -> None:
+        """Register with respx's httpcore mocker and patch (no-op when already done)."""
+        mocker = Mocker.registry[DEFAULT_MOCKER]
+        self.Mocker = mocker
+        if self not in mocker.routers:
+            mocker.register(self)
+        mocker.start()  # patches only if nobody has yet
+        self.installed = True
+
+    def uninstall(self) -> None:
+        """Unregister, and unpatch httpx unless another respx router still needs it."""
+        mocker = self.Mocker
+        if mocker is not None and mocker.unregister(self):
+            mocker.stop()
+        self.installed = False
 
     def _target(self, request: httpx.Request) -> Controller | None:
         controller = self.controller
@@ -328,24 +352,27 @@ class _VendorRouter(respx.MockRouter):
             return None
         return controller
 
-    def _defer(self, request: httpx.Request) -> None:
-        # Another respx router (the user's own) may want this request: let respx ask it.
+    def _not_ours(self, request: httpx.Request) -> NoReturn:
         mocker = self.Mocker
         if mocker is not None and len(mocker.routers) > 1:
-            raise AllMockedAssertionError(f"densemark: {request!r} is not a vendor request")
+            # Another respx router (the user's own) may want this request: let respx ask it.
+            raise AllMockedAssertionError(f"densemark: {request!r} is not for densemark")
+        # Raised directly rather than resolved, so respx keeps no call log for traffic that
+        # is not ours (the router lives as long as the process).
+        raise PassThrough(
+            f"densemark: {request!r} passes through", request=request, origin=self._pass_through
+        )
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         controller = self._target(request)
         if controller is None:
-            self._defer(request)
-            return super().handler(request)
+            self._not_ours(request)
         return controller.deliver(request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         controller = self._target(request)
         if controller is None:
-            self._defer(request)
-            return await super().async_handler(request)
+            self._not_ours(request)
         return await controller.adeliver(request)
 
 
@@ -353,19 +380,31 @@ _ROUTER = _VendorRouter()
 
 
 @contextmanager
-def intercept_httpx(controller: Controller) -> Iterator[Controller]:
+def intercept_httpx(controller: Controller, *, keep_patched: bool = False) -> Iterator[Controller]:
     """Answer httpx requests to the vendors' hosts with ``controller`` while in the block.
 
     Every ``httpx.Client`` and ``httpx.AsyncClient`` is covered, including clients created
-    before the block. Requests to other hosts pass through to the network untouched. Blocks
-    do not nest: entering a second one while another is active raises ``RuntimeError``.
+    before the block. Requests to other hosts pass through to the network untouched (or to
+    another respx router active at the time). Blocks do not nest: entering a second one while
+    another is active raises ``RuntimeError``.
+
+    With ``keep_patched=True`` httpx stays patched after the block, transparently, so the next
+    block starts without re-patching (the pytest plugin does this, and calls
+    :func:`release_httpx` at the end of the session).
     """
     if _ROUTER.controller is not None:
         raise RuntimeError("intercept_httpx is already active; blocks do not nest")
+    _ROUTER.install()
     _ROUTER.controller = controller
-    _ROUTER.start()
     try:
         yield controller
     finally:
-        _ROUTER.stop(quiet=True)
         _ROUTER.controller = None
+        if not keep_patched:
+            _ROUTER.uninstall()
+
+
+def release_httpx() -> None:
+    """Undo what ``intercept_httpx(..., keep_patched=True)`` left in place."""
+    if _ROUTER.installed:
+        _ROUTER.uninstall()

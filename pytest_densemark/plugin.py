@@ -23,6 +23,7 @@ from pytest_densemark.controller import (
     Controller,
     RecordMode,
     intercept_httpx,
+    release_httpx,
 )
 from pytest_densemark.server_fixture import densemark_server
 
@@ -90,6 +91,11 @@ def pytest_configure(config: pytest.Config) -> None:
         " set_credentials arguments).",
     )
     _settings(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Unpatch httpx, which the fixture leaves patched (idle) between tests for speed."""
+    release_httpx()
 
 
 def _record_mode(config: pytest.Config) -> RecordMode:
@@ -225,7 +231,7 @@ def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, Non
             pytest.fail(problem, pytrace=False)
     node.stash[_CONTROLLER_KEY] = controller
     try:
-        with intercept_httpx(controller):
+        with intercept_httpx(controller, keep_patched=True):
             yield controller
     finally:
         del node.stash[_CONTROLLER_KEY]
