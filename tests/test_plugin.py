@@ -1,0 +1,114 @@
+"""Unit tests for the plugin's library side: Controller and the httpx patch, without pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import respx.mocks
+
+from pytest_densemark import facepp
+from pytest_densemark.cassettes import CassetteError
+from pytest_densemark.controller import (
+    Controller,
+    _record_target,
+    _vendor_of_host,
+    intercept_httpx,
+    release_httpx,
+)
+from pytest_densemark.emulator import Emulator
+
+
+def test_controller_is_the_emulator() -> None:
+    controller = Controller()
+    assert isinstance(controller, Emulator)
+    for name in (
+        "use_cassette", "queue_response", "inject_error", "inject_latency", "inject_timeout",
+        "inject_disconnect", "set_credentials", "set_faces", "register_url", "calls",
+        "calls_for", "reset", "unplayed",
+    ):  # fmt: skip
+        assert getattr(Controller, name).__doc__, name
+
+
+@pytest.mark.parametrize(
+    ("host", "vendor"),
+    [
+        ("api-cn.faceplusplus.com", "facepp"),
+        ("api-us.faceplusplus.com", "facepp"),
+        ("iai.tencentcloudapi.com", "tencent"),
+        ("iai.ap-singapore.tencentcloudapi.com", "tencent"),
+        ("127.0.0.1", None),
+        ("api.faceplusplus.com.evil.example", None),
+        ("cvm.tencentcloudapi.com", None),
+    ],
+)
+def test_only_vendor_hosts_are_intercepted(host: str, vendor: str | None) -> None:
+    assert _vendor_of_host(host) == vendor
+
+
+def test_bad_record_mode() -> None:
+    with pytest.raises(ValueError, match="record_mode must be one of none, new, all"):
+        Controller(record_mode="sometimes")  # type: ignore[arg-type]
+
+
+def test_intercept_does_not_nest_and_unpatches() -> None:
+    outer = intercept_httpx(Controller())
+    with outer, pytest.raises(RuntimeError, match="do not nest"), intercept_httpx(Controller()):
+        pass  # pragma: no cover
+    assert not respx.mocks.HTTPCoreMocker._patches
+
+
+def test_library_use_without_pytest_fixture() -> None:
+    controller = Controller()
+    controller.inject_error("facepp", "INTERNAL_ERROR")
+    with intercept_httpx(controller):
+        response = httpx.post(facepp.URL, data={"api_key": "a", "api_secret": "b"})
+    assert response.status_code == facepp.ERRORS["INTERNAL_ERROR"].status
+    assert controller.calls[0].fault == "error:INTERNAL_ERROR"
+
+
+def test_keep_patched_then_release() -> None:
+    with intercept_httpx(Controller(), keep_patched=True):
+        pass
+    assert respx.mocks.HTTPCoreMocker._patches
+    release_httpx()
+    assert not respx.mocks.HTTPCoreMocker._patches
+
+
+def test_record_target(tmp_path: Path) -> None:
+    assert _record_target("facepp/x", None, [tmp_path]) == tmp_path / "facepp/x.json"
+    assert _record_target("x.json", None, [tmp_path, tmp_path / "b"]) == tmp_path / "x.json"
+    existing = tmp_path / "mine.json"
+    assert _record_target("mine", existing, [tmp_path]) == existing
+    absolute = tmp_path / "elsewhere" / "y"
+    assert _record_target(absolute, None, [tmp_path]) == absolute.with_suffix(".json")
+    with pytest.raises(CassetteError, match="no cassette folder to write"):
+        _record_target("x", None, [])
+
+
+def test_recording_a_shipped_cassette_goes_to_the_user_folder(tmp_path: Path) -> None:
+    controller = Controller(search_dirs=[tmp_path], record_mode="all")
+    assert controller.use_cassette("facepp/full-9part") is None
+    assert controller.recording == tmp_path / "facepp/full-9part.json"
+    assert controller.finish() is None  # nothing was requested: nothing written
+    assert not (tmp_path / "facepp").exists()
+
+
+def test_new_mode_replays_existing_and_none_mode_loads(tmp_path: Path) -> None:
+    controller = Controller(search_dirs=[tmp_path], record_mode="new")
+    cassette = controller.use_cassette("facepp/full-9part")
+    assert cassette is not None
+    assert cassette.name == "facepp/full-9part"
+    assert controller.recording is None
+
+
+def test_unplayed_problem_message() -> None:
+    controller = Controller()
+    controller.use_cassette("facepp/retry-twice-then-success")
+    problem = controller.unplayed_problem()
+    assert problem is not None
+    assert problem.startswith("densemark: 3 of 3 interaction(s) of cassette ")
+    assert "#0: POST https://api-cn.faceplusplus.com" in problem
+    controller.allow_unplayed = True
+    assert controller.unplayed_problem() is None
