@@ -3,50 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.integration.conftest import STRICT_INI, write_facepp_cassette
-
-# What every inner test module starts with: a Face++ and a Tencent call made the way an
-# application would make them, with httpx.
-PRELUDE = """
-import base64, json, time
-import httpx, pytest
-from pytest_densemark import facepp, tencent
-from pytest_densemark.faces import Face
-from pytest_densemark.images import make_image
-
-IMAGE = make_image("JPEG", 640, 480)
-
-def call_facepp(client=None, host="api-cn.faceplusplus.com", key="k", secret="s", **extra):
-    client = client or httpx.Client()
-    return client.post(
-        f"https://{host}{facepp.PATH}",
-        data={"api_key": key, "api_secret": secret, "return_landmark": "all", **extra},
-        files={"image_file": ("face.jpg", IMAGE, "image/jpeg")},
-    )
-
-def call_tencent(host="iai.tencentcloudapi.com", image=IMAGE):
-    return httpx.post(
-        f"https://{host}/",
-        json={"Image": base64.b64encode(image).decode(), "Mode": 0},
-        headers={
-            "X-TC-Action": "AnalyzeDenseLandmarks",
-            "X-TC-Version": "2020-03-03",
-            "X-TC-Timestamp": str(int(time.time())),
-            "Authorization": (
-                "TC3-HMAC-SHA256 Credential=AKIDexample/2024-01-01/iai/tc3_request,"
-                " SignedHeaders=content-type;host, Signature=" + "0" * 64
-            ),
-        },
-    )
-
-def landmark_keys(body):
-    return sum(len(part) for part in body["face"]["landmark"].values())
-"""
+from densemark_support import PRELUDE, STRICT_INI, Runner, write_facepp_cassette
+from pytest_httpserver import HTTPServer
 
 
 @pytest.fixture
-def run(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
+def run(pytester: pytest.Pytester) -> Runner:
     """Run an inner test module (PRELUDE + ``source``) under strict settings, in process."""
     pytester.makeini(STRICT_INI)
 
@@ -57,7 +19,7 @@ def run(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
     return _run
 
 
-def test_answers_facepp_and_tencent_on_every_host(run) -> None:  # type: ignore[no-untyped-def]
+def test_answers_facepp_and_tencent_on_every_host(run: Runner) -> None:
     result = run(
         """
 @pytest.mark.parametrize("host", facepp.HOSTS)
@@ -76,7 +38,7 @@ def test_tencent(densemark, host):
     result.assert_outcomes(passed=4)
 
 
-def test_clients_made_before_the_fixture_and_async_clients(run) -> None:  # type: ignore[no-untyped-def]
+def test_clients_made_before_the_fixture_and_async_clients(run: Runner) -> None:
     result = run(
         """
 EARLY = httpx.Client()
@@ -102,7 +64,7 @@ async def test_async_client(densemark):
     result.assert_outcomes(passed=2)
 
 
-def test_other_hosts_pass_through(run, httpserver) -> None:  # type: ignore[no-untyped-def]
+def test_other_hosts_pass_through(run: Runner, httpserver: HTTPServer) -> None:
     # A loopback server, even under a /facepp/ path, is not the vendor: left alone.
     httpserver.expect_request(f"/facepp{'/v1/face/thousandlandmark'}").respond_with_data("real")
     url = httpserver.url_for("/facepp/v1/face/thousandlandmark")
@@ -116,7 +78,7 @@ def test_pass_through(densemark):
     result.assert_outcomes(passed=1)
 
 
-def test_outside_the_fixture_requests_are_untouched(run, httpserver) -> None:  # type: ignore[no-untyped-def]
+def test_outside_the_fixture_requests_are_untouched(run: Runner, httpserver: HTTPServer) -> None:
     # After a densemark test httpx stays patched (to save set-up time) but must be inert:
     # a user's own respx routes and plain network traffic behave as if densemark were absent.
     httpserver.expect_request("/facepp/v1/face/thousandlandmark").respond_with_data("real")
@@ -151,7 +113,7 @@ def test_6_both_together(densemark, respx_mock):
     result.assert_outcomes(passed=6)
 
 
-def test_use_cassette_by_path_and_name(run, pytester: pytest.Pytester) -> None:  # type: ignore[no-untyped-def]
+def test_use_cassette_by_path_and_name(run: Runner, pytester: pytest.Pytester) -> None:
     write_facepp_cassette(pytester.path / "cassettes" / "mine" / "one.json", description="mine")
     result = run(
         """
@@ -176,7 +138,7 @@ def test_missing(densemark):
     result.assert_outcomes(passed=3)
 
 
-def test_cassette_mismatch_is_readable(run, pytester: pytest.Pytester) -> None:  # type: ignore[no-untyped-def]
+def test_cassette_mismatch_is_readable(run: Runner, pytester: pytest.Pytester) -> None:
     write_facepp_cassette(pytester.path / "cassettes" / "one.json")
     result = run(
         """
@@ -189,7 +151,7 @@ def test_wrong_parts(densemark):
     result.stdout.fnmatch_lines(["*CassetteMismatch*return_landmark*"])
 
 
-def test_queue_response(run) -> None:  # type: ignore[no-untyped-def]
+def test_queue_response(run: Runner) -> None:
     result = run(
         """
 def test_queue(densemark):
@@ -205,7 +167,7 @@ def test_queue(densemark):
     result.assert_outcomes(passed=1)
 
 
-def test_inject_error_times_then_normal(run) -> None:  # type: ignore[no-untyped-def]
+def test_inject_error_times_then_normal(run: Runner) -> None:
     result = run(
         """
 def test_facepp_error(densemark):
@@ -232,7 +194,7 @@ def test_unknown_error_is_refused(densemark):
     result.assert_outcomes(passed=3)
 
 
-def test_inject_latency_sync_and_async(run) -> None:  # type: ignore[no-untyped-def]
+def test_inject_latency_sync_and_async(run: Runner) -> None:
     result = run(
         """
 import anyio
@@ -273,7 +235,7 @@ async def test_async_does_not_block_the_loop(densemark):
     result.assert_outcomes(passed=2)
 
 
-def test_inject_timeout_and_disconnect(run) -> None:  # type: ignore[no-untyped-def]
+def test_inject_timeout_and_disconnect(run: Runner) -> None:
     result = run(
         """
 def test_timeout(densemark):
@@ -309,7 +271,7 @@ async def test_async_faults(densemark):
     result.assert_outcomes(passed=3)
 
 
-def test_set_credentials(run) -> None:  # type: ignore[no-untyped-def]
+def test_set_credentials(run: Runner) -> None:
     result = run(
         """
 def test_facepp_keys(densemark):
@@ -328,7 +290,7 @@ def test_tencent_signature(densemark):
     result.assert_outcomes(passed=2)
 
 
-def test_set_faces_and_register_url(run) -> None:  # type: ignore[no-untyped-def]
+def test_set_faces_and_register_url(run: Runner) -> None:
     result = run(
         """
 def test_no_face(densemark):
@@ -357,7 +319,7 @@ def test_url(densemark):
     result.assert_outcomes(passed=3)
 
 
-def test_calls_calls_for_and_reset(run) -> None:  # type: ignore[no-untyped-def]
+def test_calls_calls_for_and_reset(run: Runner) -> None:
     result = run(
         """
 def test_calls(densemark):
@@ -381,7 +343,7 @@ def test_calls(densemark):
     result.assert_outcomes(passed=1)
 
 
-def test_unplayed_fails_the_test_readably(run, pytester: pytest.Pytester) -> None:  # type: ignore[no-untyped-def]
+def test_unplayed_fails_the_test_readably(run: Runner, pytester: pytest.Pytester) -> None:
     write_facepp_cassette(pytester.path / "cassettes" / "one.json")
     result = run(
         """

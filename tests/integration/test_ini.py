@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.integration.conftest import STRICT_INI, write_facepp_cassette
-from tests.integration.test_fixture import PRELUDE
+from densemark_support import PRELUDE, STRICT_INI, write_facepp_cassette
 
 USES_ONE = """
 @pytest.mark.densemark(cassette="one")

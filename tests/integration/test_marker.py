@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.integration.conftest import STRICT_INI, write_facepp_cassette
-from tests.integration.test_fixture import PRELUDE
+from densemark_support import PRELUDE, STRICT_INI, Runner, write_facepp_cassette
 
 
 @pytest.fixture
-def run(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
+def run(pytester: pytest.Pytester) -> Runner:
     """Run PRELUDE + ``source`` with --strict-markers, strict = true and -W error."""
     pytester.makeini(STRICT_INI)
     write_facepp_cassette(pytester.path / "cassettes" / "one.json", description="one")
@@ -23,12 +21,12 @@ def run(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
     return _run
 
 
-def test_marker_is_registered(run, pytester: pytest.Pytester) -> None:  # type: ignore[no-untyped-def]
+def test_marker_is_registered(run: Runner, pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.densemark(cassette=None, *allow_unplayed*"])
 
 
-def test_cassette_keyword_and_positional(run) -> None:  # type: ignore[no-untyped-def]
+def test_cassette_keyword_and_positional(run: Runner) -> None:
     result = run(
         """
 @pytest.mark.densemark(cassette="one")
@@ -45,7 +43,7 @@ def test_positional(densemark):
     result.assert_outcomes(passed=2)
 
 
-def test_missing_cassette_fails_setup_readably(run) -> None:  # type: ignore[no-untyped-def]
+def test_missing_cassette_fails_setup_readably(run: Runner) -> None:
     result = run(
         """
 @pytest.mark.densemark(cassette="onee")
@@ -57,7 +55,7 @@ def test_typo(densemark):
     result.stdout.fnmatch_lines(["*cassette 'onee' not found*did you mean one?*"])
 
 
-def test_allow_unplayed_marker(run) -> None:  # type: ignore[no-untyped-def]
+def test_allow_unplayed_marker(run: Runner) -> None:
     result = run(
         """
 @pytest.mark.densemark(cassette="one", allow_unplayed=True)
@@ -73,7 +71,7 @@ def test_refused(densemark):
     result.stdout.fnmatch_lines(["FAILED test_inner.py::test_refused - Failed: densemark: 1 of 1*"])
 
 
-def test_credentials_marker(run) -> None:  # type: ignore[no-untyped-def]
+def test_credentials_marker(run: Runner) -> None:
     result = run(
         """
 @pytest.mark.densemark(credentials={"api_key": "good", "api_secret": "good"})
@@ -90,7 +88,7 @@ def test_bad_value(densemark):
     result.stdout.fnmatch_lines(["*credentials=...) must be a dict*"])
 
 
-def test_unknown_argument_is_an_error(run) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_argument_is_an_error(run: Runner) -> None:
     result = run(
         """
 @pytest.mark.densemark(casette="one")
@@ -102,7 +100,7 @@ def test_typo(densemark):
     result.stdout.fnmatch_lines(["*unknown argument(s) casette; expected cassette, *"])
 
 
-def test_closest_marker_wins(run) -> None:  # type: ignore[no-untyped-def]
+def test_closest_marker_wins(run: Runner) -> None:
     result = run(
         """
 pytestmark = pytest.mark.densemark(cassette="one", allow_unplayed=True)

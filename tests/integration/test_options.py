@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.integration.conftest import STRICT_INI
+from densemark_support import STRICT_INI
 
 HEADER_TEST = """
 def test_nothing():

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from densemark_support import STRICT_INI, ServedEmulator, serve_emulator, write_facepp_cassette
 
 from pytest_densemark.images import make_image
-from tests.integration.conftest import STRICT_INI, ServedEmulator, write_facepp_cassette
 
 # Canary secrets: if any of these bytes reach a written file, redaction failed.
 CANARY_KEY = "canary-api-key-7f3e9a"
@@ -68,6 +69,13 @@ async def test_tencent_async(densemark):
     shapes = response.json()["Response"]["DenseFaceShapeSet"]
     assert sum(len(shapes[0][n]) for n in tencent.POINT_LISTS) == tencent.MAX_POINTS_PER_FACE
 """
+
+
+@pytest.fixture
+def served_emulator() -> Iterator[ServedEmulator]:
+    """An emulator served over HTTP on 127.0.0.1 for the length of one test."""
+    with serve_emulator() as served:
+        yield served
 
 
 def _inner(pytester: pytest.Pytester, source: str) -> None:
