@@ -48,8 +48,14 @@ def echo(request: httpx.Request) -> httpx.Response:
     )
 
 
-def server_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("densemark-")]
+def server_threads(port: int | None = None) -> list[threading.Thread]:
+    """This module's server threads (the session's ``densemark_server`` may be running too)."""
+    names = ("densemark-server-", "densemark-conn-")
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith(names) and (port is None or t.name.endswith(f"-{port}"))
+    ]
 
 
 def open_fds() -> int:
@@ -127,8 +133,9 @@ def test_refuses_to_listen_beyond_loopback(host: str) -> None:
 
 
 def test_stop_leaves_no_thread_or_socket_behind() -> None:
-    threads_before, fds_before = len(server_threads()), open_fds()
+    fds_before = open_fds()
     server = DensemarkServer(echo, idle_timeout=30.0).start()
+    port = server.port
     idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
     try:
         with requests.Session() as session:
@@ -138,7 +145,7 @@ def test_stop_leaves_no_thread_or_socket_behind() -> None:
     finally:
         for sock in idle:
             sock.close()
-    assert len(server_threads()) == threads_before
+    assert server_threads(port) == []
     assert open_fds() == fds_before
     server.stop()  # idempotent
 
@@ -320,13 +327,14 @@ def test_malformed_requests_get_an_error_and_the_server_survives(
 
 
 def test_stalled_request_is_cut_off_and_its_thread_ends(echo_server: DensemarkServer) -> None:
-    threads_before = len(server_threads())
-    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=5) as sock:
+    port = echo_server.port
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")  # 7 bytes short
+        assert wait_until(lambda: len(server_threads(port)) == 2)  # acceptor + this connection
         began = time.monotonic()
         assert sock.recv(100) == b""  # closed without an answer
         assert time.monotonic() - began < 2.0
-    assert wait_until(lambda: len(server_threads()) == threads_before - 0)
+    assert wait_until(lambda: len(server_threads(port)) == 1)  # the acceptor only
     assert echo_server.active_connections == 0
 
 
@@ -487,6 +495,7 @@ def test_injected_disconnect_drops_the_connection(server: DensemarkServer) -> No
 
 def test_stop_interrupts_an_emulated_timeout() -> None:
     server = DensemarkServer(Emulator(), hold_timeout=30.0).start()
+    port = server.port
     server.inject_timeout()
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
     try:
@@ -503,7 +512,7 @@ def test_stop_interrupts_an_emulated_timeout() -> None:
         assert time.monotonic() - began < 2.0
     finally:
         sock.close()
-    assert server_threads() == []
+    assert server_threads(port) == []
 
 
 # -- control API -----------------------------------------------------------------------------

@@ -147,6 +147,9 @@ def _run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[
     pytester.makepyfile(test_inner=INNER_TESTS)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PORTS_DIR", str(ports))
+        # When this suite itself runs under xdist, the inner run must not look like a worker.
+        for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+            patch.delenv(name, raising=False)
         result = pytester.runpytest_subprocess(*args)
     seen = {path.name: set(path.read_text().split()) for path in Path(ports).iterdir()}
     return result, seen
