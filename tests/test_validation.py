@@ -357,3 +357,11 @@ def test_result_to_dict() -> None:
         "violations": [{"path": "Response.Error", "message": "missing key Message"}],
     }
     assert str(validate(tencent_error_body())) == "valid tencent-error payload"
+
+
+def test_schemas_using_unimplemented_keywords_are_refused() -> None:
+    from pytest_densemark.validation import _check_supported
+
+    _check_supported({"type": "object", "properties": {"a": {"minimum": 0}}}, "demo")
+    with pytest.raises(RuntimeError, match=r"schema demo: keywords \['oneOf'\]"):
+        _check_supported({"properties": {"a": {"oneOf": []}}}, "demo")
