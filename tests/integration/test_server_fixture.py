@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from densemark_support import STRICT_INI
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -19,7 +20,6 @@ from pytest_densemark import facepp, tencent
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_image
 from pytest_densemark.server import DensemarkServer
-from tests.integration.conftest import STRICT_INI
 
 SECRET_ID = "AKIDdensemarkServerTest01"
 SECRET_KEY = "server-test-secret-key"
