@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -192,10 +192,60 @@ class Face:
 
 
 # --------------------------------------------------------------------------- curve helpers
+#
+# Generation speed matters (Hypothesis strategies build hundreds of faces per test), so the
+# parts of each curve that do not depend on the face (parameter grids, sines and cosines,
+# spline weights) are computed once here, and the per-face work is plain arithmetic in list
+# comprehensions. The arithmetic is written in the same order as the formulas it replaces,
+# so the points are exactly the same as those of a direct, per-point evaluation.
 
 
-def _resample(points: Sequence[Point], count: int, *, closed: bool = False) -> list[Point]:
-    """``count`` points evenly spaced by arc length along a polyline (or closed loop)."""
+def _grid(count: int) -> list[float]:
+    """``count`` parameters evenly spread over [0, 1]."""
+    return [i / (count - 1) for i in range(count)]
+
+
+# Closed eye-like loop (eyes and eyelid creases): cos and sin of 2*pi*t on 96 samples.
+_LOOP_CS: tuple[Point, ...] = tuple(
+    (math.cos(2 * math.pi * t), math.sin(2 * math.pi * t)) for t in _grid(96)
+)
+# Eyebrow centre line on 41 samples from the outer end: x, y before arching, arch profile and
+# half the thickness.
+_BROW_GRID: tuple[tuple[float, float, float, float], ...] = tuple(
+    (
+        _P_BROW_OUTER[0] + (_P_BROW_INNER[0] - _P_BROW_OUTER[0]) * s,
+        _P_BROW_OUTER[1] + (_P_BROW_INNER[1] - _P_BROW_OUTER[1]) * s,
+        math.sin(math.pi * s**0.75),
+        _P_BROW_THICK * (0.25 + 0.75 * math.sin(math.pi * min(s * 1.15, 1.0)) ** 0.6) / 2,
+    )
+    for s in (i / 40 for i in range(41))
+)
+# Lip edges: 64 parameters.
+_LIP_GRID: tuple[float, ...] = tuple(_grid(64))
+# Jaw (a quarter ellipse from the chin): sin and cos of t*pi/2 on 96 samples.
+_JAW_SC: tuple[Point, ...] = tuple(
+    (math.sin(t * math.pi / 2), math.cos(t * math.pi / 2)) for t in _grid(96)
+)
+# Hairline superellipse on 200 samples, from the image right: unit x and height profile.
+_HAIR_EXP = 2.0 / _P_HAIR_EXP
+_HAIR_UNIT: tuple[Point, ...] = tuple(
+    (
+        math.copysign(abs(math.cos(math.pi * t)) ** _HAIR_EXP, math.cos(math.pi * t)),
+        abs(math.sin(math.pi * t)) ** _HAIR_EXP,
+    )
+    for t in _grid(200)
+)
+# Catmull-Rom parameters t, t^2, t^3 for 12 points per segment.
+_SPLINE_T: tuple[Point3, ...] = tuple((t, t * t, t * t * t) for t in (j / 12 for j in range(12)))
+
+
+def _resample(
+    points: Sequence[Point], count: int, *, closed: bool = False, take: int | None = None
+) -> list[Point]:
+    """``count`` points evenly spaced by arc length along a polyline (or closed loop).
+
+    ``take`` keeps only the first ``take`` of them (without computing the rest).
+    """
     pts = list(points)
     if closed:
         pts.append(pts[0])
@@ -204,12 +254,13 @@ def _resample(points: Sequence[Point], count: int, *, closed: bool = False) -> l
     lengths = list(itertools.accumulate(map(math.dist, pts, pts[1:]), initial=0.0))
     total = lengths[-1]
     if total == 0.0:
-        return [pts[0]] * count
+        return [pts[0]] * (count if take is None else min(take, count))
     step = total / count if closed else total / max(count - 1, 1)
     last = len(lengths) - 2
     out: list[Point] = []
+    append = out.append
     seg = 0
-    for i in range(count):
+    for i in range(count if take is None else min(take, count)):
         target = i * step
         while seg < last and lengths[seg + 1] < target:
             seg += 1
@@ -220,54 +271,50 @@ def _resample(points: Sequence[Point], count: int, *, closed: bool = False) -> l
             t = 1.0
         x0, y0 = pts[seg]
         x1, y1 = pts[seg + 1]
-        out.append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
+        append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
     return out
 
 
-def _sample(func: Callable[[float], Point], count: int) -> list[Point]:
-    """``func`` evaluated at ``count`` parameters evenly spread over [0, 1]."""
-    return [func(i / (count - 1)) for i in range(count)]
-
-
-def _spline(controls: Sequence[Point], per_segment: int = 12) -> list[Point]:
-    """A Catmull-Rom curve through the control points, as a dense polyline."""
+def _spline(controls: Sequence[Point]) -> list[Point]:
+    """A Catmull-Rom curve through the control points, as a dense polyline (12 points per
+    segment)."""
     ext = [controls[0], *controls, controls[-1]]
     out: list[Point] = []
     for i in range(1, len(ext) - 2):
-        p0, p1, p2, p3 = ext[i - 1], ext[i], ext[i + 1], ext[i + 2]
-        for j in range(per_segment):
-            t = j / per_segment
-            t2, t3 = t * t, t * t * t
-            out.append(
-                tuple(  # type: ignore[arg-type]
-                    0.5
-                    * (
-                        2 * p1[k]
-                        + (-p0[k] + p2[k]) * t
-                        + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2
-                        + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3
-                    )
-                    for k in (0, 1)
-                )
-            )
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = ext[i - 1], ext[i], ext[i + 1], ext[i + 2]
+        xa, xb, xc = -x0 + x2, 2 * x0 - 5 * x1 + 4 * x2 - x3, -x0 + 3 * x1 - 3 * x2 + x3
+        ya, yb, yc = -y0 + y2, 2 * y0 - 5 * y1 + 4 * y2 - y3, -y0 + 3 * y1 - 3 * y2 + y3
+        x1, y1 = 2 * x1, 2 * y1
+        out += [
+            (0.5 * (x1 + xa * t + xb * t2 + xc * t3), 0.5 * (y1 + ya * t + yb * t2 + yc * t3))
+            for t, t2, t3 in _SPLINE_T
+        ]
     out.append(controls[-1])
     return out
 
 
 def _loop(
     cx: float, half_w: float, corner_y: float, upper: float, lower: float, outer_first: float
-) -> Callable[[float], Point]:
-    """A closed eye-like loop: from the corner at ``cx + outer_first*half_w`` along the upper
-    edge (``upper`` above the corners) to the other corner, then back along the lower edge."""
+) -> list[Point]:
+    """A closed eye-like loop (96 samples): from the corner at ``cx + outer_first*half_w``
+    along the upper edge (``upper`` above the corners) to the other corner, then back along
+    the lower edge."""
+    k = outer_first * half_w
+    return [(cx + k * c, corner_y - (upper * s if s >= 0 else lower * s)) for c, s in _LOOP_CS]
 
-    def at(t: float) -> Point:
-        angle = 2 * math.pi * t
-        x = cx + outer_first * half_w * math.cos(angle)
-        s = math.sin(angle)
-        y = corner_y - (upper * s if s >= 0 else lower * s)
-        return (x, y)
 
-    return at
+def _with_depth(points: Iterable[Point], extra: float = 0.0, factor: float = 1.0) -> list[Point3]:
+    """The points with the depth of the skin there on a rough ellipsoidal head (times
+    ``factor``) plus ``extra``."""
+    sqrt = math.sqrt
+    out: list[Point3] = []
+    append = out.append
+    for x, y in points:
+        u = x / _D_HEAD_HALF_W
+        v = (y - 0.4) / 2.0
+        inside = 1.0 - u * u - v * v
+        append((x, y, factor * (_D_HEAD * sqrt(inside) if inside > 0.0 else 0.0) + extra))
+    return out
 
 
 # --------------------------------------------------------------------------- the shape
@@ -321,43 +368,31 @@ def _mirror(points: Iterable[Point]) -> list[Point]:
     return [(-x, y) for x, y in points]
 
 
-def _eye_points(side: float, openness: float, tr: _Traits) -> dict[str, list[Point]]:
-    """Eye contour and eyelid crease for one eye; ``side`` -1 image-left, +1 image-right."""
-    cx = 0.5 * side
+def _eye(side: float, openness: float, tr: _Traits) -> list[Point]:
+    """Eye contour of one eye (``side`` -1 image-left, +1 image-right): from the outer corner
+    over the upper lid to the inner corner, then back."""
     half = _P_EYE_HALF_W * tr.eye_w
     upper = (_P_EYE_UPPER * openness - 0.035 * (1.0 - openness)) * tr.eye_h
     lower = (_P_EYE_LOWER - 0.02 * (1.0 - openness)) * tr.eye_h
-    # Contour: from the outer corner over the upper lid to the inner corner, then back.
-    eye = _resample(
-        _sample(_loop(cx, half, _P_EYE_CORNER_Y, upper, lower, side), 96), 63, closed=True
-    )
+    return _resample(_loop(0.5 * side, half, _P_EYE_CORNER_Y, upper, lower, side), 63, closed=True)
+
+
+def _eyelid(side: float, openness: float, tr: _Traits) -> list[Point]:
+    """Eyelid crease of one eye: a wider loop around it."""
     lid_half = _P_LID_HALF_W * tr.eye_w
     lid_up = _P_LID_UPPER * (0.7 + 0.3 * openness) * tr.eye_h
-    lid = _resample(
-        _sample(_loop(_P_LID_CX * side, lid_half, _P_LID_CORNER_Y, lid_up, _P_LID_LOWER, side), 96),
-        64,
-        closed=True,
-    )
-    return {"eye": eye, "lid": lid}
+    loop = _loop(_P_LID_CX * side, lid_half, _P_LID_CORNER_Y, lid_up, _P_LID_LOWER, side)
+    return _resample(loop, 64, closed=True)
 
 
 def _brow_points(side: float, tr: _Traits) -> list[Point]:
     """One eyebrow: from the outer end along the upper edge to the inner end, then back."""
-    (ox, oy), (ix, iy) = _P_BROW_OUTER, _P_BROW_INNER
     arch = _P_BROW_ARCH * tr.brow_arch
-
-    def centre(s: float) -> tuple[float, float, float]:
-        x = ox + (ix - ox) * s
-        y = oy + (iy - oy) * s - arch * math.sin(math.pi * s**0.75) + tr.brow_y
-        thick = _P_BROW_THICK * (0.25 + 0.75 * math.sin(math.pi * min(s * 1.15, 1.0)) ** 0.6)
-        return x, y, thick
-
-    upper, lower = [], []
-    for i in range(41):
-        x, y, thick = centre(i / 40)
-        upper.append((x * side, y - thick / 2))
-        lower.append((x * side, y + thick / 2))
-    return _resample(upper + lower[::-1], 64, closed=True)
+    lift = tr.brow_y
+    centre = [(x * side, y - arch * bend + lift, half) for x, y, bend, half in _BROW_GRID]
+    upper = [(x, y - half) for x, y, half in centre]
+    lower = [(x, y + half) for x, y, half in reversed(centre)]
+    return _resample(upper + lower, 64, closed=True)
 
 
 def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, list[Point]]:
@@ -366,26 +401,28 @@ def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, lis
     lift = 0.08 * smile  # corners rise with a smile
     gap = _P_MOUTH_GAP * mouth_open
     lips = tr.lips
+    neg_half, two_half = -half, 2 * half
+    exp = math.exp
 
-    def edge(depth: float, power: float, bow: float = 0.0) -> Callable[[float], Point]:
-        def at(s: float) -> Point:
-            x = -half + 2 * half * s
+    def edge(depth: float, power: float, bow: float = 0.0) -> list[Point]:
+        out: list[Point] = []
+        append = out.append
+        for s in _LIP_GRID:
+            x = neg_half + two_half * s
             u = abs(x / half)
-            shape = 1.0 - u**power
-            y = cy - lift * u**2 + depth * shape + bow * math.exp(-((x / 0.08) ** 2))
-            return (x, y)
-
-        return at
+            y = cy - lift * u**2 + depth * (1.0 - u**power)
+            if bow:
+                y += bow * exp(-((x / 0.08) ** 2))
+            append((x, y))
+        return out
 
     upper_out = edge(-_P_UPPER_OUT * lips, 4.0, _P_BOW * lips)
     upper_in = edge(_P_UPPER_IN + 0.3 * gap * 0.1, 2.0)
     lower_in = edge(_P_LOWER_IN + gap + 0.02 * smile, 2.0)
     lower_out = edge(_P_LOWER_IN + gap + _P_LOWER_THICK * lips + 0.03 * smile, 2.0)
 
-    def lip(outer: Callable[[float], Point], inner: Callable[[float], Point]) -> list[Point]:
-        out = _resample(_sample(outer, 64), 33)[:32]
-        back = _resample(_sample(inner, 64)[::-1], 33)[:32]
-        return out + back
+    def lip(outer: list[Point], inner: list[Point]) -> list[Point]:
+        return _resample(outer, 33, take=32) + _resample(inner[::-1], 33, take=32)
 
     return {"upper": lip(upper_out, upper_in), "lower": lip(lower_out, lower_in)}
 
@@ -393,28 +430,14 @@ def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, lis
 def _face_outline(mouth_open: float, tr: _Traits) -> dict[str, list[Point]]:
     half_w = _P_JAW_HALF_W * tr.jaw_w
     depth = (_P_JAW_DEPTH + 0.5 * _P_MOUTH_GAP * mouth_open) * tr.chin
-
-    def jaw(t: float) -> Point:  # t = 0 at the chin, 1 at the jaw's top on the image right
-        angle = t * math.pi / 2
-        return (half_w * math.sin(angle), _P_JAW_TOP_Y + depth * math.cos(angle))
-
-    right = _resample(_sample(jaw, 96), 64)
+    # From the chin (t = 0) to the jaw's top on the image right.
+    jaw = [(half_w * s, _P_JAW_TOP_Y + depth * c) for s, c in _JAW_SC]
+    right = _resample(jaw, 64)
     hair_h = _P_HAIR_HEIGHT * tr.hair
     hair_w = _P_HAIR_HALF_W * tr.hair_w
-    exp = 2.0 / _P_HAIR_EXP
-
-    def hair(t: float) -> Point:  # t = 0 on the image right, 1 on the image left
-        angle = math.pi * t
-        c, s = math.cos(angle), math.sin(angle)
-        x = hair_w * math.copysign(abs(c) ** exp, c)
-        y = _P_HAIR_BASE_Y - hair_h * abs(s) ** exp
-        return (x, y)
-
-    return {
-        "hairline": _resample(_sample(hair, 200), 145),
-        "right": right,
-        "left": _mirror(right),
-    }
+    # From the image right to the image left.
+    hair = [(hair_w * ux, _P_HAIR_BASE_Y - hair_h * uy) for ux, uy in _HAIR_UNIT]
+    return {"hairline": _resample(hair, 145), "right": right, "left": _mirror(right)}
 
 
 def _nose_points(tr: _Traits) -> dict[str, list[Point]]:
@@ -434,12 +457,32 @@ def _nose_points(tr: _Traits) -> dict[str, list[Point]]:
     }
 
 
-def _head_depth(x: float, y: float) -> float:
-    """Depth of the skin at (x, y) on a rough ellipsoidal head."""
-    u = x / _D_HEAD_HALF_W
-    v = (y - 0.4) / 2.0
-    inside = 1.0 - u * u - v * v
-    return _D_HEAD * math.sqrt(inside) if inside > 0.0 else 0.0
+@lru_cache(maxsize=1024)
+def _outline(
+    mouth_open: float, smile: float, left_eye: float, right_eye: float, seed: int
+) -> dict[str, list[Point]]:
+    """The features both vendors share, flat in the face frame, by Face++ key prefix:
+    outline, brows, eye contours, the sides of the nose and the lips."""
+    tr = _traits(seed)
+    outline = _face_outline(mouth_open, tr)
+    nose = _nose_points(tr)
+    mouth = _mouth_points(mouth_open, smile, tr)
+    return {
+        "face_hairline_": outline["hairline"],
+        "face_contour_right_": outline["right"],
+        "face_contour_left_": outline["left"],
+        "left_eyebrow_": _brow_points(-1.0, tr),
+        "right_eyebrow_": _brow_points(1.0, tr),
+        "left_eye_": _eye(-1.0, left_eye, tr),
+        "right_eye_": _eye(1.0, right_eye, tr),
+        "nose_left_": nose["left"],
+        "nose_right_": nose["right"],
+        "nose_midline_": nose["midline"],
+        "left_nostril": nose["left_nostril"],
+        "right_nostril": nose["right_nostril"],
+        "upper_lip_": mouth["upper"],
+        "lower_lip_": mouth["lower"],
+    }
 
 
 @lru_cache(maxsize=1024)
@@ -448,44 +491,27 @@ def _shape(
 ) -> dict[str, list[Point3]]:
     """Every Face++ run (by key prefix) and single point, in the face frame with depth."""
     tr = _traits(seed)
-    flat: dict[str, list[Point]] = {}
-    outline = _face_outline(mouth_open, tr)
-    flat["face_hairline_"] = outline["hairline"]
-    flat["face_contour_right_"] = outline["right"]
-    flat["face_contour_left_"] = outline["left"]
-    flat["left_eyebrow_"] = _brow_points(-1.0, tr)
-    flat["right_eyebrow_"] = _brow_points(1.0, tr)
+    flat = dict(_outline(mouth_open, smile, left_eye, right_eye, seed))
     for name, side, openness in (("left", -1.0, left_eye), ("right", 1.0, right_eye)):
-        eye = _eye_points(side, openness, tr)
-        flat[f"{name}_eye_"] = eye["eye"]
-        flat[f"{name}_eye_eyelid_"] = eye["lid"]
+        flat[f"{name}_eye_eyelid_"] = _eyelid(side, openness, tr)
         flat[f"{name}_eye_pupil_center"] = [(0.5 * side, _P_EYE_CORNER_Y - 0.015)]
-    nose = _nose_points(tr)
-    flat["nose_left_"] = nose["left"]
-    flat["nose_right_"] = nose["right"]
-    flat["nose_midline_"] = nose["midline"]
-    flat["left_nostril"] = nose["left_nostril"]
-    flat["right_nostril"] = nose["right_nostril"]
-    mouth = _mouth_points(mouth_open, smile, tr)
-    flat["upper_lip_"] = mouth["upper"]
-    flat["lower_lip_"] = mouth["lower"]
 
     out: dict[str, list[Point3]] = {}
     for key, pts in flat.items():
         if key == "nose_midline_":
             # The bridge rises from the brows to the tip, then falls back to the philtrum.
             out[key] = [
-                (x, y, _head_depth(x, y) + _D_NOSE_TIP * _bump(y, 0.72, 0.45)) for x, y in pts
+                (x, y, z + _D_NOSE_TIP * _bump(y, 0.72, 0.45)) for x, y, z in _with_depth(pts)
             ]
         elif key.startswith(("nose_", "left_nostril", "right_nostril")):
             out[key] = [
-                (x, y, _head_depth(x, y) + 0.6 * _D_NOSE_TIP * _bump(y, 0.6, 0.35)) for x, y in pts
+                (x, y, z + 0.6 * _D_NOSE_TIP * _bump(y, 0.6, 0.35)) for x, y, z in _with_depth(pts)
             ]
         elif key.startswith("face_"):
             # The outline is the head's silhouette: the sides are far back.
-            out[key] = [(x, y, 0.35 * _head_depth(x, y)) for x, y in pts]
+            out[key] = _with_depth(pts, factor=0.35)
         else:
-            out[key] = [(x, y, _head_depth(x, y)) for x, y in pts]
+            out[key] = _with_depth(pts)
     return out
 
 
@@ -526,15 +552,10 @@ def _projector(face: Face) -> Affine:
     return (ox, ax, bx, cx, oy, ay, by, cy)
 
 
-def _projected(face: Face) -> tuple[dict[str, list[Point]], float]:
-    shape = _shape(face.mouth_open, face.smile, face.left_eye_open, face.right_eye_open, face.seed)
-    ox, ax, bx, cx, oy, ay, by, cy = _projector(face)
-    # Radii follow the face box's size.
-    scale = math.sqrt(face.width * face.height) / _P_BOX
-    return {
-        k: [(ox + ax * x + bx * y + cx * z, oy + ay * x + by * y + cy * z) for x, y, z in pts]
-        for k, pts in shape.items()
-    }, scale
+@lru_cache(maxsize=64)
+def _run_keys(prefix: str, count: int) -> tuple[str, ...]:
+    """The Face++ key names of a numbered run: ``prefix0`` .. ``prefix{count-1}``."""
+    return tuple(f"{prefix}{i}" for i in range(count))
 
 
 def facepp_face(face: Face, parts: Iterable[str] = facepp.ALL_PARTS) -> dict[str, Any]:
@@ -550,21 +571,33 @@ def facepp_face(face: Face, parts: Iterable[str] = facepp.ALL_PARTS) -> dict[str
         raise ValueError(
             f"facepp_face: unknown part(s) {unknown}; expected names from {facepp.ALL_PARTS}"
         )
-    points, scale = _projected(face)
+    shape = _shape(face.mouth_open, face.smile, face.left_eye_open, face.right_eye_open, face.seed)
+    ox, ax, bx, cx, oy, ay, by, cy = _projector(face)
+    # Radii follow the face box's size.
+    scale = math.sqrt(face.width * face.height) / _P_BOX
     radius = max(1, round(_P_PUPIL_R * scale * _traits(face.seed).eye_w))
     landmark: dict[str, Any] = {}
     for name in dict.fromkeys(wanted):
         part = facepp.PARTS[name]
         body: dict[str, Any] = {}
         for prefix, count in part.runs:
-            run = points[prefix]
+            run = shape[prefix]
             if len(run) != count:  # pragma: no cover - guarded by tests
                 raise AssertionError(f"{prefix}: model made {len(run)} points, not {count}")
-            for i, (x, y) in enumerate(run):
-                body[f"{prefix}{i}"] = {"y": round(y), "x": round(x)}
+            values = [
+                {
+                    "y": round(oy + ay * x + by * y + cy * z),
+                    "x": round(ox + ax * x + bx * y + cx * z),
+                }
+                for x, y, z in run
+            ]
+            body.update(zip(_run_keys(prefix, count), values, strict=True))
         for key in part.points:
-            x, y = points[key][0]
-            body[key] = {"y": round(y), "x": round(x)}
+            x, y, z = shape[key][0]
+            body[key] = {
+                "y": round(oy + ay * x + by * y + cy * z),
+                "x": round(ox + ax * x + bx * y + cx * z),
+            }
         for key in part.radii:
             body[key] = radius
         landmark[name] = body
@@ -579,11 +612,16 @@ def facepp_face(face: Face, parts: Iterable[str] = facepp.ALL_PARTS) -> dict[str
     }
 
 
+@lru_cache(maxsize=64)
+def _unit_circle(count: int) -> tuple[Point, ...]:
+    """cos and sin of ``count`` angles evenly spread around the circle."""
+    return tuple(
+        (math.cos(2 * math.pi * i / count), math.sin(2 * math.pi * i / count)) for i in range(count)
+    )
+
+
 def _circle(cx: float, cy: float, r: float, count: int) -> list[Point]:
-    return [
-        (cx + r * math.cos(2 * math.pi * i / count), cy + r * math.sin(2 * math.pi * i / count))
-        for i in range(count)
-    ]
+    return [(cx + r * c, cy + r * s) for c, s in _unit_circle(count)]
 
 
 @lru_cache(maxsize=1024)
@@ -595,50 +633,42 @@ def _tencent_shape(
     seed: int,
     counts: tuple[tuple[str, int], ...],
 ) -> dict[str, list[Point3]]:
-    shape = _shape(mouth_open, smile, left_eye, right_eye, seed)
+    flat = _outline(mouth_open, smile, left_eye, right_eye, seed)
     n = dict(counts)
     tr = _traits(seed)
 
-    def flat(key: str) -> list[Point]:
-        return [(x, y) for x, y, _ in shape[key]]
-
-    def with_depth(points: list[Point], extra: float = 0.0) -> list[Point3]:
-        return [(x, y, _head_depth(x, y) + extra) for x, y in points]
-
-    upper, lower = flat("upper_lip_"), flat("lower_lip_")
+    upper, lower = flat["upper_lip_"], flat["lower_lip_"]
     # Counterclockwise on screen from the left corner: along the bottom first, then the top.
     outside = lower[:32] + upper[:32][::-1]
     inside = lower[32:][::-1] + upper[32:]
-    nose = flat("nose_left_") + flat("nose_right_")[::-1]
-    jaw = flat("face_contour_left_")[::-1] + flat("face_contour_right_")[1:]
-    hair = flat("face_hairline_")
+    nose = flat["nose_left_"] + flat["nose_right_"][::-1]
+    jaw = flat["face_contour_left_"][::-1] + flat["face_contour_right_"][1:]
+    hair = flat["face_hairline_"]
     axis = [(0.0, hair[72][1]), (0.0, jaw[63][1])]
     radius = _P_PUPIL_R * tr.eye_w
+    bag_drop = 0.08 * tr.eye_h
 
-    def bag(side: float) -> list[Point]:
-        eye = flat(f"{'left' if side < 0 else 'right'}_eye_")
-        lower_lid = eye[32:]
-        return [(x, y + 0.08 * tr.eye_h) for x, y in lower_lid]
+    def bag(key: str) -> list[Point]:
+        return [(x, y + bag_drop) for x, y in flat[key][32:]]
 
-    lists: dict[str, list[Point3]] = {
-        "LeftEye": with_depth(_resample(flat("left_eye_"), n["LeftEye"], closed=True)),
-        "RightEye": with_depth(_resample(flat("right_eye_"), n["RightEye"], closed=True)),
-        "LeftEyeBrow": with_depth(_resample(flat("left_eyebrow_"), n["LeftEyeBrow"], closed=True)),
-        "RightEyeBrow": with_depth(
-            _resample(flat("right_eyebrow_"), n["RightEyeBrow"], closed=True)
+    return {
+        "LeftEye": _with_depth(_resample(flat["left_eye_"], n["LeftEye"], closed=True)),
+        "RightEye": _with_depth(_resample(flat["right_eye_"], n["RightEye"], closed=True)),
+        "LeftEyeBrow": _with_depth(_resample(flat["left_eyebrow_"], n["LeftEyeBrow"], closed=True)),
+        "RightEyeBrow": _with_depth(
+            _resample(flat["right_eyebrow_"], n["RightEyeBrow"], closed=True)
         ),
-        "MouthOutside": with_depth(_resample(outside, n["MouthOutside"], closed=True)),
-        "MouthInside": with_depth(_resample(inside, n["MouthInside"], closed=True)),
-        "Nose": with_depth(_resample(nose, n["Nose"]), 0.3 * _D_NOSE_TIP),
-        "LeftPupil": with_depth(_circle(-0.5, _P_EYE_CORNER_Y - 0.015, radius, n["LeftPupil"])),
-        "RightPupil": with_depth(_circle(0.5, _P_EYE_CORNER_Y - 0.015, radius, n["RightPupil"])),
-        "CentralAxis": with_depth(_resample(axis, n["CentralAxis"])),
-        "Chin": [(x, y, 0.35 * _head_depth(x, y)) for x, y in _resample(jaw, n["Chin"])],
-        "LeftEyeBags": with_depth(_resample(bag(-1.0), n["LeftEyeBags"])),
-        "RightEyeBags": with_depth(_resample(bag(1.0), n["RightEyeBags"])),
-        "Forehead": [(x, y, 0.35 * _head_depth(x, y)) for x, y in _resample(hair, n["Forehead"])],
+        "MouthOutside": _with_depth(_resample(outside, n["MouthOutside"], closed=True)),
+        "MouthInside": _with_depth(_resample(inside, n["MouthInside"], closed=True)),
+        "Nose": _with_depth(_resample(nose, n["Nose"]), 0.3 * _D_NOSE_TIP),
+        "LeftPupil": _with_depth(_circle(-0.5, _P_EYE_CORNER_Y - 0.015, radius, n["LeftPupil"])),
+        "RightPupil": _with_depth(_circle(0.5, _P_EYE_CORNER_Y - 0.015, radius, n["RightPupil"])),
+        "CentralAxis": _with_depth(_resample(axis, n["CentralAxis"])),
+        "Chin": _with_depth(_resample(jaw, n["Chin"]), factor=0.35),
+        "LeftEyeBags": _with_depth(_resample(bag("left_eye_"), n["LeftEyeBags"])),
+        "RightEyeBags": _with_depth(_resample(bag("right_eye_"), n["RightEyeBags"])),
+        "Forehead": _with_depth(_resample(hair, n["Forehead"]), factor=0.35),
     }
-    return lists
 
 
 def tencent_face(face: Face, profile: tencent.PointProfile = tencent.KIT_PROFILE) -> dict[str, Any]:
@@ -651,16 +681,82 @@ def tencent_face(face: Face, profile: tencent.PointProfile = tencent.KIT_PROFILE
     corner, ``Chin`` along the jaw from the image-left ear to the image-right one,
     ``Forehead`` along the hairline, ``CentralAxis`` from the top of the forehead to the chin.
     """
-    counts = tuple(sorted(profile.counts.items()))
+    return _tencent_face(face, profile)
+
+
+def _tencent_face(
+    face: Face, profile: tencent.PointProfile, *, y_first: bool = False
+) -> dict[str, Any]:
+    """:func:`tencent_face`, optionally with each point serialised ``Y`` first."""
+    box = (round(face.left), round(face.top), round(face.width), round(face.height))
+    body: dict[str, Any] = dict(zip(tencent.FACE_BOX_FIELDS, box, strict=True))
+    rounded = _tencent_rounded(face, _profile_counts(profile))
+    for name, (xs, ys) in zip(tencent.POINT_LISTS, rounded, strict=True):
+        if y_first:
+            body[name] = [{"Y": y, "X": x} for x, y in zip(xs, ys, strict=True)]
+        else:
+            body[name] = [{"X": x, "Y": y} for x, y in zip(xs, ys, strict=True)]
+    return body
+
+
+# Hypothesis draws the same face again and again (its simplest examples, and mutations of
+# earlier ones), so the rounded image coordinates of recent faces are kept; every call still
+# builds fresh point dicts from them.
+@lru_cache(maxsize=64)
+def _tencent_rounded(
+    face: Face, counts: tuple[tuple[str, int], ...]
+) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+    """For each of the 14 lists in order, the rounded image ``X`` and ``Y`` of its points."""
     shape = _tencent_shape(
         face.mouth_open, face.smile, face.left_eye_open, face.right_eye_open, face.seed, counts
     )
     ox, ax, bx, cx, oy, ay, by, cy = _projector(face)
-    box = (round(face.left), round(face.top), round(face.width), round(face.height))
-    body: dict[str, Any] = dict(zip(tencent.FACE_BOX_FIELDS, box, strict=True))
-    for name in tencent.POINT_LISTS:
-        body[name] = [
-            {"X": round(ox + ax * x + bx * y + cx * z), "Y": round(oy + ay * x + by * y + cy * z)}
-            for x, y, z in shape[name]
-        ]
-    return body
+    return tuple(
+        (
+            tuple([round(ox + ax * x + bx * y + cx * z) for x, y, z in shape[name]]),
+            tuple([round(oy + ay * x + by * y + cy * z) for x, y, z in shape[name]]),
+        )
+        for name in tencent.POINT_LISTS
+    )
+
+
+def _profile_counts(profile: tencent.PointProfile) -> tuple[tuple[str, int], ...]:
+    """The profile's counts as a hashable cache key."""
+    return tuple(sorted(profile.counts.items()))
+
+
+def _extent(face: Face, runs: Iterable[list[Point3]]) -> list[tuple[int, int]]:
+    """The top-left and bottom-right corners ``(min X, min Y), (max X, max Y)`` of the
+    rounded image positions of ``runs`` for ``face`` (rounding is monotonic, so rounding the
+    extremes gives the extremes of the rounded points); empty when there are no points."""
+    ox, ax, bx, cx, oy, ay, by, cy = _projector(face)
+    pts = [p for run in runs for p in run]
+    if not pts:
+        return []
+    xs = [ox + ax * x + bx * y + cx * z for x, y, z in pts]
+    ys = [oy + ay * x + by * y + cy * z for x, y, z in pts]
+    return [(round(min(xs)), round(min(ys))), (round(max(xs)), round(max(ys)))]
+
+
+def _facepp_extent(face: Face) -> list[tuple[int, int]]:
+    """The corners of the box around every point :func:`facepp_face` gives for ``face``
+    (all parts), without building the payload."""
+    shape = _shape(face.mouth_open, face.smile, face.left_eye_open, face.right_eye_open, face.seed)
+    parts = [facepp.PARTS[name] for name in facepp.ALL_PARTS]
+    runs = [shape[prefix] for part in parts for prefix, _ in part.runs]
+    runs += [shape[key] for part in parts for key in part.points]
+    return _extent(face, runs)
+
+
+def _tencent_extent(face: Face, profile: tencent.PointProfile) -> list[tuple[int, int]]:
+    """The corners of the box around every point :func:`tencent_face` gives for ``face``,
+    without building the payload."""
+    shape = _tencent_shape(
+        face.mouth_open,
+        face.smile,
+        face.left_eye_open,
+        face.right_eye_open,
+        face.seed,
+        _profile_counts(profile),
+    )
+    return _extent(face, [shape[name] for name in tencent.POINT_LISTS])

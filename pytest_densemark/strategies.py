@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import httpx
@@ -24,7 +25,14 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from pytest_densemark import facepp, tencent
-from pytest_densemark.faces import LIMITS, Face, facepp_face, tencent_face
+from pytest_densemark.faces import (
+    LIMITS,
+    Face,
+    _facepp_extent,
+    _tencent_extent,
+    _tencent_face,
+    facepp_face,
+)
 from pytest_densemark.payloads import (
     NO_FACE_FORMS,
     VendorResponse,
@@ -49,6 +57,17 @@ __all__ = [
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[Any]], Any]
+#: Draws one value of a parameter (the default geometry skips ``.map``: one span less a draw).
+Drawer = Callable[[Draw], Any]
+
+
+@lru_cache(maxsize=256)
+def _ints(low: int, high: int) -> st.SearchStrategy[int]:
+    """``st.integers(low, high)``, built once (drawn thousands of times per test)."""
+    return st.integers(low, high)
+
+
+_EDGES = st.sampled_from(("left", "right", "top", "bottom"))
 
 # Image sizes people actually send; the first is what examples shrink to.
 _COMMON_SIZES: tuple[tuple[int, int], ...] = (
@@ -80,7 +99,7 @@ class InvalidResponse:
 def _weighted(draw: Draw, options: Sequence[tuple[int, T]]) -> T:
     """Pick one option by weight; shrinks toward the first option."""
     total = sum(weight for weight, _ in options)
-    roll = draw(st.integers(0, total - 1))
+    roll = draw(_ints(0, total - 1))
     for weight, value in options:
         if roll < weight:
             return value
@@ -119,13 +138,18 @@ def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class _Geometry:
-    roll: st.SearchStrategy[float]
-    yaw: st.SearchStrategy[float]
-    pitch: st.SearchStrategy[float]
-    mouth_open: st.SearchStrategy[float]
-    smile: st.SearchStrategy[float]
-    eye_open: st.SearchStrategy[float]
-    seed: st.SearchStrategy[int]
+    roll: Drawer
+    yaw: Drawer
+    pitch: Drawer
+    mouth_open: Drawer
+    smile: Drawer
+    eye_open: Drawer
+    seed: Drawer
+
+
+def _given(strategy: st.SearchStrategy[Any]) -> Drawer:
+    """A drawer for a strategy the caller passed."""
+    return lambda draw: draw(strategy)
 
 
 def _geometry(
@@ -149,25 +173,32 @@ def _geometry(
     # Defaults: the range of ordinary photos, so faces stay as realistic as real ones. Drawn
     # as integers in hundredths so shrinking reliably reaches the plain value.
     return _Geometry(
-        roll=roll if roll is not None else _signed(15.0),
-        yaw=yaw if yaw is not None else _signed(4.0),
-        pitch=pitch if pitch is not None else _signed(4.0),
-        mouth_open=mouth_open
-        if mouth_open is not None
-        else st.one_of(st.just(0.0), _hundredths(0.15, 0.32)),
-        smile=smile if smile is not None else _hundredths(0.0, 0.25),
-        eye_open=eye_open if eye_open is not None else _hundredths(0.0, 0.25).map(_one_minus),
-        seed=st.integers(0, 2**16),
+        roll=_given(roll) if roll is not None else _signed(15.0),
+        yaw=_given(yaw) if yaw is not None else _signed(4.0),
+        pitch=_given(pitch) if pitch is not None else _signed(4.0),
+        mouth_open=_given(mouth_open) if mouth_open is not None else _mouth_open(),
+        smile=_given(smile) if smile is not None else _hundredths(0.0, 0.25),
+        eye_open=_given(eye_open) if eye_open is not None else _eye_open(),
+        seed=_given(_ints(0, 2**16)),
     )
 
 
-def _one_minus(value: float) -> float:
-    return round(1.0 - value, 2)
-
-
-def _hundredths(low: float, high: float) -> st.SearchStrategy[float]:
+def _hundredths(low: float, high: float) -> Drawer:
     """Values from ``low`` to ``high`` in steps of 0.01; shrinks to ``low``."""
-    return st.integers(0, round((high - low) * 100)).map(lambda n: round(low + n / 100, 2))
+    steps = _ints(0, round((high - low) * 100))
+    return lambda draw: round(low + draw(steps) / 100, 2)
+
+
+def _mouth_open() -> Drawer:
+    """Closed (0.0) half the time, else slightly open; shrinks to closed."""
+    branch, opening = _ints(0, 1), _hundredths(0.15, 0.32)
+    return lambda draw: 0.0 if draw(branch) == 0 else opening(draw)
+
+
+def _eye_open() -> Drawer:
+    """Open eyes, from 0.75 to 1.0; shrinks to fully open."""
+    closing = _hundredths(0.0, 0.25)
+    return lambda draw: round(1.0 - closing(draw), 2)
 
 
 def _zigzag(n: int) -> float:
@@ -175,14 +206,15 @@ def _zigzag(n: int) -> float:
     return ((n + 1) // 2) * (1 if n % 2 else -1) / 100
 
 
-def _signed(limit: float) -> st.SearchStrategy[float]:
+def _signed(limit: float) -> Drawer:
     """Values from ``-limit`` to ``limit`` in steps of 0.01; shrinks to 0."""
-    return st.integers(0, round(2 * limit * 100)).map(_zigzag)
+    steps = _ints(0, round(2 * limit * 100))
+    return lambda draw: _zigzag(draw(steps))
 
 
 def _centred(draw: Draw, limit: int) -> float:
     """A fraction from ``-limit/100`` to ``limit/100``; shrinks to 0."""
-    return _zigzag(draw(st.integers(0, 2 * limit)))
+    return _zigzag(draw(_ints(0, 2 * limit)))
 
 
 def _clamp(name: str, value: float) -> float:
@@ -210,7 +242,7 @@ def _draw_face(
     if size_kind == "tiny":
         side = float(tiny)
     elif size_kind == "huge":
-        side = short * (1.0 + draw(st.integers(0, 60)) / 100)
+        side = short * (1.0 + draw(_ints(0, 60)) / 100)
     else:
         low = min(float(tiny), fit)
         side = low + (fit - low) * (0.5 + _centred(draw, 50))
@@ -224,7 +256,7 @@ def _draw_face(
     # The hairline rises ~0.45 box heights above the box; the chin ends ~0.1 below it.
     cy = height / 2 + 0.17 * side + dy * room_y / 2
     if placement == "touching":
-        edge = draw(st.sampled_from(("left", "right", "top", "bottom")))
+        edge = draw(_EDGES)
         if edge == "left":
             cx = x0 + side / 2
         elif edge == "right":
@@ -238,21 +270,21 @@ def _draw_face(
         out_y = _centred(draw, 60)
         cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
         cy = height / 2 + out_y * (height / 2 + side / 2)
-    eye = _clamp("left_eye_open", draw(geometry.eye_open))
+    eye = _clamp("left_eye_open", geometry.eye_open(draw))
     wink = _weighted(draw, [(8, 0.0), (1, 1.0)])
     face = Face(
         left=cx - side / 2,
         top=cy - side / 2,
         width=side,
         height=side,
-        roll=_clamp("roll", draw(geometry.roll)),
-        yaw=_clamp("yaw", draw(geometry.yaw)),
-        pitch=_clamp("pitch", draw(geometry.pitch)),
-        mouth_open=_clamp("mouth_open", draw(geometry.mouth_open)),
-        smile=_clamp("smile", draw(geometry.smile)),
+        roll=_clamp("roll", geometry.roll(draw)),
+        yaw=_clamp("yaw", geometry.yaw(draw)),
+        pitch=_clamp("pitch", geometry.pitch(draw)),
+        mouth_open=_clamp("mouth_open", geometry.mouth_open(draw)),
+        smile=_clamp("smile", geometry.smile(draw)),
         left_eye_open=eye,
         right_eye_open=eye * (1.0 - wink),
-        seed=draw(geometry.seed),
+        seed=geometry.seed(draw),
     )
     return face, placement
 
@@ -263,7 +295,7 @@ def _onto_border(
     """Shift the face so its outermost landmark lies exactly on an image border pixel."""
     xs = [x for x, _ in points]
     ys = [y for _, y in points]
-    edge = draw(st.sampled_from(("left", "right", "top", "bottom")))
+    edge = draw(_EDGES)
     shift_x = shift_y = 0
     if edge == "left":
         shift_x = -min(xs)
@@ -290,15 +322,12 @@ def _onto_border(
 
 
 def _facepp_points(face: Face) -> list[tuple[int, int]]:
-    landmark = facepp_face(face)["landmark"]
-    return [
-        (v["x"], v["y"]) for part in landmark.values() for v in part.values() if isinstance(v, dict)
-    ]
+    # The extreme corners are all _onto_border needs (cheaper than the whole payload).
+    return _facepp_extent(face)
 
 
 def _tencent_points(face: Face, profile: tencent.PointProfile) -> list[tuple[int, int]]:
-    shape = tencent_face(face, profile)
-    return [(p["X"], p["Y"]) for name in tencent.POINT_LISTS for p in shape[name]]
+    return _tencent_extent(face, profile)
 
 
 def _facepp_tiny(image: tuple[int, int]) -> int:
@@ -482,9 +511,9 @@ def _tencent_bodies(
     weights = {1: 4, 0: 2, high: 3}
     order = [(weights.get(n, 1), n) for n in (1, 0, 2, 3, 4, 5) if min_faces <= n <= high]
     count = _weighted(draw, order)
-    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    rng = random.Random(draw(_ints(0, 2**32 - 1)))
     image = draw(image_size)
-    shapes = []
+    chosen: list[Face] = []
     cell_w = image[0] // max(count, 1)
     tiny = _tencent_tiny((cell_w, image[1]))
     # With no face, one is still drawn (and dropped) so that "no face" is not a shorter
@@ -495,12 +524,10 @@ def _tencent_bodies(
             break
         if placement == "border":
             face = _onto_border(draw, face, _tencent_points(face, profile), image)
-        shapes.append(tencent_face(face, profile))
+        chosen.append(face)
+    # Points serialised "Y" first now and then; built that way rather than rebuilt.
     y_first = _weighted(draw, [(3, False), (1, True)])
-    if y_first:
-        for shape in shapes:
-            for name in tencent.POINT_LISTS:
-                shape[name] = [{"Y": p["Y"], "X": p["X"]} for p in shape[name]]
+    shapes = [_tencent_face(face, profile, y_first=y_first) for face in chosen]
     values = (image[0], image[1], shapes, tencent.FACE_MODEL_VERSIONS[0], tencent_request_id(rng))
     response = dict(zip(tencent.RESPONSE_FIELDS, values, strict=True))
     if _weighted(draw, [(2, False), (1, True)]):
@@ -580,7 +607,7 @@ def _facepp_errors(
         raise InvalidArgument(f"names drew {name!r}; expected one of {', '.join(facepp.ERRORS)}")
     error = facepp.ERRORS[name]
     arg = draw(st.sampled_from(error.args)) if error.args else None
-    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    rng = random.Random(draw(_ints(0, 2**32 - 1)))
     return facepp_error_response(
         name,
         arg,
@@ -622,7 +649,7 @@ def _tencent_errors(
     error = tencent.ERRORS.get(code)
     if error is None:
         raise InvalidArgument(f"codes drew {code!r}; expected a documented code")
-    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    rng = random.Random(draw(_ints(0, 2**32 - 1)))
     return tencent_error_response(code, request_id=tencent_request_id(rng))
 
 
