@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_densemark.schemas import KINDS
-from pytest_densemark.validation import ValidationResult, validate
+from pytest_densemark.validation import KINDS, ValidationResult, validate
 
 __all__ = ["DOCUMENT_HOOKS", "MAX_DEPTH", "MAX_INPUT_BYTES", "InputError", "register", "run"]
 

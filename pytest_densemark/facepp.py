@@ -16,12 +16,17 @@ from types import MappingProxyType
 __all__ = [
     "ALL_PARTS",
     "ERRORS",
+    "ERROR_FIELDS",
+    "FACE_FIELDS",
+    "FACE_RECTANGLE_FIELDS",
     "HOSTS",
     "IMAGE_LIMITS",
     "LEGACY_PARTS",
     "MAX_REQUEST_BYTES",
     "PARTS",
     "PATH",
+    "POINT_FIELDS",
+    "SUCCESS_FIELDS",
     "TOTAL_KEYS",
     "TOTAL_POINTS",
     "URL",
@@ -51,6 +56,17 @@ DOC_MISSPELLINGS: Mapping[str, str] = MappingProxyType({"mouse": "mouth"})
 CONTENT_TYPE = "application/json"
 #: The API's name: the last segment of :data:`PATH`.
 ACTION = "thousandlandmark"
+
+#: Top-level fields of a success body; ``face`` may be absent, ``null`` or ``{}``.
+SUCCESS_FIELDS: tuple[str, ...] = ("time_used", "request_id", "face")
+#: Top-level fields of a JSON error body.
+ERROR_FIELDS: tuple[str, ...] = ("time_used", "error_message", "request_id")
+#: The fields of a found face.
+FACE_FIELDS: tuple[str, ...] = ("face_rectangle", "landmark")
+#: The face box: position (``top``, ``left``) then size (``width``, ``height``), pixels.
+FACE_RECTANGLE_FIELDS: tuple[str, ...] = ("top", "left", "width", "height")
+#: The coordinates of every landmark point (the vendor serialises ``y`` first).
+POINT_FIELDS: tuple[str, ...] = ("x", "y")
 
 #: Body size over which the front end answers 413 in plain text.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024

@@ -35,6 +35,7 @@ from typing import Any
 
 from pytest_densemark import facepp, tencent
 from pytest_densemark._resources import data_dir
+from pytest_densemark.validation import KINDS, file_name
 
 __all__ = [
     "DIALECT",
@@ -49,21 +50,12 @@ __all__ = [
 
 #: The JSON Schema dialect of every shipped schema.
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-#: The payload kinds that have a schema, in a stable order.
-KINDS: tuple[str, ...] = ("facepp", "facepp-error", "tencent", "tencent-error")
 
 Schema = dict[str, Any]
 
 _INT: Schema = {"type": "integer"}
 _NON_NEGATIVE_INT: Schema = {"type": "integer", "minimum": 0}
 _STRING: Schema = {"type": "string"}
-
-
-def file_name(kind: str) -> str:
-    """The file name of the schema for ``kind`` inside ``schemas/``."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown payload kind {kind!r}; expected one of {', '.join(KINDS)}")
-    return f"{kind}.schema.json"
 
 
 def _closed_object(properties: dict[str, Schema], *, title: str | None = None) -> Schema:
@@ -106,27 +98,34 @@ def _facepp_success() -> Schema:
         "additionalProperties": False,
         "minProperties": 1,
     }
+    rectangle_name, landmark_name = facepp.FACE_FIELDS
     face: Schema = {
         "description": "The largest face; absent, null or {} when no face was found.",
         "type": ["object", "null"],
         "properties": {
-            "face_rectangle": {"$ref": "#/$defs/face_rectangle"},
-            "landmark": {"$ref": "#/$defs/landmark"},
+            rectangle_name: {"$ref": "#/$defs/face_rectangle"},
+            landmark_name: {"$ref": "#/$defs/landmark"},
         },
         "additionalProperties": False,
-        "dependentRequired": {"face_rectangle": ["landmark"], "landmark": ["face_rectangle"]},
+        # both or neither: {} means no face
+        "dependentRequired": {
+            name: [other for other in facepp.FACE_FIELDS if other != name]
+            for name in facepp.FACE_FIELDS
+        },
     }
+    rectangle = dict.fromkeys(facepp.FACE_RECTANGLE_FIELDS, _INT)
+    rectangle.update(dict.fromkeys(facepp.FACE_RECTANGLE_FIELDS[2:], _NON_NEGATIVE_INT))  # size
     defs: Schema = {
-        "point": _closed_object({"x": _INT, "y": _INT}, title="point (image pixels)"),
-        "radius": {**_NON_NEGATIVE_INT, "title": "pupil radius (pixels)"},
-        "face_rectangle": _closed_object(
-            {"top": _INT, "left": _INT, "width": _NON_NEGATIVE_INT, "height": _NON_NEGATIVE_INT},
-            title="face box",
+        "point": _closed_object(
+            dict.fromkeys(facepp.POINT_FIELDS, _INT), title="point (image pixels)"
         ),
+        "radius": {**_NON_NEGATIVE_INT, "title": "pupil radius (pixels)"},
+        "face_rectangle": _closed_object(rectangle, title="face box"),
         "landmark": landmark,
         "face": face,
     }
     defs.update({f"part_{name}": schema for name, schema in parts.items()})
+    time_used, request_id, face_name = facepp.SUCCESS_FIELDS
     return {
         **_header(
             "facepp",
@@ -137,11 +136,11 @@ def _facepp_success() -> Schema:
         ),
         "type": "object",
         "properties": {
-            "time_used": _NON_NEGATIVE_INT,
-            "request_id": _STRING,
-            "face": {"$ref": "#/$defs/face"},
+            time_used: _NON_NEGATIVE_INT,
+            request_id: _STRING,
+            face_name: {"$ref": "#/$defs/face"},
         },
-        "required": ["time_used", "request_id"],
+        "required": [time_used, request_id],
         "additionalProperties": False,
         "$defs": defs,
     }
@@ -166,6 +165,7 @@ def facepp_error_pattern() -> str:
 
 
 def _facepp_error() -> Schema:
+    time_used, error_message, request_id = facepp.ERROR_FIELDS
     return {
         **_header(
             "facepp-error",
@@ -175,9 +175,9 @@ def _facepp_error() -> Schema:
         ),
         **_closed_object(
             {
-                "time_used": _NON_NEGATIVE_INT,
-                "error_message": {"type": "string", "pattern": facepp_error_pattern()},
-                "request_id": _STRING,
+                time_used: _NON_NEGATIVE_INT,
+                error_message: {"type": "string", "pattern": facepp_error_pattern()},
+                request_id: _STRING,
             }
         ),
     }
@@ -190,25 +190,23 @@ def _tencent_success() -> Schema:
         "maxItems": tencent.MAX_POINTS_PER_FACE,
     }
     box = dict.fromkeys(tencent.FACE_BOX_FIELDS, _INT)
-    for name in ("Width", "Height"):
-        box[name] = _NON_NEGATIVE_INT
+    box.update(dict.fromkeys(tencent.FACE_BOX_FIELDS[2:], _NON_NEGATIVE_INT))  # the size
     shape = _closed_object(
         {**box, **{name: {"$ref": "#/$defs/point_list"} for name in tencent.POINT_LISTS}},
         title="DenseFaceShape",
     )
+    width, height, shapes, version, request_id = tencent.RESPONSE_FIELDS
     fields: dict[str, Schema] = {
-        "ImageWidth": _NON_NEGATIVE_INT,
-        "ImageHeight": _NON_NEGATIVE_INT,
-        "DenseFaceShapeSet": {
+        width: _NON_NEGATIVE_INT,
+        height: _NON_NEGATIVE_INT,
+        shapes: {
             "type": "array",
             "items": {"$ref": "#/$defs/DenseFaceShape"},
             "maxItems": tencent.MAX_FACES,
         },
-        "FaceModelVersion": {"enum": list(tencent.FACE_MODEL_VERSIONS)},
-        "RequestId": _STRING,
+        version: {"enum": list(tencent.FACE_MODEL_VERSIONS)},
+        request_id: _STRING,
     }
-    if list(fields) != list(tencent.RESPONSE_FIELDS):  # pragma: no cover - facts changed
-        raise RuntimeError("tencent.RESPONSE_FIELDS changed: update the schema generator")
     return {
         **_header(
             "tencent",
@@ -217,9 +215,9 @@ def _tencent_success() -> Schema:
             f" {tencent.MAX_FACES} faces; the {tencent.MAX_POINTS_PER_FACE}-points-per-face"
             " total is checked by the validator, not by this schema.",
         ),
-        **_closed_object({"Response": _closed_object(fields)}),
+        **_closed_object({tencent.ENVELOPE: _closed_object(fields)}),
         "$defs": {
-            "point": _closed_object({"X": _INT, "Y": _INT}, title="Point"),
+            "point": _closed_object(dict.fromkeys(tencent.POINT_FIELDS, _INT), title="Point"),
             "point_list": point_list,
             "DenseFaceShape": shape,
         },
@@ -227,7 +225,9 @@ def _tencent_success() -> Schema:
 
 
 def _tencent_error() -> Schema:
-    error = _closed_object({"Code": {"enum": list(tencent.ERRORS)}, "Message": _STRING})
+    code, message = tencent.ERROR_FIELDS
+    error = _closed_object({code: {"enum": list(tencent.ERRORS)}, message: _STRING})
+    error_name, request_id = tencent.ERROR_RESPONSE_FIELDS
     return {
         **_header(
             "tencent-error",
@@ -235,7 +235,9 @@ def _tencent_error() -> Schema:
             "Sent with HTTP 200; Code comes from the documented catalogue of the action and"
             " of API 3.0.",
         ),
-        **_closed_object({"Response": _closed_object({"Error": error, "RequestId": _STRING})}),
+        **_closed_object(
+            {tencent.ENVELOPE: _closed_object({error_name: error, request_id: _STRING})}
+        ),
     }
 
 

@@ -16,7 +16,10 @@ from types import MappingProxyType
 __all__ = [
     "ACTION",
     "CONTENT_TYPE",
+    "ENVELOPE",
     "ERRORS",
+    "ERROR_FIELDS",
+    "ERROR_RESPONSE_FIELDS",
     "FACE_BOX_FIELDS",
     "HOST",
     "HOST_PATTERN",
@@ -25,6 +28,7 @@ __all__ = [
     "MAX_FACES",
     "MAX_POINTS_PER_FACE",
     "MAX_REQUEST_BYTES",
+    "POINT_FIELDS",
     "POINT_LISTS",
     "VERSIONS",
     "ErrorCode",
@@ -63,6 +67,13 @@ MAX_POINTS_PER_FACE = 888
 
 #: The face box fields of a DenseFaceShape (integers; X and Y may be negative).
 FACE_BOX_FIELDS: tuple[str, ...] = ("X", "Y", "Width", "Height")
+#: The coordinates of a Point.
+POINT_FIELDS: tuple[str, ...] = ("X", "Y")
+#: The one top-level key of every answer, success or error.
+ENVELOPE = "Response"
+#: An error answer's ``Response`` fields, and the fields of its ``Error`` object.
+ERROR_RESPONSE_FIELDS: tuple[str, ...] = ("Error", "RequestId")
+ERROR_FIELDS: tuple[str, ...] = ("Code", "Message")
 #: The 14 point lists of a DenseFaceShape, in the vendor's order.
 POINT_LISTS: tuple[str, ...] = (
     "LeftEye",

@@ -41,7 +41,6 @@ from typing import Any
 
 from pytest_densemark import facepp, tencent
 from pytest_densemark._resources import data_dir
-from pytest_densemark.schemas import KINDS, file_name
 
 __all__ = [
     "KINDS",
@@ -49,11 +48,14 @@ __all__ = [
     "Violation",
     "assert_valid",
     "detect_kind",
+    "file_name",
     "load_schema",
     "schema_path",
     "validate",
 ]
 
+#: The payload kinds that have a schema, in a stable order.
+KINDS: tuple[str, ...] = ("facepp", "facepp-error", "tencent", "tencent-error")
 #: ``kind`` reported when ``kind="auto"`` cannot tell what the payload is.
 UNKNOWN = "unknown"
 #: At most this many violations are listed in an :func:`assert_valid` failure.
@@ -112,6 +114,13 @@ class ValidationResult:
 # --------------------------------------------------------------------------- schemas
 
 
+def file_name(kind: str) -> str:
+    """The file name of the schema for ``kind`` inside ``schemas/``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown payload kind {kind!r}; expected one of {', '.join(KINDS)}")
+    return f"{kind}.schema.json"
+
+
 def schema_path(kind: str) -> Path:
     """Where the shipped JSON Schema for ``kind`` lives (``schemas/<kind>.schema.json``)."""
     return data_dir("schemas") / file_name(kind)
@@ -137,6 +146,14 @@ def load_schema(kind: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- kinds
 
+# Field names, from the vendor facts.
+_TIME_USED, _REQUEST_ID, _FACE = facepp.SUCCESS_FIELDS
+_ERROR_MESSAGE = next(name for name in facepp.ERROR_FIELDS if name not in facepp.SUCCESS_FIELDS)
+_RECTANGLE, _LANDMARK = facepp.FACE_FIELDS
+_ENVELOPE = tencent.ENVELOPE
+_ERROR = tencent.ERROR_RESPONSE_FIELDS[0]
+_WIDTH, _HEIGHT, _SHAPES, _MODEL_VERSION, _TENCENT_REQUEST_ID = tencent.RESPONSE_FIELDS
+
 
 def detect_kind(payload: object) -> str:
     """Tell which kind of payload this is from its shape.
@@ -146,14 +163,14 @@ def detect_kind(payload: object) -> str:
     ``request_id`` or ``face`` is ``facepp``. Raises :class:`ValueError` otherwise.
     """
     if isinstance(payload, dict):
-        if "Response" in payload:
-            response = payload["Response"]
-            if isinstance(response, dict) and "Error" in response:
+        if _ENVELOPE in payload:
+            response = payload[_ENVELOPE]
+            if isinstance(response, dict) and _ERROR in response:
                 return "tencent-error"
             return "tencent"
-        if "error_message" in payload:
+        if _ERROR_MESSAGE in payload:
             return "facepp-error"
-        if "face" in payload or "time_used" in payload or "request_id" in payload:
+        if _FACE in payload or _TIME_USED in payload or _REQUEST_ID in payload:
             return "facepp"
     raise ValueError(
         f"cannot tell what this payload is ({_describe(payload)}): expected a Face++ body"
@@ -191,13 +208,13 @@ _FACEPP_PARTS: dict[str, _PartSpec] = {
     for part in facepp.PARTS.values()
 }
 _FACEPP_PART_NAMES = frozenset(_FACEPP_PARTS)
-_FACEPP_TOP_FULL = frozenset({"time_used", "request_id", "face"})
-_FACEPP_TOP_BARE = frozenset({"time_used", "request_id"})
-_FACEPP_FACE = frozenset({"face_rectangle", "landmark"})
-_FACEPP_RECT = frozenset({"top", "left", "width", "height"})
-_FACEPP_RECT_VALUES = itemgetter("top", "left", "width", "height")
-_FACEPP_X = itemgetter("x")
-_FACEPP_Y = itemgetter("y")
+_FACEPP_TOP_FULL = frozenset(facepp.SUCCESS_FIELDS)
+_FACEPP_TOP_BARE = frozenset({_TIME_USED, _REQUEST_ID})
+_FACEPP_FACE = frozenset(facepp.FACE_FIELDS)
+_FACEPP_RECT = frozenset(facepp.FACE_RECTANGLE_FIELDS)
+_FACEPP_RECT_VALUES = itemgetter(*facepp.FACE_RECTANGLE_FIELDS)
+_FACEPP_X_NAME, _FACEPP_Y_NAME = facepp.POINT_FIELDS
+_FACEPP_X, _FACEPP_Y = itemgetter(_FACEPP_X_NAME), itemgetter(_FACEPP_Y_NAME)
 
 
 def _points_ok(
@@ -225,10 +242,10 @@ def _fast_facepp(payload: object) -> bool:
     keys = payload.keys()
     if not ((size == 3 and keys == _FACEPP_TOP_FULL) or (size == 2 and keys == _FACEPP_TOP_BARE)):
         return False
-    time_used = payload["time_used"]
-    if type(time_used) is not int or time_used < 0 or type(payload["request_id"]) is not str:
+    time_used = payload[_TIME_USED]
+    if type(time_used) is not int or time_used < 0 or type(payload[_REQUEST_ID]) is not str:
         return False
-    face = payload.get("face")
+    face = payload.get(_FACE)
     if face is None:
         return True
     if type(face) is not dict:
@@ -237,13 +254,14 @@ def _fast_facepp(payload: object) -> bool:
         return True
     if face.keys() != _FACEPP_FACE:
         return False
-    rect = face["face_rectangle"]
+    rect = face[_RECTANGLE]
     if type(rect) is not dict or rect.keys() != _FACEPP_RECT:
         return False
-    top, left, width, height = _FACEPP_RECT_VALUES(rect)
-    if {type(top), type(left), type(width), type(height)} != _INT or width < 0 or height < 0:
+    rect_values = _FACEPP_RECT_VALUES(rect)
+    # position, then size (facts order): only the size must be >= 0
+    if set(map(type, rect_values)) != _INT or min(rect_values[2:]) < 0:
         return False
-    landmark = face["landmark"]
+    landmark = face[_LANDMARK]
     if type(landmark) is not dict or not landmark or not landmark.keys() <= _FACEPP_PART_NAMES:
         return False
     groups = []
@@ -259,31 +277,31 @@ def _fast_facepp(payload: object) -> bool:
     return _points_ok(list(chain.from_iterable(groups)), _FACEPP_X, _FACEPP_Y)
 
 
-_TENCENT_TOP = frozenset({"Response"})
+_TENCENT_TOP = frozenset({_ENVELOPE})
 _TENCENT_FIELDS = frozenset(tencent.RESPONSE_FIELDS)
 _TENCENT_SHAPE = frozenset((*tencent.FACE_BOX_FIELDS, *tencent.POINT_LISTS))
 _TENCENT_BOX = itemgetter(*tencent.FACE_BOX_FIELDS)
 _TENCENT_LISTS = itemgetter(*tencent.POINT_LISTS)
-_TENCENT_X = itemgetter("X")
-_TENCENT_Y = itemgetter("Y")
+_TENCENT_X_NAME, _TENCENT_Y_NAME = tencent.POINT_FIELDS
+_TENCENT_X, _TENCENT_Y = itemgetter(_TENCENT_X_NAME), itemgetter(_TENCENT_Y_NAME)
 _TENCENT_MODEL_VERSIONS = frozenset(tencent.FACE_MODEL_VERSIONS)
 
 
 def _fast_tencent(payload: object) -> bool:
     if type(payload) is not dict or payload.keys() != _TENCENT_TOP:
         return False
-    response = payload["Response"]
+    response = payload[_ENVELOPE]
     if type(response) is not dict or response.keys() != _TENCENT_FIELDS:
         return False
-    width, height = response["ImageWidth"], response["ImageHeight"]
+    width, height = response[_WIDTH], response[_HEIGHT]
     if type(width) is not int or type(height) is not int or width < 0 or height < 0:
         return False
-    version = response["FaceModelVersion"]
+    version = response[_MODEL_VERSION]
     if type(version) is not str or version not in _TENCENT_MODEL_VERSIONS:
         return False
-    if type(response["RequestId"]) is not str:
+    if type(response[_TENCENT_REQUEST_ID]) is not str:
         return False
-    faces = response["DenseFaceShapeSet"]
+    faces = response[_SHAPES]
     if type(faces) is not list or len(faces) > tencent.MAX_FACES:
         return False
     groups = []
@@ -291,7 +309,7 @@ def _fast_tencent(payload: object) -> bool:
         if type(face) is not dict or face.keys() != _TENCENT_SHAPE:
             return False
         box = _TENCENT_BOX(face)
-        if set(map(type, box)) != _INT or box[2] < 0 or box[3] < 0:
+        if set(map(type, box)) != _INT or min(box[2:]) < 0:  # position, then size
             return False
         lists = _TENCENT_LISTS(face)
         if set(map(type, lists)) != _LIST:
@@ -520,8 +538,8 @@ def _outside(point: object, xkey: str, ykey: str, width: int, height: int) -> st
 
 
 def _facepp_bounds(payload: object, size: tuple[int, int]) -> Iterator[Violation]:
-    face = payload.get("face") if isinstance(payload, dict) else None
-    landmark = face.get("landmark") if isinstance(face, dict) else None
+    face = payload.get(_FACE) if isinstance(payload, dict) else None
+    landmark = face.get(_LANDMARK) if isinstance(face, dict) else None
     if not isinstance(landmark, dict):
         return
     width, height = size
@@ -529,9 +547,9 @@ def _facepp_bounds(payload: object, size: tuple[int, int]) -> Iterator[Violation
         if not isinstance(part, dict):
             continue
         for key, point in part.items():
-            problem = _outside(point, "x", "y", width, height)
+            problem = _outside(point, _FACEPP_X_NAME, _FACEPP_Y_NAME, width, height)
             if problem:
-                yield Violation(_render_path(["face", "landmark", name, key]), problem)
+                yield Violation(_render_path([_FACE, _LANDMARK, name, key]), problem)
 
 
 def _tencent_checks(
@@ -540,30 +558,28 @@ def _tencent_checks(
     size: tuple[int, int] | None,
     check_bounds: bool,
 ) -> Iterator[Violation]:
-    response = payload.get("Response") if isinstance(payload, dict) else None
+    response = payload.get(_ENVELOPE) if isinstance(payload, dict) else None
     if not isinstance(response, dict):
         return
     bounds: tuple[int, int] | None = None
-    reported = (response.get("ImageWidth"), response.get("ImageHeight"))
+    reported = (response.get(_WIDTH), response.get(_HEIGHT))
     if size is not None:
         bounds = size
-        for field_name, got, expected in zip(
-            ("ImageWidth", "ImageHeight"), reported, size, strict=True
-        ):
+        for field_name, got, expected in zip((_WIDTH, _HEIGHT), reported, size, strict=True):
             if _is_int(got) and got != expected:
                 yield Violation(
-                    _render_path(["Response", field_name]),
+                    _render_path([_ENVELOPE, field_name]),
                     f"{got}, but the image is {size[0]}x{size[1]}",
                 )
     elif check_bounds and _is_int(reported[0]) and _is_int(reported[1]):
         bounds = (int(reported[0]), int(reported[1]))  # type: ignore[arg-type]
-    faces = response.get("DenseFaceShapeSet")
+    faces = response.get(_SHAPES)
     if not isinstance(faces, list):
         return
     for index, face in enumerate(faces):
         if not isinstance(face, dict):
             continue
-        where: list[Segment] = ["Response", "DenseFaceShapeSet", index]
+        where: list[Segment] = [_ENVELOPE, _SHAPES, index]
         lists: dict[str, list[Any]] = {}
         for name in tencent.POINT_LISTS:
             points = face.get(name)
@@ -584,7 +600,7 @@ def _tencent_checks(
                 )
             if bounds is not None:
                 for number, point in enumerate(points):
-                    problem = _outside(point, "X", "Y", *bounds)
+                    problem = _outside(point, _TENCENT_X_NAME, _TENCENT_Y_NAME, *bounds)
                     if problem:
                         yield Violation(_render_path([*where, name, number]), problem)
 
