@@ -457,7 +457,7 @@ def _nose_points(tr: _Traits) -> dict[str, list[Point]]:
     }
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _outline(
     mouth_open: float, smile: float, left_eye: float, right_eye: float, seed: int
 ) -> dict[str, list[Point]]:
