@@ -57,7 +57,8 @@ __all__ = [
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[Any]], Any]
-#: Draws one value of a parameter (the default geometry skips ``.map``: one span less a draw).
+#: Draws one value of a geometry parameter. The defaults draw an integer and convert it in
+#: plain code rather than through ``.map`` (one Hypothesis span fewer per draw).
 Drawer = Callable[[Draw], Any]
 
 
