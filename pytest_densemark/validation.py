@@ -323,6 +323,37 @@ def _fast_tencent(payload: object) -> bool:
 _FAST: dict[str, Callable[[object], bool]] = {"facepp": _fast_facepp, "tencent": _fast_tencent}
 
 
+def _fast_facepp_part(name: str) -> Callable[[object], bool]:
+    spec = _FACEPP_PARTS[name]
+
+    def check(part: object) -> bool:
+        if type(part) is not dict or part.keys() != spec.keys:
+            return False
+        for key in spec.radii:
+            radius = part[key]
+            if type(radius) is not int or radius < 0:
+                return False
+        return _points_ok(list(spec.points(part)), _FACEPP_X, _FACEPP_Y)
+
+    return check
+
+
+def _fast_point_list(points: object) -> bool:
+    return (
+        type(points) is list
+        and len(points) <= tencent.MAX_POINTS_PER_FACE
+        and _points_ok(points, _TENCENT_X, _TENCENT_Y)
+    )
+
+
+#: Shortcuts for the slow pass: a ``$ref`` target whose value passes the fast check needs no
+#: walk, so one bad key in a big payload does not cost a walk over every point.
+_SHORTCUTS: dict[str, Callable[[object], bool]] = {
+    **{f"#/$defs/part_{name}": _fast_facepp_part(name) for name in facepp.ALL_PARTS},
+    "#/$defs/point_list": _fast_point_list,
+}
+
+
 # --------------------------------------------------------------------------- slow path
 # A small interpreter for the subset of JSON Schema the shipped schemas use, with JSON
 # Schema's semantics (as implemented by ``jsonschema``) and plain-English messages.
@@ -442,7 +473,9 @@ class _Walker:
     def walk(self, value: object, schema: dict[str, Any], path: list[Segment]) -> None:
         ref = schema.get("$ref")
         if ref is not None:
-            self.walk(value, self.resolve(ref), path)
+            shortcut = _SHORTCUTS.get(ref)
+            if shortcut is None or not shortcut(value):
+                self.walk(value, self.resolve(ref), path)
         types = schema.get("type")
         if types is not None:
             names = [types] if isinstance(types, str) else types
