@@ -2,7 +2,8 @@
 
 Each row runs a ``@given`` test of 100 examples (no database, generate phase only) and reports
 the wall time: the best of ``--repeat`` runs (default 3), since other processes on a shared
-machine only ever slow a run down. Baseline in the same run, measured the same way: a
+machine only ever slow a run down, and the CPU time this process used (best of the same runs;
+steadier than wall time on a busy machine). Baseline in the same run, measured the same way: a
 ``@given`` test drawing a trivially small dict with ``st.builds``; a second reference decodes
 the same full payloads with ``json.loads``. Target: 100 full Face++ bodies (975 keys) in at
 most 1 s, and 100 Tencent 5-face bodies likewise.
@@ -28,29 +29,31 @@ from pytest_densemark.payloads import facepp_success
 EXAMPLES = 100
 
 
-def timed_given(strategy: st.SearchStrategy[Any]) -> float:
-    """Seconds for a @given test drawing ``EXAMPLES`` examples from ``strategy``."""
+Timing = tuple[float, float]  # (wall seconds, CPU seconds)
+
+
+def timed_given(strategy: st.SearchStrategy[Any]) -> Timing:
+    """Wall and CPU seconds for a @given test drawing ``EXAMPLES`` examples from ``strategy``."""
 
     @settings(max_examples=EXAMPLES, database=None, deadline=None, phases=[Phase.generate])
     @given(strategy)
     def run(value: Any) -> None:
         assert value is not None
 
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
+    return timed(run)
 
 
-def timed(func: Callable[[], object]) -> float:
-    """Seconds for one call of ``func``."""
-    start = time.perf_counter()
+def timed(func: Callable[[], object]) -> Timing:
+    """Wall and CPU seconds for one call of ``func``."""
+    start, cpu = time.perf_counter(), time.process_time()
     func()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def best(measure: Callable[[], float], repeat: int) -> float:
-    """The fastest of ``repeat`` measurements."""
-    return min(measure() for _ in range(repeat))
+def best(measure: Callable[[], Timing], repeat: int) -> Timing:
+    """The fastest wall time and the least CPU time of ``repeat`` measurements."""
+    runs = [measure() for _ in range(repeat)]
+    return min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; the best counts")
     repeat = max(1, parser.parse_args(argv).repeat)
 
-    def given_row(strategy: st.SearchStrategy[Any]) -> float:
+    def given_row(strategy: st.SearchStrategy[Any]) -> Timing:
         return best(lambda: timed_given(strategy), repeat)
 
     baseline = given_row(st.builds(dict, a=st.integers(), b=st.text(max_size=3)))
@@ -82,9 +85,12 @@ def main(argv: list[str] | None = None) -> None:
         )
     )
     print(f"{'case (' + str(EXAMPLES) + ' examples, best of ' + str(repeat) + ')':<52}", end="")
-    print(f" {'seconds':>8} {'x baseline':>11}")
-    for name, seconds in rows:
-        print(f"{name:<52} {seconds:>8.3f} {seconds / baseline:>11.1f}")
+    print(f" {'seconds':>8} {'x baseline':>11} {'cpu s':>8} {'x baseline':>11}")
+    for name, (wall, cpu) in rows:
+        print(
+            f"{name:<52} {wall:>8.3f} {wall / baseline[0]:>11.1f}"
+            f" {cpu:>8.3f} {cpu / baseline[1]:>11.1f}"
+        )
 
 
 if __name__ == "__main__":
