@@ -5,7 +5,7 @@ places (keys deleted or added, values replaced by arbitrary JSON or by near miss
 ``12 -> 12.0``, ``-13``, ``true``, ``"12"``). For each one, the verdict of :func:`validate`
 must equal ``Draft202012Validator(schema).is_valid`` (plus, for Tencent, the 888-points-per-face
 rule JSON Schema cannot express), and the slow pass must report exactly the JSON paths
-jsonschema reports.
+jsonschema reports. 500 examples per test, about 2,000 payloads in all.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from pytest_densemark import facepp, load_schema, tencent, validate
 from pytest_densemark.validation import _render_path, _schema_violations
 
-_SETTINGS = settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 JSON_SCALARS = (
     st.none()
@@ -189,7 +189,8 @@ def test_facepp_verdicts_match_jsonschema(
 @given(
     faces=st.integers(min_value=0, max_value=6),
     small=st.integers(min_value=0, max_value=2),
-    chin=st.sampled_from([0, 1, 2, 3, 874, 875, 888, 889]),
+    # mostly small; now and then at the 888-point limit (13 other lists of 0 to 2 points)
+    chin=st.sampled_from([0, 1, 2, 3, 0, 1, 2, 3, 862, 863, 888, 889]),
     mutations=MUTATIONS,
 )
 def test_tencent_verdicts_match_jsonschema(
