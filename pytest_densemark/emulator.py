@@ -30,9 +30,10 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
@@ -52,7 +53,9 @@ if TYPE_CHECKING:
     from pytest_densemark.cassettes import Cassette, Interaction, Player
 
 __all__ = [
+    "ANSWER_CACHE_SIZE",
     "LATENCY_EXTENSION",
+    "AnswerCacheInfo",
     "Call",
     "EmulatedDisconnect",
     "EmulatedTimeout",
@@ -64,6 +67,8 @@ __all__ = [
 LATENCY_EXTENSION = "densemark_latency"
 #: What the call log shows in place of a secret.
 REDACTED = "<redacted>"
+#: How many pre-encoded success answers an :class:`Emulator` keeps by default (LRU).
+ANSWER_CACHE_SIZE = 256
 VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -204,15 +209,63 @@ def _b64_summary(text: str) -> dict[str, Any]:
         return {"format": None, "size": len(text), "base64": "undecodable"}
 
 
-def _json_response(
-    request: httpx.Request, status: int, body: Mapping[str, Any], content_type: str
-) -> httpx.Response:
-    return httpx.Response(
-        status,
-        headers={"Content-Type": content_type},
-        content=json.dumps(body, separators=(",", ":")).encode("utf-8"),
-        request=request,
-    )
+def _slot(name: str) -> str:
+    """A placeholder string standing for a per-request value in a :class:`_Template`.
+
+    The NUL characters make it impossible in any emulated value, and ``json.dumps`` escapes
+    them, so the encoded placeholder is unambiguous in the encoded body.
+    """
+    return f"\x00densemark:{name}\x00"
+
+
+class _Template:
+    """A JSON body encoded once, with its per-request values left as named slots.
+
+    ``body`` holds :func:`_slot` placeholders where per-request values go (any depth; key
+    order is kept). :meth:`render` gives exactly the bytes ``json.dumps(filled_body,
+    separators=(",", ":"))`` would, where ``filled_body`` has each slot replaced by its value.
+    """
+
+    __slots__ = ("chunks", "slots")
+
+    def __init__(self, body: Mapping[str, Any], slots: Sequence[str]) -> None:
+        encoded = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        places = []
+        for name in slots:
+            marker = json.dumps(_slot(name)).encode("utf-8")
+            start = encoded.find(marker)
+            if start < 0 or encoded.find(marker, start + 1) >= 0:
+                raise AssertionError(f"answer template: slot {name!r} not found exactly once")
+            places.append((start, start + len(marker), name))
+        places.sort()
+        chunks, end = [], 0
+        for start, stop, _ in places:
+            chunks.append(encoded[end:start])
+            end = stop
+        chunks.append(encoded[end:])
+        self.chunks = tuple(chunks)
+        self.slots = tuple(name for _, _, name in places)
+
+    def render(self, values: Mapping[str, object]) -> bytes:
+        """The body with each slot's value JSON-encoded in place."""
+        out = [self.chunks[0]]
+        for name, chunk in zip(self.slots, self.chunks[1:], strict=True):
+            out.append(json.dumps(values[name]).encode("utf-8"))
+            out.append(chunk)
+        return b"".join(out)
+
+
+class AnswerCacheInfo(NamedTuple):
+    """What :meth:`Emulator.answer_cache_info` reports about the pre-encoded answer cache."""
+
+    hits: int
+    misses: int
+    size: int
+    maxsize: int
+
+
+def _profile_key(profile: tencent.PointProfile) -> tuple[str, tuple[tuple[str, int], ...]]:
+    return profile.name, tuple(profile.counts.items())
 
 
 class Emulator:
@@ -221,6 +274,13 @@ class Emulator:
     ``clock`` returns unix seconds (Tencent's ``SignatureExpire`` check reads it; tests inject
     a fixed one). ``seed`` makes request ids and ``time_used`` reproducible. ``profile`` sets
     the points per Tencent list (default: the kit's assumed 888-point profile).
+
+    Success answers are deterministic, so their JSON is encoded once and kept in a
+    least-recently-used cache of ``answer_cache_size`` entries (``0`` turns it off); a repeat
+    request only fills in its own ``request_id``/``time_used`` (``RequestId``). The cache is
+    keyed by everything the answer is built from (the faces chosen, the part set, the image
+    size, the point profile), so :meth:`set_faces`, face tokens, markers and a new
+    :attr:`profile` always give fresh answers; :meth:`reset` empties it.
 
     Face++: any ``api_key``/``api_secret`` is accepted until :meth:`set_credentials` sets
     them. Tencent: the ``Authorization`` header must always be well-formed TC3-HMAC-SHA256;
@@ -236,10 +296,20 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         seed: int = 0,
         profile: tencent.PointProfile = tencent.KIT_PROFILE,
+        answer_cache_size: int = ANSWER_CACHE_SIZE,
     ) -> None:
+        if (
+            not isinstance(answer_cache_size, int)
+            or isinstance(answer_cache_size, bool)
+            or answer_cache_size < 0
+        ):
+            raise ValueError(
+                f"Emulator: answer_cache_size must be an integer >= 0, got {answer_cache_size!r}"
+            )
         self.clock = clock
         self.seed = seed
         self.profile = profile
+        self.answer_cache_size = answer_cache_size
         self._lock = threading.RLock()
         self._init_state()
 
@@ -254,6 +324,9 @@ class Emulator:
         self._calls: list[Call] = []
         self._cassette: Cassette | None = None
         self._player: Player | None = None
+        self._answers: OrderedDict[Hashable, _Template] = OrderedDict()
+        self._answer_hits = 0
+        self._answer_misses = 0
 
     # -- controller ------------------------------------------------------------------------
 
@@ -465,9 +538,35 @@ class Emulator:
         return [call for call in self.calls if call.vendor == vendor]
 
     def reset(self) -> None:
-        """Forget everything: credentials, faces, URLs, tokens, faults, queue, cassette, calls."""
+        """Forget everything: credentials, faces, URLs, tokens, faults, queue, cassette, calls
+        and the pre-encoded answer cache."""
         with self._lock:
             self._init_state()
+
+    def answer_cache_info(self) -> AnswerCacheInfo:
+        """Hits, misses, current and maximum size of the pre-encoded answer cache."""
+        with self._lock:
+            return AnswerCacheInfo(
+                self._answer_hits, self._answer_misses, len(self._answers), self.answer_cache_size
+            )
+
+    def _template(self, key: Hashable, build: Callable[[], _Template]) -> _Template:
+        """The cached template for ``key``, building (outside the lock) and storing on a miss."""
+        with self._lock:
+            template = self._answers.get(key)
+            if template is not None:
+                self._answers.move_to_end(key)
+                self._answer_hits += 1
+                return template
+            self._answer_misses += 1
+        template = build()
+        with self._lock:
+            if self.answer_cache_size > 0:
+                self._answers[key] = template
+                self._answers.move_to_end(key)
+                while len(self._answers) > self.answer_cache_size:
+                    self._answers.popitem(last=False)
+        return template
 
     # -- the core --------------------------------------------------------------------------
 
@@ -618,8 +717,17 @@ class Emulator:
         except _Reject as reject:
             return self._facepp_error(request, reject.name, reject.arg)
         request_id, time_used = self._facepp_ids()
-        body = facepp_success(face, parts=parts, request_id=request_id, time_used=time_used)
-        return _json_response(request, 200, body, facepp.CONTENT_TYPE)
+
+        def build() -> _Template:
+            body = facepp_success(face, parts=parts, request_id=_slot("request_id"), time_used=0)
+            body["time_used"] = _slot("time_used")
+            return _Template(body, ("time_used", "request_id"))
+
+        template = self._template(("facepp", face, parts), build)
+        content = template.render({"time_used": time_used, "request_id": request_id})
+        return httpx.Response(
+            200, headers={"Content-Type": facepp.CONTENT_TYPE}, content=content, request=request
+        )
 
     def _facepp_decide(self, params: wire.FaceppParams) -> tuple[Face | None, tuple[str, ...]]:
         if params.path.rstrip("/") != facepp.PATH:
@@ -735,12 +843,14 @@ class Emulator:
 
     def _tencent(self, request: httpx.Request, params: wire.TencentParams) -> httpx.Response:
         try:
-            body = self._tencent_decide(params)
+            content = self._tencent_decide(params)
         except _Reject as reject:
             return self._tencent_error(request, reject.name, reject.message)
-        return _json_response(request, 200, body, tencent.CONTENT_TYPE)
+        return httpx.Response(
+            200, headers={"Content-Type": tencent.CONTENT_TYPE}, content=content, request=request
+        )
 
-    def _tencent_decide(self, params: wire.TencentParams) -> dict[str, Any]:
+    def _tencent_decide(self, params: wire.TencentParams) -> bytes:
         if params.method != "POST":
             raise _Reject(
                 "UnsupportedProtocol",
@@ -814,7 +924,7 @@ class Emulator:
         if not good:
             raise _Reject("AuthFailure.SignatureFailure")
 
-    def _tencent_body(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _tencent_body(self, body: dict[str, Any]) -> bytes:
         unknown = [key for key in body if key not in tencent.PARAMETERS]
         if unknown:
             raise _Reject(
@@ -853,13 +963,21 @@ class Emulator:
         chosen = faces[:1] if mode == 1 else faces[: tencent.MAX_FACES]
         with self._lock:
             request_id = tencent_request_id(self._rng)
-        return tencent_success(
-            chosen,
-            image_width=info.width,
-            image_height=info.height,
-            request_id=request_id,
-            profile=self.profile,
-        )
+        profile = self.profile
+        width, height = info.width, info.height
+
+        def build() -> _Template:
+            answer = tencent_success(
+                chosen,
+                image_width=width,
+                image_height=height,
+                request_id=_slot("request_id"),
+                profile=profile,
+            )
+            return _Template(answer, ("request_id",))
+
+        cache_key = ("tencent", chosen, width, height, _profile_key(profile))
+        return self._template(cache_key, build).render({"request_id": request_id})
 
     def _tencent_image(self, url: str | None, image: str | None) -> bytes:
         limits = tencent.IMAGE_LIMITS

@@ -436,3 +436,124 @@ def test_cassette_answers_after_queue_and_faults(emulator: Emulator, tmp_path: P
     emulator.eject_cassette()
     assert "face" in post(emulator).json()
     assert emulator.unplayed() == []
+
+
+# -- the pre-encoded answer cache ----------------------------------------------------------
+
+
+def without_ids(body: dict[str, Any]) -> dict[str, Any]:
+    """A Face++ body minus its per-request fields."""
+    return {k: v for k, v in body.items() if k not in ("request_id", "time_used")}
+
+
+def test_cached_repeat_is_identical_but_for_ids(emulator: Emulator) -> None:
+    first, second = post(emulator), post(emulator)
+    info = emulator.answer_cache_info()
+    assert (info.hits, info.misses, info.size) == (1, 1, 1)
+    a, b = first.json(), second.json()
+    assert a["request_id"] != b["request_id"]
+    assert list(a) == list(b) == ["time_used", "request_id", "face"]
+    assert without_ids(a) == without_ids(b)
+    assert second.headers["content-type"] == facepp.CONTENT_TYPE
+
+
+def test_cached_bytes_equal_a_fresh_encoding() -> None:
+    """The spliced body is byte for byte what encoding the whole answer would give."""
+    cached, uncached = Emulator(seed=5), Emulator(seed=5, answer_cache_size=0)
+    for _ in range(3):
+        response = post(cached, {"return_landmark": "left_eye,nose"})
+        fresh = post(uncached, {"return_landmark": "left_eye,nose"})
+        assert response.content == fresh.content
+        body = response.json()
+        expected = {
+            "time_used": body["time_used"],
+            "request_id": body["request_id"],
+            "face": body["face"],
+        }
+        assert response.content == json.dumps(expected, separators=(",", ":")).encode()
+    assert cached.answer_cache_info().hits == 2
+    assert uncached.answer_cache_info().size == 0
+
+
+def test_cache_keys_on_the_part_set(emulator: Emulator) -> None:
+    full = post(emulator).json()["face"]["landmark"]
+    eyes = post(emulator, {"return_landmark": "left_eye"}).json()["face"]["landmark"]
+    assert set(full) == set(facepp.ALL_PARTS)
+    assert set(eyes) == {"left_eye"}
+    assert eyes["left_eye"] == full["left_eye"]
+    assert emulator.answer_cache_info().misses == 2
+
+
+def test_set_faces_changes_a_cached_answer(emulator: Emulator) -> None:
+    before = post(emulator).json()["face"]
+    assert post(emulator).json()["face"] == before  # now cached
+    face = Face(100, 120, 220, 220, seed=7)
+    emulator.set_faces(JPEG, [face])
+    after = post(emulator).json()["face"]
+    assert after != before
+    assert after == facepp_face(face)
+    emulator.set_faces(JPEG, [])
+    assert "face" not in post(emulator).json()
+
+
+def test_face_token_answers_are_cached_per_face(emulator: Emulator) -> None:
+    one, two = Face(50, 60, 200, 200, seed=1), Face(50, 60, 200, 200, seed=2)
+    emulator.register_face_token("token-a", one)
+    emulator.register_face_token("token-b", two)
+    a = post(emulator, {"face_token": "token-a"}, image=None, form="urlencoded").json()
+    b = post(emulator, {"face_token": "token-b"}, image=None, form="urlencoded").json()
+    assert a["face"] == facepp_face(one)
+    assert b["face"] == facepp_face(two)
+
+
+def test_reset_empties_the_cache(emulator: Emulator) -> None:
+    face = Face(100, 120, 220, 220, seed=7)
+    emulator.set_faces(JPEG, [face])
+    assert post(emulator).json()["face"] == facepp_face(face)
+    assert emulator.answer_cache_info().size == 1
+    emulator.reset()
+    info = emulator.answer_cache_info()
+    assert (info.hits, info.misses, info.size) == (0, 0, 0)
+    assert post(emulator).json()["face"] != facepp_face(face)  # the default face again
+
+
+def test_cache_is_bounded_lru() -> None:
+    emulator = Emulator(answer_cache_size=2)
+    images = [make_image("JPEG", 320, 240, seed=seed) for seed in range(3)]
+    for image in images:
+        post(emulator, image=image)
+    assert emulator.answer_cache_info().size == 2
+    post(emulator, image=images[2])  # still cached
+    post(emulator, image=images[0])  # evicted, so built again
+    info = emulator.answer_cache_info()
+    assert (info.hits, info.misses, info.size, info.maxsize) == (1, 4, 2, 2)
+
+
+@pytest.mark.parametrize("size", [-1, 1.5, True])
+def test_cache_size_is_checked(size: Any) -> None:
+    with pytest.raises(ValueError, match="answer_cache_size must be an integer >= 0"):
+        Emulator(answer_cache_size=size)
+
+
+def test_cache_under_threads(emulator: Emulator) -> None:
+    images = [make_image("JPEG", 320, 240, seed=seed) for seed in range(4)]
+    expected = [post(Emulator(answer_cache_size=0), image=image).json() for image in images]
+    failures: list[str] = []
+
+    def worker() -> None:
+        for round_ in range(10):
+            for index, image in enumerate(images):
+                body = post(emulator, image=image).json()
+                if without_ids(body) != without_ids(expected[index]):
+                    failures.append(f"round {round_}: image {index} answered differently")
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    info = emulator.answer_cache_info()
+    assert info.size == len(images)
+    assert info.hits + info.misses == 6 * 10 * len(images)
+    assert len({call.json()["request_id"] for call in emulator.calls}) == 6 * 10 * len(images)

@@ -270,3 +270,60 @@ def test_same_image_same_answer() -> None:
     first = Emulator(seed=5).handle(request({"Image": b64(JPEG)})).json()
     second = Emulator(seed=5).handle(request({"Image": b64(JPEG)})).json()
     assert first == second
+
+
+# -- the pre-encoded answer cache ----------------------------------------------------------
+
+
+def test_cached_repeat_is_identical_but_for_request_id(emulator: Emulator) -> None:
+    first = emulator.handle(request({"Image": b64(JPEG)}))
+    second = emulator.handle(request({"Image": b64(JPEG)}))
+    assert code_of(first) == code_of(second) == "OK"
+    assert second.headers["content-type"] == tencent.CONTENT_TYPE
+    a, b = first.json()["Response"], second.json()["Response"]
+    assert a["RequestId"] != b["RequestId"]
+    assert list(a) == list(b) == list(tencent.RESPONSE_FIELDS)
+    assert {**a, "RequestId": None} == {**b, "RequestId": None}
+    expected = json.dumps({"Response": b}, separators=(",", ":")).encode()
+    assert second.content == expected
+    assert emulator.answer_cache_info().hits == 1
+
+
+def test_cache_keys_on_mode(emulator: Emulator) -> None:
+    faces = [Face(20, 20, 150, 150, seed=1), Face(300, 100, 260, 260, seed=2)]
+    emulator.set_faces(JPEG, faces)
+    every = emulator.handle(request({"Image": b64(JPEG), "Mode": 0})).json()["Response"]
+    largest = emulator.handle(request({"Image": b64(JPEG), "Mode": 1})).json()["Response"]
+    assert len(every["DenseFaceShapeSet"]) == 2
+    assert largest["DenseFaceShapeSet"] == [tencent_face(faces[1])]
+
+
+def test_set_faces_changes_a_cached_answer(emulator: Emulator) -> None:
+    before = emulator.handle(request({"Image": b64(JPEG)})).json()["Response"]
+    emulator.handle(request({"Image": b64(JPEG)}))  # now cached
+    face = Face(100, 120, 220, 220, seed=7)
+    emulator.set_faces(JPEG, [face])
+    after = emulator.handle(request({"Image": b64(JPEG)})).json()["Response"]
+    assert after["DenseFaceShapeSet"] == [tencent_face(face)]
+    assert after["DenseFaceShapeSet"] != before["DenseFaceShapeSet"]
+
+
+def test_profile_change_changes_a_cached_answer(emulator: Emulator) -> None:
+    default = emulator.handle(request({"Image": b64(JPEG)})).json()["Response"]
+    counts = {name: max(1, count - 1) for name, count in tencent.KIT_PROFILE.counts.items()}
+    emulator.profile = tencent.PointProfile("synthetic-fewer", counts)
+    shape = emulator.handle(request({"Image": b64(JPEG)})).json()["Response"]
+    (before,), (after,) = default["DenseFaceShapeSet"], shape["DenseFaceShapeSet"]
+    assert {name: len(after[name]) for name in counts} == counts
+    assert counts != {name: len(before[name]) for name in counts}
+
+
+def test_reset_empties_the_cache(emulator: Emulator) -> None:
+    face = Face(100, 120, 220, 220, seed=7)
+    emulator.set_faces(JPEG, [face])
+    emulator.handle(request({"Image": b64(JPEG)}))
+    assert emulator.answer_cache_info().size == 1
+    emulator.reset()
+    assert emulator.answer_cache_info().size == 0
+    shapes = emulator.handle(request({"Image": b64(JPEG)})).json()["Response"]
+    assert shapes["DenseFaceShapeSet"] != [tencent_face(face)]
