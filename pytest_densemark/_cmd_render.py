@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,9 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str) -> int:
+    """Report an unusable input or output in one line; exit 2, as ``densemark validate``."""
     print(f"densemark render: {message}", file=sys.stderr)
-    return 1
+    return 2
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,16 +46,28 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{args.payload}: cannot read: {exc.strerror or exc}")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _fail(f"{args.payload}: not valid JSON: {exc}")
+    except RecursionError:
+        return _fail(f"{args.payload}: not a landmark payload (JSON nested too deeply)")
     if not isinstance(payload, dict):
         return _fail(f"{args.payload}: expected a JSON object, got {type(payload).__name__}")
     if args.image is not None and not Path(args.image).is_file():
         return _fail(f"{args.image}: background image not found")
     try:
         picture = render(payload, image=args.image, dots=not args.no_dots)
-        picture.save(args.output, format="PNG")
     except RenderError as exc:
         return _fail(f"{args.payload}: {exc}")
+    output = Path(args.output)
+    # Write beside the target, then rename: a failed run never leaves a half-written PNG.
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
     except OSError as exc:
-        return _fail(f"{args.output}: cannot write: {exc}")
+        return _fail(f"{output}: cannot write: {exc.strerror or exc}")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            picture.save(stream, format="PNG")
+        os.replace(temporary, output)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        return _fail(f"{output}: cannot write: {exc.strerror or exc}")
     print(f"wrote {args.output} ({picture.size[0]}x{picture.size[1]})")
     return 0

@@ -43,14 +43,32 @@ def test_cli_renders_tencent_over_an_image(tmp_path: Path) -> None:
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
-    assert main(["render", str(bad), "-o", str(tmp_path / "o.png")]) == 1
+    assert main(["render", str(bad), "-o", str(tmp_path / "o.png")]) == 2
     err = capsys.readouterr().err
     assert "bad.json" in err
     assert "not valid JSON" in err
     other = tmp_path / "other.json"
     other.write_text('{"a": 1}')
-    assert main(["render", str(other), "-o", str(tmp_path / "o.png")]) == 1
+    assert main(["render", str(other), "-o", str(tmp_path / "o.png")]) == 2
     assert "not a landmark payload" in capsys.readouterr().err
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["render", str(deep), "-o", str(tmp_path / "o.png")]) == 2
+    assert "deep.json" in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_cli_never_leaves_a_half_written_file(tmp_path: Path) -> None:
+    payload = tmp_path / "body.json"
+    payload.write_text(
+        json.dumps(facepp_success(Face(0, 0, 100, 100), request_id="1,x", time_used=1))
+    )
+    missing_dir = tmp_path / "nowhere" / "out.png"
+    assert main(["render", str(payload), "-o", str(missing_dir)]) == 2
+    assert not missing_dir.parent.exists()
+    out = tmp_path / "out.png"
+    assert main(["render", str(payload), "-o", str(out)]) == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.png")] == []
 
 
 def test_missing_pillow_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
