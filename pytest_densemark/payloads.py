@@ -138,13 +138,15 @@ def tencent_success(
             f"tencent_success: {len(faces)} faces, but the vendor returns at most"
             f" {tencent.MAX_FACES}"
         )
-    values = (
-        image_width,
-        image_height,
-        [tencent_face(face, profile) for face in faces],
-        tencent.FACE_MODEL_VERSIONS[0],
-        request_id,
-    )
+    shapes = [tencent_face(face, profile) for face in faces]
+    return _tencent_envelope(image_width, image_height, shapes, request_id)
+
+
+def _tencent_envelope(
+    image_width: int, image_height: int, shapes: list[dict[str, Any]], request_id: str
+) -> dict[str, Any]:
+    # The one place the success envelope is assembled (the strategies reuse it).
+    values = (image_width, image_height, shapes, tencent.FACE_MODEL_VERSIONS[0], request_id)
     return {"Response": dict(zip(tencent.RESPONSE_FIELDS, values, strict=True))}
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 from hypothesis import strategies as st
@@ -31,13 +31,15 @@ from pytest_densemark.faces import (
     _facepp_extent,
     _tencent_extent,
     _tencent_face,
-    facepp_face,
 )
 from pytest_densemark.payloads import (
     NO_FACE_FORMS,
+    NoFace,
     VendorResponse,
+    _tencent_envelope,
     facepp_error_response,
     facepp_request_id,
+    facepp_success,
     tencent_error_response,
     tencent_request_id,
 )
@@ -113,6 +115,16 @@ def _check_strategy(name: str, value: object) -> None:
         raise InvalidArgument(
             f"{name}={value!r} must be a SearchStrategy (wrap a constant with st.just), or None"
         )
+
+
+def _check_profile(profile: object) -> None:
+    if not isinstance(profile, tencent.PointProfile):
+        raise InvalidArgument(f"profile={profile!r} must be a tencent.PointProfile")
+
+
+def _check_drawn_version(version: str) -> None:
+    if version not in tencent.VERSIONS:
+        raise InvalidArgument(f"version drew {version!r}; expected one of {tencent.VERSIONS}")
 
 
 # --------------------------------------------------------------------------- image sizes
@@ -313,29 +325,13 @@ def _onto_border(
         shift_y = -min(ys)
     else:
         shift_y = image[1] - 1 - max(ys)
-    return Face(
+    return replace(
+        face,
         left=round(face.left) + shift_x,
         top=round(face.top) + shift_y,
         width=round(face.width),
         height=round(face.height),
-        roll=face.roll,
-        yaw=face.yaw,
-        pitch=face.pitch,
-        mouth_open=face.mouth_open,
-        smile=face.smile,
-        left_eye_open=face.left_eye_open,
-        right_eye_open=face.right_eye_open,
-        seed=face.seed,
     )
-
-
-def _facepp_points(face: Face) -> list[tuple[int, int]]:
-    # The extreme corners are all _onto_border needs (cheaper than the whole payload).
-    return _facepp_extent(face)
-
-
-def _tencent_points(face: Face, profile: tencent.PointProfile) -> list[tuple[int, int]]:
-    return _tencent_extent(face, profile)
 
 
 def _facepp_tiny(image: tuple[int, int]) -> int:
@@ -347,17 +343,22 @@ def _tencent_tiny(image: tuple[int, int]) -> int:
     return max(24, min(image) // 12)
 
 
+def _draw_whole_image_face(draw: Draw, geometry: _Geometry, image: tuple[int, int]) -> Face:
+    """One face placed anywhere in the image, sized against Face++'s smallest face."""
+    face, placement = _draw_face(draw, geometry, image, (0, image[0]), _facepp_tiny(image))
+    if placement == "border":
+        # The extreme corners are all _onto_border needs (cheaper than the whole payload).
+        face = _onto_border(draw, face, _facepp_extent(face), image)
+    return face
+
+
 @st.composite
 def _faces(
     draw: Draw,
     image_size: st.SearchStrategy[tuple[int, int]],
     geometry: _Geometry,
 ) -> Face:
-    image = draw(image_size)
-    face, placement = _draw_face(draw, geometry, image, (0, image[0]), _facepp_tiny(image))
-    if placement == "border":
-        face = _onto_border(draw, face, _facepp_points(face), image)
-    return face
+    return _draw_whole_image_face(draw, geometry, draw(image_size))
 
 
 def faces(
@@ -426,38 +427,28 @@ def _facepp_bodies(
     geometry: _Geometry,
     no_face: st.SearchStrategy[str] | None,
 ) -> dict[str, Any]:
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = random.Random(seed)
-    body: dict[str, Any] = {
-        "time_used": draw(st.integers(0, 3000)),
-        "request_id": facepp_request_id(rng),
-    }
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    time_used = draw(st.integers(0, 3000))
+    request_id = facepp_request_id(rng)
     if no_face is not None and draw(st.booleans()):
         form = draw(no_face)
         if form not in NO_FACE_FORMS:
             raise InvalidArgument(f"no_face drew {form!r}; expected one of {NO_FACE_FORMS}")
-        if form == "null":
-            body["face"] = None
-        elif form == "empty":
-            body["face"] = {}
-        return body
+        return facepp_success(
+            None, request_id=request_id, time_used=time_used, no_face=cast("NoFace", form)
+        )
     chosen = tuple(draw(parts)) if parts is not None else _facepp_parts(draw)
     if not chosen or any(p not in facepp.PARTS for p in chosen):
         raise InvalidArgument(
             f"parts drew {chosen!r}; expected a non-empty subset of {facepp.ALL_PARTS}"
         )
-    image = draw(image_size)
-    face, placement = _draw_face(draw, geometry, image, (0, image[0]), _facepp_tiny(image))
-    if placement == "border":
-        face = _onto_border(draw, face, _facepp_points(face), image)
+    face = _draw_whole_image_face(draw, geometry, draw(image_size))
     shuffle = _weighted(draw, [(1, False), (2, True)])
     x_first = _weighted(draw, [(4, False), (1, True)])
-    content = facepp_face(face, chosen)
-    _serialise_facepp(content, rng, shuffle=shuffle, x_first=x_first)
+    body = facepp_success(face, parts=chosen, request_id=request_id, time_used=time_used)
+    _serialise_facepp(body["face"], rng, shuffle=shuffle, x_first=x_first)
     if shuffle and draw(st.booleans()):
-        body = {"face": content, **body}
-    else:
-        body["face"] = content
+        body = {"face": body.pop("face"), **body}
     return body
 
 
@@ -505,9 +496,7 @@ def _tencent_bodies(
     geometry: _Geometry,
     profile: tencent.PointProfile,
 ) -> dict[str, Any]:
-    drawn_version = draw(version)
-    if drawn_version not in tencent.VERSIONS:
-        raise InvalidArgument(f"version drew {drawn_version!r}; expected one of {tencent.VERSIONS}")
+    _check_drawn_version(draw(version))
     drawn_mode = draw(mode)
     if drawn_mode not in tencent.MODES:
         raise InvalidArgument(f"mode drew {drawn_mode!r}; expected one of {tencent.MODES}")
@@ -531,15 +520,14 @@ def _tencent_bodies(
         if count == 0:
             break
         if placement == "border":
-            face = _onto_border(draw, face, _tencent_points(face, profile), image)
+            face = _onto_border(draw, face, _tencent_extent(face, profile), image)
         chosen.append(face)
     # Points serialised "Y" first now and then; built that way rather than rebuilt.
     y_first = _weighted(draw, [(3, False), (1, True)])
     shapes = [_tencent_face(face, profile, y_first=y_first) for face in chosen]
-    values = (image[0], image[1], shapes, tencent.FACE_MODEL_VERSIONS[0], tencent_request_id(rng))
-    response = dict(zip(tencent.RESPONSE_FIELDS, values, strict=True))
+    body = _tencent_envelope(image[0], image[1], shapes, tencent_request_id(rng))
     if _weighted(draw, [(2, False), (1, True)]):
-        items = list(response.items())
+        items = list(body["Response"].items())
         rng.shuffle(items)
         response = dict(items)
         for i, shape in enumerate(shapes):
@@ -547,7 +535,8 @@ def _tencent_bodies(
             rng.shuffle(fields)
             shapes[i] = dict(fields)
         response["DenseFaceShapeSet"] = shapes
-    return {"Response": response}
+        body["Response"] = response
+    return body
 
 
 def _check_counts(min_faces: int, max_faces: int) -> None:
@@ -589,8 +578,7 @@ def tencent_responses(
     _check_counts(min_faces, max_faces)
     for name, value in (("version", version), ("mode", mode), ("image_size", image_size)):
         _check_strategy(name, value)
-    if not isinstance(profile, tencent.PointProfile):
-        raise InvalidArgument(f"profile={profile!r} must be a tencent.PointProfile")
+    _check_profile(profile)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
     return _tencent_bodies(
         version if version is not None else st.sampled_from(tencent.VERSIONS),
@@ -650,9 +638,7 @@ def facepp_error_responses(
 def _tencent_errors(
     draw: Draw, codes: st.SearchStrategy[str], version: st.SearchStrategy[str]
 ) -> VendorResponse:
-    drawn_version = draw(version)
-    if drawn_version not in tencent.VERSIONS:
-        raise InvalidArgument(f"version drew {drawn_version!r}; expected one of {tencent.VERSIONS}")
+    _check_drawn_version(draw(version))
     code = draw(codes)
     error = tencent.ERRORS.get(code)
     if error is None:
@@ -858,8 +844,7 @@ def tencent_invalid_responses(
     ``wrong-model-version``. ``rules`` draws which (default: all).
     """
     _check_strategy("rules", rules)
-    if not isinstance(profile, tencent.PointProfile):
-        raise InvalidArgument(f"profile={profile!r} must be a tencent.PointProfile")
+    _check_profile(profile)
     return _tencent_invalid(
         rules if rules is not None else st.sampled_from(_TENCENT_RULES), profile
     )
