@@ -54,6 +54,7 @@ __all__ = [
     "RecordedRequest",
     "RecordedResponse",
     "Recorder",
+    "cassette_document",
     "cassette_from_data",
     "cassette_results",
     "dump_cassette",
@@ -210,21 +211,48 @@ class Cassette:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of this cassette (what :func:`dump_cassette` serialises)."""
-        return {
-            "densemark_cassette": FORMAT_VERSION,
-            "vendor": self.vendor,
-            "action": self.action,
-            "version": self.version,
-            "description": self.description,
-            "source": self.source,
-            "kit_version": self.kit_version,
-            "interactions": [i.to_json() for i in self.interactions],
-        }
+        return cassette_document(
+            vendor=self.vendor,
+            action=self.action,
+            version=self.version,
+            description=self.description,
+            source=self.source,
+            interactions=[i.to_json() for i in self.interactions],
+            kit_version=self.kit_version,
+        )
 
     @property
     def label(self) -> str:
         """How messages name the cassette: its name and, when known, its file."""
         return f"cassette {self.name!r} ({self.path})" if self.path else f"cassette {self.name!r}"
+
+
+def cassette_document(
+    *,
+    vendor: str,
+    action: str | None,
+    version: str | None,
+    description: str,
+    source: Source,
+    interactions: list[dict[str, Any]],
+    kit_version: str = __version__,
+) -> dict[str, Any]:
+    """A cassette file's JSON document, keys in the order they are written.
+
+    ``interactions`` are ``{"request": ..., "response": ...}`` objects as stored (requests
+    already redacted). ``kit_version`` defaults to this kit's version. The result is what
+    :func:`write_cassette` writes and :func:`cassette_from_data` reads back.
+    """
+    return {
+        "densemark_cassette": FORMAT_VERSION,
+        "vendor": vendor,
+        "action": action,
+        "version": version,
+        "description": description,
+        "source": source,
+        "kit_version": kit_version,
+        "interactions": interactions,
+    }
 
 
 def _encode_body(body: Any) -> tuple[bytes, bool]:
@@ -993,16 +1021,14 @@ class Recorder:
         """The cassette document recorded so far."""
         if not self.interactions or self.vendor is None:
             raise CassetteError("nothing to write: no Face++ or Tencent exchange was recorded")
-        return {
-            "densemark_cassette": FORMAT_VERSION,
-            "vendor": self.vendor,
-            "action": self.action,
-            "version": self.version,
-            "description": self.description,
-            "source": "recorded",
-            "kit_version": __version__,
-            "interactions": list(self.interactions),
-        }
+        return cassette_document(
+            vendor=self.vendor,
+            action=self.action,
+            version=self.version,
+            description=self.description,
+            source="recorded",
+            interactions=list(self.interactions),
+        )
 
     def write(
         self,

@@ -30,8 +30,8 @@ from typing import Any
 
 import httpx
 
-from pytest_densemark import __version__, facepp, payloads, tc3, tencent
-from pytest_densemark.cassettes import FORMAT_VERSION, redact_request, write_cassette
+from pytest_densemark import facepp, payloads, tc3, tencent
+from pytest_densemark.cassettes import cassette_document, redact_request, write_cassette
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_faceless_image, make_image
@@ -319,16 +319,14 @@ def build_scenario(scenario: Scenario) -> dict[str, Any]:
         interactions.append(
             {"request": redact_request(step.request), "response": _response(response)}
         )
-    return {
-        "densemark_cassette": FORMAT_VERSION,
-        "vendor": scenario.vendor,
-        "action": facepp.ACTION if scenario.vendor == "facepp" else tencent.ACTION,
-        "version": scenario.version,
-        "description": scenario.description,
-        "source": "synthetic",
-        "kit_version": __version__,
-        "interactions": interactions,
-    }
+    return cassette_document(
+        vendor=scenario.vendor,
+        action=facepp.ACTION if scenario.vendor == "facepp" else tencent.ACTION,
+        version=scenario.version,
+        description=scenario.description,
+        source="synthetic",
+        interactions=interactions,
+    )
 
 
 def scenarios() -> list[Scenario]:

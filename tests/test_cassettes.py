@@ -21,6 +21,7 @@ from pytest_densemark.cassettes import (
     CassetteMismatch,
     Player,
     Recorder,
+    cassette_document,
     cassette_from_data,
     dump_cassette,
     list_cassettes,
@@ -293,6 +294,21 @@ def test_dump_is_readable_deterministic_and_round_trips() -> None:
     assert '"densemark_cassette": 1,\n' in text
     assert '"nose": {"a": 1}' in text  # small leaf objects stay on one line
     assert cassette_from_data(json.loads(text)).to_json() == doc
+
+
+def test_cassette_document_is_the_file_layout() -> None:
+    doc = document([(facepp_request(), 200, {"time_used": 3, "request_id": "r"})])
+    built = cassette_document(
+        vendor="facepp",
+        action="thousandlandmark",
+        version=None,
+        description="test cassette",
+        source="synthetic",
+        interactions=doc["interactions"],
+    )
+    assert list(built) == list(doc)  # keys in the order the files have them
+    assert built == doc
+    assert cassette_from_data(built).to_json() == doc
 
 
 # --- matching ---------------------------------------------------------------------------------
