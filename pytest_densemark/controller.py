@@ -69,6 +69,16 @@ _FORWARDING: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+@contextmanager
+def _forwarding() -> Iterator[None]:
+    """Mark the controller's own upstream requests, so the patch lets them through."""
+    token = _FORWARDING.set(True)
+    try:
+        yield
+    finally:
+        _FORWARDING.reset(token)
+
+
 @lru_cache(maxsize=256)
 def _vendor_of_host(host: str) -> wire.Vendor | None:
     # Only the vendors' own hosts are intercepted: a loopback server (say an emulator served
@@ -177,12 +187,8 @@ class Controller(Emulator):
         """Answer one request from a sync client, sleeping for any injected latency."""
         if self._recorder is not None:
             forwarded = self._forward_request(request)
-            token = _FORWARDING.set(True)
-            try:
-                with httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
-                    upstream = client.send(forwarded)
-            finally:
-                _FORWARDING.reset(token)
+            with _forwarding(), httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
+                upstream = client.send(forwarded)
             return self._recorded(request, upstream)
         response = self._answer(request)
         latency = response.extensions.get(LATENCY_EXTENSION)
@@ -194,12 +200,9 @@ class Controller(Emulator):
         """Answer one request from an async client; latency sleeps without blocking the loop."""
         if self._recorder is not None:
             forwarded = self._forward_request(request)
-            token = _FORWARDING.set(True)
-            try:
+            with _forwarding():
                 async with httpx.AsyncClient(timeout=_UPSTREAM_TIMEOUT) as client:
                     upstream = await client.send(forwarded)
-            finally:
-                _FORWARDING.reset(token)
             return self._recorded(request, upstream)
         response = self._answer(request)
         latency = response.extensions.get(LATENCY_EXTENSION)
