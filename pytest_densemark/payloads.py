@@ -160,7 +160,10 @@ def _tencent_code(code: str) -> tencent.ErrorCode:
 
 
 def tencent_error(code: str, *, request_id: str, message: str | None = None) -> dict[str, Any]:
-    """The API 3.0 error envelope for the documented ``code`` (message: the catalogue's)."""
+    """The API 3.0 error envelope for the documented ``code`` (message: the catalogue's).
+
+    An undocumented ``code`` raises ``ValueError``.
+    """
     error = _tencent_code(code)
     return {
         "Response": {

@@ -200,6 +200,11 @@ def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, Non
     that leaves cassette interactions unplayed fails, unless ``allow_unplayed`` (marker) or
     ``densemark_allow_unplayed`` (ini) says otherwise. Injected timeouts raise
     ``httpx.ReadTimeout`` and dropped connections ``httpx.RemoteProtocolError`` in the client.
+
+    With ``--densemark-record=new`` a cassette the marker names is recorded when it does not
+    exist yet (``all``: always re-recorded): requests go to the real vendor, or to
+    ``--densemark-upstream``, and the redacted cassette is written at teardown (a new one to
+    the first ``densemark_cassette_dirs`` folder, one of yours in place).
     """
     settings = _settings(request.config)
     node = request.node

@@ -141,9 +141,14 @@ def render(
 ) -> Image.Image:
     """Draw the payload's landmarks and return a Pillow image.
 
-    Over ``image`` (bytes or a path) when given; otherwise on a white canvas the size the
-    payload states (Tencent) or just large enough for every point plus ``margin`` pixels
-    (points outside the image, at negative coordinates too, stay visible).
+    Over ``image`` (bytes or a path) when given. Otherwise on a white canvas covering every
+    point plus ``margin`` pixels and, when the payload states its image size (Tencent), that
+    image too, outlined in grey; points outside the image, at negative coordinates too, stay
+    visible. The canvas is at most 8192 pixels a side. Each contour is a polyline in its own
+    colour with a dot on every point (``dots=False``: lines only); pupil radii are circles.
+
+    Raises :class:`RenderError` when Pillow is missing, the payload is not a landmark payload
+    or holds no point, or ``image`` cannot be read.
     """
     pil_image, pil_draw = _import_pillow()
     lines, circles, size = landmark_polylines(payload)

@@ -562,13 +562,15 @@ class DensemarkServer:
     def inject_error(
         self, vendor: str, name_or_code: str, *, times: int | None = 1, arg: str | None = None
     ) -> None:
-        """Answer the next ``times`` requests to ``vendor`` with a documented error."""
+        """Answer the next ``times`` requests to ``vendor`` with a documented error
+        (``times=None``: until :meth:`reset`)."""
         self.emulator.inject_error(vendor, name_or_code, times=times, arg=arg)
 
     def inject_latency(
         self, seconds: float, *, vendor: str | None = None, times: int | None = None
     ) -> None:
-        """Delay answers by ``seconds`` (the server sleeps before writing them)."""
+        """Delay the next ``times`` answers (``None``: every answer) by ``seconds``; the server
+        sleeps before writing them."""
         self.emulator.inject_latency(seconds, vendor=vendor, times=times)
 
     def inject_timeout(self, *, vendor: str | None = None, times: int | None = 1) -> None:
@@ -598,11 +600,11 @@ class DensemarkServer:
         )
 
     def set_faces(self, image: bytes | str, faces: Sequence[Face]) -> None:
-        """The faces an image (bytes or sha256 hex digest) holds."""
+        """Say which faces an image holds: ``image`` is its bytes or its sha256 hex digest."""
         self.emulator.set_faces(image, faces)
 
     def register_url(self, url: str, image: bytes) -> None:
-        """The image an ``image_url``/``Url`` parameter downloads."""
+        """Serve ``image`` for an ``image_url``/``Url`` equal to ``url`` (never fetched)."""
         self.emulator.register_url(url, image)
 
     def register_face_token(self, face_token: str, face: Face | None) -> None:
@@ -632,7 +634,8 @@ class DensemarkServer:
         return list(self.emulator.unplayed())
 
     def reset(self) -> None:
-        """Forget calls, queued responses, faults, the cassette, credentials and faces."""
+        """Forget everything the emulator was told: credentials, faces, URLs, face tokens,
+        faults, queued responses, the cassette and the calls."""
         self.emulator.reset()
 
     # -- accepting -----------------------------------------------------------------------

@@ -90,7 +90,8 @@ class InvalidResponse:
 
     ``rule`` names the rule broken (for example ``"float-coordinate"``), ``path`` is the JSON
     path the validator reports it at (``"face.landmark.nose"``, ``"Response.DenseFaceShapeSet[0]"``,
-    ``""`` for the top level), ``kind`` the payload kind it pretends to be.
+    ``""`` for the top level), ``kind`` the payload kind it pretends to be (``"facepp"`` or
+    ``"tencent"``) and ``body`` the broken body itself, ready for ``json.dumps``.
     """
 
     kind: str
@@ -132,7 +133,10 @@ def _check_drawn_version(version: str) -> None:
 
 def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
     """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time, the
-    smallest and largest accepted sizes and arbitrary ones otherwise. Shrinks to 640x480."""
+    smallest and largest accepted sizes and arbitrary ones otherwise. Shrinks to 640x480.
+
+    ``vendor`` is ``"facepp"`` (the default) or ``"tencent"``; the limits come from that
+    vendor's facts."""
     if vendor == "facepp":
         low, high = facepp.IMAGE_LIMITS.min_side, facepp.IMAGE_LIMITS.max_side
     elif vendor == "tencent":
@@ -656,8 +660,10 @@ def tencent_error_responses(
     :class:`~pytest_densemark.payloads.VendorResponse`: HTTP 200, ``Content-Type`` exactly
     ``application/json`` and the ``{"Response": {"Error": ..., "RequestId": ...}}`` envelope.
 
-    ``codes`` draws codes (default: all of :data:`pytest_densemark.tencent.ERRORS`, restricted
-    to codes the drawn ``version`` documents).
+    ``version`` draws the API version (default: both). ``codes`` draws codes (default: all of
+    :data:`pytest_densemark.tencent.ERRORS` that the drawn ``version`` documents). The body is
+    the same for both versions, so ``version`` only narrows the default codes and checks the
+    choice.
     """
     _check_strategy("codes", codes)
     _check_strategy("version", version)

@@ -82,6 +82,7 @@ class ValidationResult:
     #: The payload kind checked: ``facepp``, ``facepp-error``, ``tencent``, ``tencent-error``
     #: (or ``unknown`` when ``kind="auto"`` could not tell).
     kind: str
+    #: Every problem found, each with its JSON path; empty when the payload is valid.
     violations: list[Violation] = field(default_factory=list)
 
     @property
@@ -673,8 +674,12 @@ def validate(
     ``ImageWidth``/``ImageHeight``. ``check_bounds=True`` does the same for Tencent using the
     size the response reports. ``profile`` (Tencent only) checks each point list's length
     against a :class:`~pytest_densemark.tencent.PointProfile`; without it only the total (at
-    most 888 points per face) is checked, since the vendor never published per-list counts.
-    Both options are ignored for error payloads; ``profile`` is ignored for Face++.
+    most :data:`~pytest_densemark.tencent.MAX_POINTS_PER_FACE` points per face) is checked,
+    since the vendor never published per-list counts. All three are ignored for error
+    payloads; ``profile`` and ``check_bounds`` are ignored for Face++.
+
+    Raises :class:`ValueError` for an unknown ``kind`` or an ``image_size`` that is not a
+    pair of positive ints; an invalid payload never raises.
     """
     size = _image_size(image_size) if image_size is not None else None
     if kind == "auto":
@@ -704,7 +709,8 @@ def assert_valid(
 ) -> ValidationResult:
     """Like :func:`validate`, but raise :class:`AssertionError` listing the violations.
 
-    Returns the (valid) result so it can be inspected further.
+    The message is ``str(result)``: the kind, the number of violations and the first 50 of
+    them with their JSON paths. Returns the (valid) result so it can be inspected further.
     """
     result = validate(
         payload, kind, image_size=image_size, profile=profile, check_bounds=check_bounds
