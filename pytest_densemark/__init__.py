@@ -6,6 +6,8 @@ validator, cassettes, a vendor emulator, Hypothesis strategies and pytest fixtur
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.images import make_faceless_image, make_image
 from pytest_densemark.validation import (
@@ -18,9 +20,15 @@ from pytest_densemark.validation import (
     validate,
 )
 
+if TYPE_CHECKING:
+    from pytest_densemark.controller import Controller
+    from pytest_densemark.server import DensemarkServer
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "Controller",
+    "DensemarkServer",
     "Emulator",
     "ValidationResult",
     "Violation",
@@ -33,3 +41,29 @@ __all__ = [
     "schema_path",
     "validate",
 ]
+
+# Imported on first use: the controller pulls in respx and anyio, the server its own
+# machinery, and ``import pytest_densemark`` should not pay for them (nor may they be
+# imported before ``__version__`` exists, which they read).
+_LAZY = {
+    "Controller": "pytest_densemark.controller",
+    "DensemarkServer": "pytest_densemark.server",
+}
+
+
+if not TYPE_CHECKING:  # mypy sees the imports above, so a misspelt name stays an error
+
+    def __getattr__(name: str) -> Any:
+        """Import the lazily exported classes (:data:`_LAZY`) when first asked for."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
