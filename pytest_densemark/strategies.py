@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -314,9 +314,24 @@ def _draw_face(
 
 
 def _onto_border(
-    draw: Draw, face: Face, points: Sequence[tuple[int, int]], image: tuple[int, int]
+    draw: Draw,
+    face: Face,
+    extent: Callable[[Face], Sequence[tuple[int, int]]],
+    image: tuple[int, int],
 ) -> Face:
-    """Shift the face so its outermost landmark lies exactly on an image border pixel."""
+    """Shift the face so its outermost landmark lies exactly on an image border pixel.
+
+    ``extent`` gives the corners of the box around the face's landmarks. The box is whole
+    pixels first: measured before rounding, the landmarks would move by a pixel when the
+    box is rounded and miss the border."""
+    face = replace(
+        face,
+        left=round(face.left),
+        top=round(face.top),
+        width=round(face.width),
+        height=round(face.height),
+    )
+    points = extent(face)
     xs = [x for x, _ in points]
     ys = [y for _, y in points]
     edge = draw(_EDGES)
@@ -329,13 +344,8 @@ def _onto_border(
         shift_y = -min(ys)
     else:
         shift_y = image[1] - 1 - max(ys)
-    return replace(
-        face,
-        left=round(face.left) + shift_x,
-        top=round(face.top) + shift_y,
-        width=round(face.width),
-        height=round(face.height),
-    )
+    # Whole-pixel shifts move every (rounded) landmark by exactly the shift.
+    return replace(face, left=face.left + shift_x, top=face.top + shift_y)
 
 
 def _facepp_tiny(image: tuple[int, int]) -> int:
@@ -352,7 +362,7 @@ def _draw_whole_image_face(draw: Draw, geometry: _Geometry, image: tuple[int, in
     face, placement = _draw_face(draw, geometry, image, (0, image[0]), _facepp_tiny(image))
     if placement == "border":
         # The extreme corners are all _onto_border needs (cheaper than the whole payload).
-        face = _onto_border(draw, face, _facepp_extent(face), image)
+        face = _onto_border(draw, face, _facepp_extent, image)
     return face
 
 
@@ -524,7 +534,7 @@ def _tencent_bodies(
         if count == 0:
             break
         if placement == "border":
-            face = _onto_border(draw, face, _tencent_extent(face, profile), image)
+            face = _onto_border(draw, face, partial(_tencent_extent, profile=profile), image)
         chosen.append(face)
     # Points serialised "Y" first now and then; built that way rather than rebuilt.
     y_first = _weighted(draw, [(3, False), (1, True)])

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -105,22 +105,28 @@ def test_edge_cases_come_up_often() -> None:
     seen = dict.fromkeys(("x_first", "shuffled", "legacy", "outside", "border"), 0)
     counts: set[int] = set()
 
-    @settings(max_examples=150, database=None)
-    @given(facepp_responses(image_size=st.just((640, 480))), tencent_responses())
-    def collect(body: dict[str, Any], tbody: dict[str, Any]) -> None:
-        counts.add(len(tbody["Response"]["DenseFaceShapeSet"]))
-        landmark = body["face"]["landmark"]
-        part = next(iter(landmark.values()))
-        point = next(v for v in part.values() if isinstance(v, dict))
-        seen["x_first"] += list(point) == ["x", "y"]
-        seen["shuffled"] += list(landmark) != sorted(landmark, key=facepp.ALL_PARTS.index)
-        seen["legacy"] += set(landmark) == set(facepp.LEGACY_PARTS)
-        xs = [v["x"] for p in landmark.values() for v in p.values() if isinstance(v, dict)]
-        ys = [v["y"] for p in landmark.values() for v in p.values() if isinstance(v, dict)]
-        seen["outside"] += min(xs) < 0 or min(ys) < 0 or max(xs) >= 640 or max(ys) >= 480
-        seen["border"] += 0 in (min(xs), min(ys)) or max(xs) == 639 or max(ys) == 479
+    # 15 short runs with seeds of their own rather than one run of 150: a run's examples
+    # come in clumps (a whole run may draw no border placement), so counting over a single
+    # run failed now and then. Explicit seeds also keep CI's derandomized runs apart.
+    for run in range(15):
 
-    collect()
+        @seed(run)
+        @settings(max_examples=10, database=None)
+        @given(facepp_responses(image_size=st.just((640, 480))), tencent_responses())
+        def collect(body: dict[str, Any], tbody: dict[str, Any]) -> None:
+            counts.add(len(tbody["Response"]["DenseFaceShapeSet"]))
+            landmark = body["face"]["landmark"]
+            part = next(iter(landmark.values()))
+            point = next(v for v in part.values() if isinstance(v, dict))
+            seen["x_first"] += list(point) == ["x", "y"]
+            seen["shuffled"] += list(landmark) != sorted(landmark, key=facepp.ALL_PARTS.index)
+            seen["legacy"] += set(landmark) == set(facepp.LEGACY_PARTS)
+            xs = [v["x"] for p in landmark.values() for v in p.values() if isinstance(v, dict)]
+            ys = [v["y"] for p in landmark.values() for v in p.values() if isinstance(v, dict)]
+            seen["outside"] += min(xs) < 0 or min(ys) < 0 or max(xs) >= 640 or max(ys) >= 480
+            seen["border"] += 0 in (min(xs), min(ys)) or max(xs) == 639 or max(ys) == 479
+
+        collect()
     assert all(n >= 5 for n in seen.values()), seen
     assert {0, 1, 5} <= counts
 
