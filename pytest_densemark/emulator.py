@@ -182,6 +182,15 @@ def _check_vendor(vendor: str | None, *, allow_any: bool) -> str | None:
     return vendor
 
 
+def _check_no_face(where: str, answer: object) -> str:
+    if not isinstance(answer, str) or answer not in tencent.NO_FACE_ANSWERS:
+        raise ValueError(
+            f"{where}: tencent_no_face must be one of {', '.join(tencent.NO_FACE_ANSWERS)},"
+            f" got {answer!r}"
+        )
+    return answer
+
+
 def _check_times(times: int | None, *, allow_none: bool) -> None:
     if times is None and allow_none:
         return
@@ -274,6 +283,8 @@ class Emulator:
     ``clock`` returns unix seconds (Tencent's ``SignatureExpire`` check reads it; tests inject
     a fixed one). ``seed`` makes request ids and ``time_used`` reproducible. ``profile`` sets
     the points per Tencent list (default: the kit's assumed 888-point profile).
+    ``tencent_no_face`` says what Tencent answers for an image without a face (see
+    :meth:`set_tencent_no_face`; default ``"error"``); :meth:`reset` returns to it.
 
     Success answers are deterministic, so their JSON is encoded once and kept in a
     least-recently-used cache of ``answer_cache_size`` entries (``0`` turns it off); a repeat
@@ -297,6 +308,7 @@ class Emulator:
         seed: int = 0,
         profile: tencent.PointProfile = tencent.KIT_PROFILE,
         answer_cache_size: int = ANSWER_CACHE_SIZE,
+        tencent_no_face: str = "error",
     ) -> None:
         if (
             not isinstance(answer_cache_size, int)
@@ -310,6 +322,7 @@ class Emulator:
         self.seed = seed
         self.profile = profile
         self.answer_cache_size = answer_cache_size
+        self._tencent_no_face_default = _check_no_face("Emulator", tencent_no_face)
         self._lock = threading.RLock()
         self._init_state()
 
@@ -327,6 +340,7 @@ class Emulator:
         self._answers: OrderedDict[Hashable, _Template] = OrderedDict()
         self._answer_hits = 0
         self._answer_misses = 0
+        self._tencent_no_face = self._tencent_no_face_default
 
     # -- controller ------------------------------------------------------------------------
 
@@ -384,6 +398,25 @@ class Emulator:
                 raise TypeError(f"set_faces: expected Face objects, got {face!r:.80}")
         with self._lock:
             self._faces[digest] = faces
+
+    def set_tencent_no_face(self, answer: str) -> None:
+        """Choose what Tencent answers for an image without a face: ``"error"`` or ``"empty"``.
+
+        Both are documented: ``"error"`` is the action's ``InvalidParameterValue.NoFaceInPhoto``
+        error envelope (the default), ``"empty"`` a success whose ``DenseFaceShapeSet`` is
+        ``[]``, the shape of the vendor doc's own output example (the kit's body still carries
+        ``FaceModelVersion``, so it stays schema-valid). A client should handle both, so test
+        it with both. Face++ is not affected: it always answers 200 with no ``face``.
+        :meth:`reset` returns to the constructor's ``tencent_no_face``.
+        """
+        checked = _check_no_face("set_tencent_no_face", answer)
+        with self._lock:
+            self._tencent_no_face = checked
+
+    @property
+    def tencent_no_face(self) -> str:
+        """What Tencent answers for a faceless image now: ``"error"`` or ``"empty"``."""
+        return self._tencent_no_face
 
     def register_url(self, url: str, image: bytes) -> None:
         """Serve ``image`` for ``image_url`` / ``Url`` equal to ``url`` (never fetched).
@@ -539,7 +572,8 @@ class Emulator:
 
     def reset(self) -> None:
         """Forget everything: credentials, faces, URLs, tokens, faults, queue, cassette, calls
-        and the pre-encoded answer cache."""
+        and the pre-encoded answer cache; the Tencent no-face answer returns to the
+        constructor's ``tencent_no_face``."""
         with self._lock:
             self._init_state()
 
@@ -958,8 +992,10 @@ class Emulator:
         if info.long_side > limits.max_long_side(info.format):
             raise _Reject("FailedOperation.ImageResolutionExceed")
         faces = self.faces_in(data, info)
-        if not faces:
-            raise _Reject("InvalidParameterValue.NoFaceInPhoto")
+        with self._lock:
+            no_face = self._tencent_no_face
+        if not faces and no_face == "error":
+            raise _Reject(tencent.NO_FACE_ERROR)
         chosen = faces[:1] if mode == 1 else faces[: tencent.MAX_FACES]
         with self._lock:
             request_id = tencent_request_id(self._rng)

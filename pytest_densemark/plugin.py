@@ -195,7 +195,8 @@ def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, Non
     Returns a :class:`~pytest_densemark.controller.Controller` (the emulator):
     ``use_cassette``, ``queue_response``, ``inject_error``, ``inject_latency``,
     ``inject_timeout``, ``inject_disconnect``, ``set_credentials``, ``set_faces``,
-    ``register_url``, ``calls``, ``calls_for``, ``reset`` and ``unplayed``. Configure it with
+    ``set_tencent_no_face``, ``register_url``, ``calls``, ``calls_for``, ``reset`` and
+    ``unplayed``. Configure it with
     ``@pytest.mark.densemark(cassette=..., allow_unplayed=..., credentials=...)``. A test
     that leaves cassette interactions unplayed fails, unless ``allow_unplayed`` (marker) or
     ``densemark_allow_unplayed`` (ini) says otherwise. Injected timeouts raise

@@ -65,7 +65,10 @@ CONTROL_PREFIX = "/_densemark/"
 #: The control API: ``"METHOD path"`` -> what it does (JSON in, JSON out).
 CONTROL_ENDPOINTS: Mapping[str, str] = {
     "GET /_densemark/": "this index: URLs of both vendors and the endpoints below",
-    "POST /_densemark/reset": "forget calls, queued responses, faults, cassette, credentials",
+    "POST /_densemark/reset": (
+        "forget calls, queued responses, faults, cassette, credentials, faces, URLs; Tencent"
+        " answers a faceless image with the error again"
+    ),
     "GET /_densemark/calls": "the call log (?vendor=facepp|tencent to filter)",
     "POST /_densemark/cassette": '{"name": NAME_OR_PATH}: answer from a cassette',
     "GET /_densemark/unplayed": "cassette interactions not played yet",
@@ -85,6 +88,9 @@ CONTROL_ENDPOINTS: Mapping[str, str] = {
         '"height", ...Face fields}]}'
     ),
     "POST /_densemark/url": '{"url": URL, "image_base64": B64}: what image_url/Url downloads',
+    "POST /_densemark/tencent-no-face": (
+        '{"answer": "error" | "empty"}: what Tencent answers for an image without a face'
+    ),
 }
 
 #: Largest request head (request line plus headers) accepted, in bytes.
@@ -603,6 +609,19 @@ class DensemarkServer:
         """Say which faces an image holds: ``image`` is its bytes or its sha256 hex digest."""
         self.emulator.set_faces(image, faces)
 
+    def set_tencent_no_face(self, answer: str) -> None:
+        """Choose what Tencent answers for an image without a face: ``"error"`` (the
+        ``InvalidParameterValue.NoFaceInPhoto`` envelope, the default) or ``"empty"`` (a
+        success with an empty ``DenseFaceShapeSet``, as in the vendor doc's output example).
+        :meth:`reset` returns to the emulator's default (see
+        :meth:`Emulator.set_tencent_no_face`)."""
+        self.emulator.set_tencent_no_face(answer)
+
+    @property
+    def tencent_no_face(self) -> str:
+        """What Tencent answers for a faceless image now: ``"error"`` or ``"empty"``."""
+        return self.emulator.tencent_no_face
+
     def register_url(self, url: str, image: bytes) -> None:
         """Serve ``image`` for an ``image_url``/``Url`` equal to ``url`` (never fetched)."""
         self.emulator.register_url(url, image)
@@ -635,7 +654,7 @@ class DensemarkServer:
 
     def reset(self) -> None:
         """Forget everything the emulator was told: credentials, faces, URLs, face tokens,
-        faults, queued responses, the cassette and the calls."""
+        faults, queued responses, the cassette, the calls and the Tencent no-face answer."""
         self.emulator.reset()
 
     # -- accepting -----------------------------------------------------------------------
@@ -907,6 +926,16 @@ class DensemarkServer:
             faces = [_face(item, index) for index, item in enumerate(_field(args, "faces", list))]
             self.set_faces(image, faces)
             return {"ok": True, "faces": len(faces)}
+        if name == "tencent-no-face":
+            _unknown(args, ("answer",))
+            answer = _field(args, "answer", str)
+            if answer not in tencent.NO_FACE_ANSWERS:
+                raise _ControlError(
+                    f"field 'answer': expected {' or '.join(tencent.NO_FACE_ANSWERS)},"
+                    f" got {answer!r}"
+                )
+            self.set_tencent_no_face(answer)
+            return {"ok": True, "answer": answer}
         if name == "url":
             _unknown(args, ("url", "image_base64"))
             self.register_url(

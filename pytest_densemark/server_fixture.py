@@ -82,8 +82,8 @@ def densemark_server(request: pytest.FixtureRequest) -> Generator[DensemarkServe
       endpoint=...)``);
     - the ``densemark`` fixture's controller methods under the same names: ``use_cassette``,
       ``queue_response``, ``inject_error``, ``inject_latency``, ``inject_timeout``,
-      ``inject_disconnect``, ``set_credentials``, ``set_faces``, ``register_url``, ``calls``,
-      ``calls_for``, ``unplayed`` and ``reset``.
+      ``inject_disconnect``, ``set_credentials``, ``set_faces``, ``set_tencent_no_face``,
+      ``register_url``, ``calls``, ``calls_for``, ``unplayed`` and ``reset``.
 
     ``@pytest.mark.densemark(cassette=..., credentials=..., allow_unplayed=...)`` and the
     ``densemark_cassette_dirs``/``densemark_allow_unplayed`` ini values apply as they do to

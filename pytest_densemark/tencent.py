@@ -28,6 +28,8 @@ __all__ = [
     "MAX_FACES",
     "MAX_POINTS_PER_FACE",
     "MAX_REQUEST_BYTES",
+    "NO_FACE_ANSWERS",
+    "NO_FACE_ERROR",
     "POINT_FIELDS",
     "POINT_LISTS",
     "VERSIONS",
@@ -64,6 +66,13 @@ FACE_MODEL_VERSIONS: tuple[str, ...] = ("3.0",)
 MAX_FACES = 5
 #: At most this many points per face, over all lists; the only count the vendor gives.
 MAX_POINTS_PER_FACE = 888
+#: The action's error for an image without a face.
+NO_FACE_ERROR = "InvalidParameterValue.NoFaceInPhoto"
+#: The two documented answers to an image without a face: ``"error"`` (:data:`NO_FACE_ERROR`,
+#: from the action's error list) and ``"empty"`` (a success whose ``DenseFaceShapeSet`` is
+#: ``[]``, the shape of the action doc's own output example). Which one a real call gets is
+#: not documented, so clients should cope with both.
+NO_FACE_ANSWERS: tuple[str, ...] = ("error", "empty")
 
 #: The face box fields of a DenseFaceShape (integers; X and Y may be negative).
 FACE_BOX_FIELDS: tuple[str, ...] = ("X", "Y", "Width", "Height")

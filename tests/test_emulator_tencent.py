@@ -13,6 +13,7 @@ from pytest_densemark import tc3, tencent
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face, tencent_face
 from pytest_densemark.images import make_faceless_image, make_image
+from pytest_densemark.validation import validate
 
 SECRET_ID = "AKIDsyntheticEXAMPLE"
 SECRET_KEY = "synthetic-secret-key"
@@ -327,3 +328,57 @@ def test_reset_empties_the_cache(emulator: Emulator) -> None:
     assert emulator.answer_cache_info().size == 0
     shapes = emulator.handle(request({"Image": b64(JPEG)})).json()["Response"]
     assert shapes["DenseFaceShapeSet"] != [tencent_face(face)]
+
+
+# -- what a faceless image gets: the error or an empty set -----------------------------------
+
+FACELESS = make_faceless_image("JPEG", 320, 240)
+
+
+def test_faceless_image_gets_the_error_by_default(emulator: Emulator) -> None:
+    assert emulator.tencent_no_face == "error"
+    assert code_of(emulator.handle(request({"Image": b64(FACELESS)}))) == tencent.NO_FACE_ERROR
+    assert tencent.NO_FACE_ERROR in tencent.ERRORS
+
+
+@pytest.mark.parametrize("mode", tencent.MODES)
+def test_faceless_image_can_get_an_empty_set(emulator: Emulator, mode: int) -> None:
+    emulator.set_tencent_no_face("empty")
+    response = emulator.handle(request({"Image": b64(FACELESS), "Mode": mode}))
+    assert code_of(response) == "OK"
+    body = response.json()
+    # The doc's example shape, plus FaceModelVersion so the body stays schema-valid.
+    assert list(body["Response"]) == list(tencent.RESPONSE_FIELDS)
+    assert body["Response"]["DenseFaceShapeSet"] == []
+    assert (body["Response"]["ImageWidth"], body["Response"]["ImageHeight"]) == (320, 240)
+    assert validate(body, "tencent", image_size=(320, 240))
+    # An image with a face is not affected.
+    (shape,) = emulator.handle(request({"Image": b64(JPEG)})).json()["Response"][
+        "DenseFaceShapeSet"
+    ]
+    assert shape["Width"] > 0
+
+
+def test_no_face_answer_reset_and_constructor_option() -> None:
+    emulator = Emulator(clock=lambda: NOW, tencent_no_face="empty")
+    assert emulator.tencent_no_face == "empty"
+    faceless = request({"Image": b64(FACELESS)})
+    assert code_of(emulator.handle(faceless)) == "OK"
+    emulator.set_tencent_no_face("error")
+    assert code_of(emulator.handle(faceless)) == tencent.NO_FACE_ERROR
+    emulator.reset()  # back to the constructor's choice, not to "error"
+    assert emulator.tencent_no_face == "empty"
+    assert code_of(emulator.handle(faceless)) == "OK"
+    other = Emulator(clock=lambda: NOW)
+    other.set_tencent_no_face("empty")
+    other.reset()
+    assert other.tencent_no_face == "error"
+
+
+@pytest.mark.parametrize("answer", ["Empty", "none", "", None, 0])
+def test_no_face_answer_is_checked(emulator: Emulator, answer: Any) -> None:
+    with pytest.raises(ValueError, match=r"set_tencent_no_face: .*error, empty"):
+        emulator.set_tencent_no_face(answer)
+    with pytest.raises(ValueError, match=r"Emulator: tencent_no_face must be one of"):
+        Emulator(tencent_no_face=answer)
+    assert emulator.tencent_no_face == "error"

@@ -23,10 +23,10 @@ import httpx
 import pytest
 import requests
 
-from pytest_densemark import facepp, tencent
+from pytest_densemark import facepp, tc3, tencent
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face
-from pytest_densemark.images import make_image
+from pytest_densemark.images import make_faceless_image, make_image
 from pytest_densemark.server import CONTROL_ENDPOINTS, DensemarkServer
 from pytest_densemark.server_fixture import loopback_no_proxy
 
@@ -574,9 +574,57 @@ def test_control_faces_and_queue(server: DensemarkServer) -> None:
         assert (response.status_code, response.json()) == (202, {"queued": True})
 
 
+def tencent_post(server: DensemarkServer, image: bytes) -> requests.Response:
+    """A signed AnalyzeDenseLandmarks request to the server (secrets not configured)."""
+    body = json.dumps({"Image": base64.b64encode(image).decode()}).encode()
+    now = int(time.time())
+    headers = {
+        "Content-Type": tencent.CONTENT_TYPE,
+        "X-TC-Action": tencent.ACTION,
+        "X-TC-Version": tencent.VERSIONS[-1],
+        "X-TC-Timestamp": str(now),
+        "Authorization": tc3.authorization_header(
+            "AKIDsynthetic", "synthetic-key", host=server.tencent_endpoint, body=body, timestamp=now
+        ),
+    }
+    return requests.post(server.tencent_url, data=body, headers=headers, timeout=5)
+
+
+def test_tencent_no_face_answer_by_method_and_control_api(server: DensemarkServer) -> None:
+    faceless = make_faceless_image("JPEG", 320, 240)
+
+    def answer() -> dict[str, Any]:
+        with tencent_post(server, faceless) as response:
+            assert response.status_code == 200
+            result: dict[str, Any] = response.json()["Response"]
+            return result
+
+    assert server.tencent_no_face == "error"
+    assert answer()["Error"]["Code"] == tencent.NO_FACE_ERROR
+    server.set_tencent_no_face("empty")
+    assert server.emulator.tencent_no_face == "empty"
+    assert answer()["DenseFaceShapeSet"] == []
+    server.reset()
+    assert answer()["Error"]["Code"] == tencent.NO_FACE_ERROR
+    assert control(server, "tencent-no-face", {"answer": "empty"}) == (
+        200,
+        {"ok": True, "answer": "empty"},
+    )
+    empty = answer()
+    assert (empty["DenseFaceShapeSet"], empty["FaceModelVersion"]) == ([], "3.0")
+    assert control(server, "tencent-no-face", {"answer": "error"})[0] == 200
+    assert "Error" in answer()
+    control(server, "tencent-no-face", {"answer": "empty"})
+    control(server, "reset", {})
+    assert server.tencent_no_face == "error"
+
+
 @pytest.mark.parametrize(
     ("name", "payload", "message"),
     [
+        ("tencent-no-face", {}, "missing field 'answer'"),
+        ("tencent-no-face", {"answer": "none"}, "field 'answer': expected error or empty"),
+        ("tencent-no-face", {"answer": "empty", "x": 1}, "unknown field(s) x"),
         ("fault", {"type": "gremlins"}, "field 'type'"),
         ("fault", {"type": "error", "error": "INTERNAL_ERROR"}, "'vendor'"),
         ("fault", {"type": "latency", "seconds": "slow"}, "field 'seconds'"),

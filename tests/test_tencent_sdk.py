@@ -191,3 +191,17 @@ async def test_sdk_signature_expires(emulator: Emulator) -> None:
     finally:
         await client.close()
     assert raised.value.code == "AuthFailure.SignatureExpire"
+
+
+@pytest.mark.anyio
+async def test_sdk_reads_the_empty_no_face_answer(
+    emulator: Emulator, sdk: tuple[Any, ModuleType, str]
+) -> None:
+    # The doc's other no-face answer: the SDK returns a model with an empty list, no exception.
+    client, models, _ = sdk
+    emulator.set_tencent_no_face("empty")
+    image = base64.b64encode(make_faceless_image("JPEG", 300, 300)).decode()
+    response = await client.AnalyzeDenseLandmarks(_request(models, Image=image))
+    assert response.DenseFaceShapeSet == []
+    assert (response.ImageWidth, response.ImageHeight) == (300, 300)
+    assert response.RequestId == emulator.calls[-1].json()["Response"]["RequestId"]

@@ -319,6 +319,38 @@ def test_url(densemark):
     result.assert_outcomes(passed=3)
 
 
+def test_tencent_no_face_answer(run: Runner) -> None:
+    result = run(
+        """
+from pytest_densemark.images import make_faceless_image
+
+FACELESS = make_faceless_image("JPEG", 320, 240)
+
+def test_default_is_the_error(densemark):
+    assert densemark.tencent_no_face == "error"
+    error = call_tencent(image=FACELESS).json()["Response"]["Error"]
+    assert error["Code"] == tencent.NO_FACE_ERROR
+
+def test_empty_set(densemark):
+    densemark.set_tencent_no_face("empty")
+    body = call_tencent(image=FACELESS).json()["Response"]
+    assert body["DenseFaceShapeSet"] == []
+    assert (body["ImageWidth"], body["ImageHeight"]) == (320, 240)
+    assert len(call_tencent().json()["Response"]["DenseFaceShapeSet"]) == 1
+    densemark.reset()
+    assert "Error" in call_tencent(image=FACELESS).json()["Response"]
+
+def test_each_test_starts_with_the_error(densemark):
+    assert densemark.tencent_no_face == "error"
+
+def test_bad_value(densemark):
+    with pytest.raises(ValueError, match="error, empty"):
+        densemark.set_tencent_no_face("nothing")
+"""
+    )
+    result.assert_outcomes(passed=4)
+
+
 def test_calls_calls_for_and_reset(run: Runner) -> None:
     result = run(
         """
