@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from pytest_densemark.cassettes import cassette_document, load_cassette
 from pytest_densemark.cli import main
 from pytest_densemark.faces import Face
-from pytest_densemark.payloads import facepp_success, tencent_success
+from pytest_densemark.payloads import facepp_success, tencent_error, tencent_success
 from pytest_densemark.render import RenderError, render
 
 
@@ -82,3 +84,147 @@ def test_missing_pillow_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_pil)
     with pytest.raises(RenderError, match=r"pytest-densemark\[render\]"):
         render(facepp_success(Face(0, 0, 100, 100), request_id="1,x", time_used=1))
+
+
+# -- cassettes -------------------------------------------------------------------------------
+
+LIBRARY = Path(__file__).resolve().parents[1] / "cassettes"
+
+
+def drawn_colours(path: Path) -> int:
+    with Image.open(path) as drawn:
+        colours = drawn.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is not None
+    return len(colours)
+
+
+@pytest.mark.parametrize(
+    ("cassette", "size"),
+    [("facepp/full-9part", None), ("tencent/five-faces", (640, 480))],
+)
+def test_cli_renders_a_shipped_cassette_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cassette: str, size: Any
+) -> None:
+    out = tmp_path / "out.png"
+    assert main(["render", str(LIBRARY / f"{cassette}.json"), "-o", str(out)]) == 0
+    assert "from interaction #0 of cassette" in capsys.readouterr().out
+    body = load_cassette(cassette).interactions[0].response.body
+    with Image.open(out) as drawn, Image.open(io.BytesIO(render_png(body))) as direct:
+        assert drawn.size == direct.size
+        assert drawn.tobytes() == direct.tobytes()
+        if size is not None:
+            assert drawn.size[0] >= size[0]
+            assert drawn.size[1] >= size[1]
+    assert drawn_colours(out) > 5
+
+
+def render_png(body: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    render(body).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_cli_renders_a_cassette_by_library_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "five.png"
+    assert main(["render", "tencent/five-faces", "-o", str(out)]) == 0
+    assert "cassette 'tencent/five-faces'" in capsys.readouterr().out
+    assert out.is_file()
+
+
+def test_cli_skips_error_interactions_and_honours_interaction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two failures, then the success: the success is drawn unless told otherwise.
+    path = LIBRARY / "tencent" / "retry-twice-then-success.json"
+    out = tmp_path / "out.png"
+    assert main(["render", str(path), "-o", str(out)]) == 0
+    assert "interaction #2 " in capsys.readouterr().out
+    assert main(["render", str(path), "-o", str(out), "--interaction", "2"]) == 0
+    assert main(["render", str(path), "-o", str(tmp_path / "e.png"), "--interaction", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "retry-twice-then-success.json" in err
+    assert "interaction #0 (HTTP 200) holds no landmarks" in err
+    assert main(["render", str(path), "-o", str(tmp_path / "e.png"), "--interaction", "3"]) == 2
+    assert "out of range" in capsys.readouterr().err
+    assert not (tmp_path / "e.png").exists()
+
+
+def two_face_cassette(tmp_path: Path) -> Path:
+    """A synthetic Tencent cassette: an error, then one face, then two faces."""
+    one = [Face(60, 100, 100, 100)]
+    two = [Face(60, 100, 100, 100), Face(220, 100, 120, 120)]
+    bodies = [
+        tencent_error("InternalError", request_id="r0"),
+        tencent_success(one, image_width=400, image_height=300, request_id="r1"),
+        tencent_success(two, image_width=400, image_height=300, request_id="r2"),
+    ]
+    interactions = [
+        {
+            "request": {"method": "POST", "url": "https://iai.tencentcloudapi.com/", "params": {}},
+            "response": {"status": 200, "headers": {}, "body": body},
+        }
+        for body in bodies
+    ]
+    document = cassette_document(
+        vendor="tencent",
+        action="AnalyzeDenseLandmarks",
+        version="2020-03-03",
+        description="synthetic",
+        source="synthetic",
+        interactions=interactions,
+    )
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_cli_draws_the_chosen_interaction(tmp_path: Path) -> None:
+    path = two_face_cassette(tmp_path)
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    assert main(["render", str(path), "-o", str(first)]) == 0
+    assert main(["render", str(path), "-o", str(second), "--interaction", "2"]) == 0
+    with Image.open(first) as a, Image.open(second) as b:
+        # Same canvas (the stated image size), different drawings: the second has two faces.
+        assert a.size == b.size == (400, 300)
+        right = (180, 0, 400, 300)
+        assert a.crop(right).tobytes() != b.crop(right).tobytes()
+        assert a.crop(right).convert("L").getextrema()[0] >= 170
+
+
+@pytest.mark.parametrize(
+    "cassette", ["tencent/no-face", "facepp/no-face", "tencent/error-InternalError"]
+)
+def test_cli_cassette_without_landmarks_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cassette: str
+) -> None:
+    path = LIBRARY / f"{cassette}.json"
+    out = tmp_path / "o.png"
+    assert main(["render", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert str(path) in err
+    assert "no interaction" in err
+    assert "landmarks" in err
+    assert not out.exists()
+
+
+def test_cli_cassette_problems_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"densemark_cassette": 1, "vendor": "nobody"}))
+    assert main(["render", str(broken), "-o", str(tmp_path / "o.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "broken.json" in err
+    assert "vendor" in err
+    payload = tmp_path / "body.json"
+    payload.write_text(
+        json.dumps(facepp_success(Face(0, 0, 100, 100), request_id="1,x", time_used=1))
+    )
+    assert main(["render", str(payload), "-o", str(tmp_path / "o.png"), "--interaction", "0"]) == 2
+    assert "--interaction applies to a cassette" in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()
