@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -14,6 +15,9 @@ from pytest_densemark.cassettes import CassetteError
 from pytest_densemark.server import CONTROL_PREFIX, DensemarkServer
 
 __all__ = ["register"]
+
+#: The highest TCP port number.
+_MAX_PORT = 65535
 
 
 def register(subparsers: Any) -> None:
@@ -60,6 +64,13 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; return the exit code."""
+    if not 0 <= args.port <= _MAX_PORT:
+        print(
+            f"densemark serve: --port {args.port}: expected a TCP port in 0..{_MAX_PORT}"
+            " (0 picks any free port)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         server = DensemarkServer(host=args.host, port=args.port)
     except ValueError as exc:
@@ -78,31 +89,51 @@ def run(args: argparse.Namespace) -> int:
         except CassetteError as exc:
             print(f"densemark serve: --cassette: {exc}", file=sys.stderr)
             return 1
-    try:
-        server.start()
-    except OSError as exc:
-        print(
-            f"densemark serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )
-        return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Handlers go in before the socket opens and stay until it is closed: a signal at any
+    # point from here on ends in the same clean stop, never a KeyboardInterrupt traceback.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(f"densemark: serving on {server.url} (Ctrl-C to stop)")
-        print(f"Face++ URL:       {server.facepp_url}")
-        print(f"Tencent endpoint: {server.tencent_endpoint}")
-        print(f"Control API:      {server.url}{CONTROL_PREFIX}")
-        sys.stdout.flush()
-        while not stop.wait(0.5):
-            pass
+        try:
+            server.start()
+        except OSError as exc:
+            print(
+                f"densemark serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            return 1
+        try:
+            # One write, flushed at once: through a pipe stdout is block-buffered and a
+            # reader waiting for the addresses would otherwise wait forever.
+            _say(
+                f"densemark: serving on {server.url} (Ctrl-C to stop)\n"
+                f"Face++ URL:       {server.facepp_url}\n"
+                f"Tencent endpoint: {server.tencent_endpoint}\n"
+                f"Control API:      {server.url}{CONTROL_PREFIX}\n"
+            )
+            while not stop.wait(0.5):
+                pass
+        finally:
+            server.stop()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        server.stop()
-    print("densemark: stopped")
+    _say("densemark: stopped\n")
     return 0
+
+
+def _say(text: str) -> None:
+    """Write ``text`` to stdout and flush; a reader that went away is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nobody reads any more (``densemark serve | head -1``): keep serving quietly, and
+        # point stdout at devnull so the flush at exit does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
