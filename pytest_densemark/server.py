@@ -39,7 +39,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import httpx
@@ -105,13 +105,15 @@ MAX_CONTROL_BYTES = 16 * 1024 * 1024
 _LINGER_SECONDS = 2.0
 _RECV_SIZE = 256 * 1024
 
-_TOKEN_CHARS = frozenset(
-    b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
+_TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te"}
 )
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in _HOP_BY_HOP)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: Request URLs parsed so far, by (Host header, target): httpx.URL is immutable and parsing
+#: one costs more than the rest of a request's framing, while a client sends few distinct ones.
+_URL_CACHE_SIZE = 256
 _STATUS_LINES: dict[int, bytes] = {}
 
 
@@ -141,6 +143,15 @@ class _HttpError(Exception):
         self.status = status
         self.body = body if body is not None else (message + "\n").encode()
         self.content_type = content_type
+
+
+class _Head(NamedTuple):
+    """A request head as read off the wire (header names and values left as bytes)."""
+
+    method: str
+    target: bytes
+    version: bytes
+    headers: list[tuple[bytes, bytes]]
 
 
 class _ClientGone(Exception):
@@ -180,7 +191,7 @@ class _Connection:
             raise _ClientGone
         self.buf += data
 
-    def read_head(self) -> tuple[str, str, str, list[tuple[str, str]]] | None:
+    def read_head(self) -> _Head | None:
         """The next request's method, target, version and headers; ``None`` at a clean end."""
         server = self.server
         buf = self.buf
@@ -218,7 +229,7 @@ class _Connection:
             raise _HttpError(414, f"request target over {MAX_TARGET_BYTES} bytes")
         if not target_b.startswith(b"/") and target_b != b"*":
             raise _HttpError(400, "request target must be a path starting with /")
-        if not set(method_b) <= _TOKEN_CHARS:
+        if method_b.translate(None, _TOKEN_CHARS):
             raise _HttpError(400, "malformed method in request line")
         if version_b not in (b"HTTP/1.1", b"HTTP/1.0"):
             if version_b.startswith(b"HTTP/"):
@@ -226,18 +237,14 @@ class _Connection:
             raise _HttpError(400, "malformed HTTP version in request line")
         if len(lines) - 1 > MAX_HEADERS:
             raise _HttpError(431, "too many header lines")
-        headers: list[tuple[str, str]] = []
+        headers: list[tuple[bytes, bytes]] = []
         for line in lines[1:]:
             name, sep, value = line.partition(b":")
-            if not sep or not name or not set(name) <= _TOKEN_CHARS:
+            # translate() deletes every token character: anything left is not one.
+            if not sep or not name or name.translate(None, _TOKEN_CHARS):
                 raise _HttpError(400, "malformed header line")
-            headers.append((name.decode("latin-1"), value.strip(b" \t").decode("latin-1")))
-        return (
-            method_b.decode("latin-1"),
-            target_b.decode("latin-1"),
-            version_b.decode("latin-1"),
-            headers,
-        )
+            headers.append((name, value.strip(b" \t")))
+        return _Head(method_b.decode("latin-1"), target_b, version_b, headers)
 
     def read_exact(self, size: int) -> bytes:
         """``size`` body bytes, within ``request_timeout``."""
@@ -356,15 +363,42 @@ class _Connection:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
 
 
-def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None
+_FRAMING_HEADERS = frozenset(
+    {b"connection", b"content-length", b"transfer-encoding", b"expect", b"host"}
+)
 
 
-def _header_all(headers: Sequence[tuple[str, str]], name: str) -> list[str]:
-    return [value for key, value in headers if key.lower() == name]
+def _framing_headers(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, list[str]]:
+    """The values of the headers the server itself reads, by lower-case name, in one pass."""
+    found: dict[bytes, list[str]] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in _FRAMING_HEADERS:
+            found.setdefault(key, []).append(value.decode("latin-1"))
+    return found
+
+
+def _request(
+    method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: bytes
+) -> httpx.Request:
+    """The httpx.Request a client would have built: the headers as sent, the body read.
+
+    Built from a stream rather than ``content=`` so httpx neither re-encodes every header nor
+    copies the body; the headers httpx would add for ``content=`` (``Host`` when absent,
+    ``Content-Length`` when neither it nor ``Transfer-Encoding`` was sent) are added the same
+    way, so handlers see the same request either way.
+    """
+    names = {name.lower() for name, _ in headers}
+    if b"content-length" not in names:
+        if body:
+            headers = [*headers, (b"Content-Length", str(len(body)).encode())]
+        elif method in _BODY_METHODS and b"transfer-encoding" not in names:
+            headers = [(b"Content-Length", b"0"), *headers]
+    if b"host" not in names and url.host:
+        headers = [(b"Host", url.netloc), *headers]
+    request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(body))
+    request.read()
+    return request
 
 
 class DensemarkServer:
@@ -418,6 +452,7 @@ class DensemarkServer:
         self._wake_w: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._port = 0
+        self._urls: dict[tuple[str | None, str], httpx.URL] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> DensemarkServer:
@@ -734,14 +769,16 @@ class DensemarkServer:
             return False
         if head is None:
             return False
-        method, target, version, headers = head
-        connection = (_header(headers, "connection") or "").lower()
-        if version == "HTTP/1.0":
+        method, target_b, version, headers = head
+        target = target_b.decode("latin-1")
+        framing = _framing_headers(headers)
+        connection = ",".join(framing.get(b"connection", ())).lower()
+        if version == b"HTTP/1.0":
             keep_alive = "keep-alive" in connection
         else:
             keep_alive = "close" not in connection
         try:
-            body = self._read_body(conn, target, headers)
+            body = self._read_body(conn, target, framing)
         except _HttpError as error:
             conn.send_error(error)
             conn.linger()
@@ -758,7 +795,10 @@ class DensemarkServer:
             )
             conn.send(head_bytes + data)
             return keep_alive
-        return self._deliver(conn, method, target, headers, body, keep_alive)
+        host = framing.get(b"host")
+        return self._deliver(
+            conn, method, target, host[0] if host else None, headers, body, keep_alive
+        )
 
     @staticmethod
     def _limit_for(target: str) -> tuple[int, Callable[[], _HttpError]]:
@@ -769,10 +809,10 @@ class DensemarkServer:
         return tencent.MAX_REQUEST_BYTES, _tencent_too_large
 
     def _read_body(
-        self, conn: _Connection, target: str, headers: Sequence[tuple[str, str]]
+        self, conn: _Connection, target: str, framing: Mapping[bytes, list[str]]
     ) -> bytes:
-        transfer = _header_all(headers, "transfer-encoding")
-        lengths = _header_all(headers, "content-length")
+        transfer = framing.get(b"transfer-encoding")
+        lengths = framing.get(b"content-length")
         limit, too_large = self._limit_for(target)
         if transfer:
             if lengths:
@@ -780,7 +820,7 @@ class DensemarkServer:
             codings = [c.strip().lower() for t in transfer for c in t.split(",")]
             if codings != ["chunked"]:
                 raise _HttpError(501, f"unsupported Transfer-Encoding {', '.join(codings)}")
-            self._continue(conn, headers)
+            self._continue(conn, framing)
             return conn.read_chunked(limit, too_large)
         if not lengths:
             return b""
@@ -795,27 +835,38 @@ class DensemarkServer:
             raise too_large()
         if size == 0:
             return b""
-        self._continue(conn, headers)
+        self._continue(conn, framing)
         return conn.read_exact(size)
 
     @staticmethod
-    def _continue(conn: _Connection, headers: Sequence[tuple[str, str]]) -> None:
-        expect = _header(headers, "expect")
-        if expect is not None and expect.lower() == "100-continue" and not conn.buf:
+    def _continue(conn: _Connection, framing: Mapping[bytes, list[str]]) -> None:
+        expect = framing.get(b"expect")
+        if expect and expect[0].lower() == "100-continue" and not conn.buf:
             conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def _url(self, host: str | None, target: str) -> httpx.URL:
+        """The request's URL (cached: httpx.URL is immutable and slow to parse)."""
+        key = (host, target)
+        url = self._urls.get(key)
+        if url is None:
+            url = httpx.URL(f"http://{host or self.tencent_endpoint}{target}")
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[key] = url
+        return url
 
     def _deliver(
         self,
         conn: _Connection,
         method: str,
         target: str,
-        headers: list[tuple[str, str]],
+        host: str | None,
+        headers: list[tuple[bytes, bytes]],
         body: bytes,
         keep_alive: bool,
     ) -> bool:
-        host = _header(headers, "host") or self.tencent_endpoint
         try:
-            request = httpx.Request(method, f"http://{host}{target}", headers=headers, content=body)
+            request = _request(method, self._url(host, target), headers, body)
         except (httpx.InvalidURL, ValueError) as exc:
             conn.send_error(_HttpError(400, f"malformed request target or Host header: {exc}"))
             return False
@@ -836,6 +887,8 @@ class DensemarkServer:
         latency = response.extensions.get("densemark_latency")
         if latency and self._stopping.wait(float(latency)):
             return False
+        # Head and body leave in one write (with TCP_NODELAY set, two writes would mean two
+        # segments and, for small answers, a wait for the client's delayed ACK).
         parts = [_status_line(response.status_code)]
         for name, value in response.headers.raw:
             if name.lower() not in _HOP_BY_HOP_BYTES:
