@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import os
@@ -33,7 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import httpx
 
@@ -71,6 +72,9 @@ REDACTED = "<redacted>"
 ANSWER_CACHE_SIZE = 256
 VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
 
+#: How many images' embedded-marker readings an Emulator remembers (by sha256).
+_MARKER_CACHE_SIZE = 1024
+_UNKNOWN: Any = object()
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _FACEPP_SECRETS = facepp.CREDENTIAL_FIELDS
 # The argument MISSING_ARGUMENTS names when no image input was sent: the catalogue's image one.
@@ -143,7 +147,7 @@ class _Fault:
 class _Queued:
     vendor: str | None
     status: int
-    headers: dict[str, str]
+    headers: list[tuple[bytes, bytes]]  # as httpx encodes them
     content: bytes
     remaining: int
 
@@ -198,8 +202,10 @@ def _check_times(times: int | None, *, allow_none: bool) -> None:
         raise ValueError(f"times must be an integer >= 1, got {times!r}")
 
 
-def _summary(data: bytes) -> dict[str, Any]:
+def _summary(data: bytes, sniffed: dict[int, ImageInfo | None] | None = None) -> dict[str, Any]:
     info = sniff(data)
+    if sniffed is not None:  # keep it for the answer (keyed by the bytes' id while alive)
+        sniffed[id(data)] = info
     if info is None:
         return {"format": None, "size": len(data), "digest": hashlib.sha256(data).hexdigest()}
     return {
@@ -262,6 +268,31 @@ class _Template:
             out.append(json.dumps(values[name]).encode("utf-8"))
             out.append(chunk)
         return b"".join(out)
+
+
+_FACEPP_HEADERS = [(b"Content-Type", facepp.CONTENT_TYPE.encode("ascii"))]
+_TENCENT_HEADERS = [(b"Content-Type", tencent.CONTENT_TYPE.encode("ascii"))]
+
+
+def _response(
+    status: int, headers: list[tuple[bytes, bytes]], content: bytes, request: httpx.Request
+) -> httpx.Response:
+    """``httpx.Response(status, headers=headers, content=content, request=request)``, the same
+    response built without httpx re-encoding the headers: ``Content-Length`` is added as
+    ``content=`` adds it (for a non-empty body, unless a header already gives it)."""
+    if content and not any(name.lower() == b"content-length" for name, _ in headers):
+        headers = [*headers, (b"Content-Length", b"%d" % len(content))]
+    response = httpx.Response(
+        status, headers=headers, stream=httpx.ByteStream(content), request=request
+    )
+    response.read()
+    return response
+
+
+@functools.lru_cache(maxsize=1024)
+def _default_face(width: int, height: int, seed: int) -> Face:
+    """``Face.for_image`` (deterministic, and a frozen Face is safe to share), cached."""
+    return Face.for_image(width, height, seed=seed)
 
 
 class AnswerCacheInfo(NamedTuple):
@@ -338,6 +369,7 @@ class Emulator:
         self._cassette: Cassette | None = None
         self._player: Player | None = None
         self._answers: OrderedDict[Hashable, _Template] = OrderedDict()
+        self._markers: dict[str, tuple[Face, ...] | None] = {}
         self._answer_hits = 0
         self._answer_misses = 0
         self._tencent_no_face = self._tencent_no_face_default
@@ -520,8 +552,9 @@ class Emulator:
         if headers:
             final = {k: v for k, v in final.items() if k.lower() not in map(str.lower, headers)}
             final.update(headers)
+        raw = httpx.Headers(final).raw  # encoded now: a bad header fails here, not per answer
         with self._lock:
-            self._queue.append(_Queued(checked, status, final, content, times))
+            self._queue.append(_Queued(checked, status, raw, content, times))
 
     def use_cassette(
         self,
@@ -613,6 +646,7 @@ class Emulator:
         """
         vendor = wire.vendor_of_request(request)
         facepp_params: wire.FaceppParams | None = None
+        sniffed: dict[int, ImageInfo | None] = {}
         tencent_params: wire.TencentParams | None = None
         action: str | None = None
         version: str | None = None
@@ -620,7 +654,7 @@ class Emulator:
         if vendor == "facepp":
             facepp_params = wire.parse_facepp(request)
             action, version = facepp.ACTION, None
-            params = self._facepp_log_params(facepp_params)
+            params = self._facepp_log_params(facepp_params, sniffed)
         elif vendor == "tencent":
             tencent_params = wire.parse_tencent(request)
             action, version = tencent_params.action, tencent_params.version
@@ -637,9 +671,7 @@ class Emulator:
 
         if queued is not None:
             call.source = "queue"
-            response = httpx.Response(
-                queued.status, headers=queued.headers, content=queued.content, request=request
-            )
+            response = _response(queued.status, queued.headers, queued.content, request)
         elif fault is not None:
             call.source = "fault"
             response = self._fault_response(fault, vendor, request, call)
@@ -647,7 +679,7 @@ class Emulator:
             call.source = "cassette"
             response = player.respond(request)
         elif facepp_params is not None:
-            response = self._facepp(request, facepp_params)
+            response = self._facepp(request, facepp_params, sniffed)
         elif tencent_params is not None:
             response = self._tencent(request, tencent_params)
         else:
@@ -732,7 +764,9 @@ class Emulator:
         answer = facepp_error_response(name, arg, request_id=request_id, time_used=time_used)
         return answer.to_httpx(request)
 
-    def _facepp_log_params(self, params: wire.FaceppParams) -> dict[str, Any]:
+    def _facepp_log_params(
+        self, params: wire.FaceppParams, sniffed: dict[int, ImageInfo | None] | None = None
+    ) -> dict[str, Any]:
         logged: dict[str, Any] = {}
         for name, value in params.fields.items():
             if name in _FACEPP_SECRETS:
@@ -742,12 +776,17 @@ class Emulator:
             else:
                 logged[name] = value
         for name, data in params.files.items():
-            logged[name] = _summary(data)
+            logged[name] = _summary(data, sniffed)
         return logged
 
-    def _facepp(self, request: httpx.Request, params: wire.FaceppParams) -> httpx.Response:
+    def _facepp(
+        self,
+        request: httpx.Request,
+        params: wire.FaceppParams,
+        sniffed: Mapping[int, ImageInfo | None] | None = None,
+    ) -> httpx.Response:
         try:
-            face, parts = self._facepp_decide(params)
+            face, parts = self._facepp_decide(params, sniffed or {})
         except _Reject as reject:
             return self._facepp_error(request, reject.name, reject.arg)
         request_id, time_used = self._facepp_ids()
@@ -759,11 +798,11 @@ class Emulator:
 
         template = self._template(("facepp", face, parts), build)
         content = template.render({"time_used": time_used, "request_id": request_id})
-        return httpx.Response(
-            200, headers={"Content-Type": facepp.CONTENT_TYPE}, content=content, request=request
-        )
+        return _response(200, _FACEPP_HEADERS, content, request)
 
-    def _facepp_decide(self, params: wire.FaceppParams) -> tuple[Face | None, tuple[str, ...]]:
+    def _facepp_decide(
+        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
+    ) -> tuple[Face | None, tuple[str, ...]]:
         if params.path.rstrip("/") != facepp.PATH:
             raise _Reject("API_NOT_FOUND")
         if params.body_size > facepp.MAX_REQUEST_BYTES:
@@ -779,7 +818,7 @@ class Emulator:
             if value is not None and fields[name] != value:
                 raise _Reject("AUTHENTICATION_ERROR")
         parts = self._facepp_parts(fields.get(facepp.RETURN_LANDMARK))
-        return self._facepp_face(params), parts
+        return self._facepp_face(params, sniffed), parts
 
     @staticmethod
     def _facepp_parts(value: str | None) -> tuple[str, ...]:
@@ -795,7 +834,9 @@ class Emulator:
             raise _Reject("BAD_ARGUMENTS", facepp.RETURN_LANDMARK)
         return tuple(part for part in facepp.ALL_PARTS if part in names)
 
-    def _facepp_face(self, params: wire.FaceppParams) -> Face | None:
+    def _facepp_face(
+        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
+    ) -> Face | None:
         fields, files = params.fields, params.files
         present = [
             name
@@ -827,7 +868,7 @@ class Emulator:
         limits = facepp.IMAGE_LIMITS
         if len(data) > limits.max_file_bytes:
             raise _Reject("IMAGE_FILE_TOO_LARGE", source)
-        info = sniff(data)
+        info = sniffed[id(data)] if id(data) in sniffed else sniff(data)
         if info is None or info.format not in limits.formats:
             raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
         if info.short_side < limits.min_side or info.long_side > limits.max_side:
@@ -848,13 +889,26 @@ class Emulator:
         info = info or sniff(data)
         if info is None:
             return ()
-        faces = embedded_faces(data)
+        faces = self._embedded_faces(data, info.digest)
         if faces is None:
             with self._lock:
                 faces = self._faces.get(info.digest)
         if faces is None:
-            faces = (Face.for_image(info.width, info.height, seed=int(info.digest[:16], 16)),)
+            faces = (_default_face(info.width, info.height, int(info.digest[:16], 16)),)
         return tuple(sorted(faces, key=lambda f: -(f.width * f.height)))
+
+    def _embedded_faces(self, data: bytes, digest: str) -> tuple[Face, ...] | None:
+        """``embedded_faces(data)``, remembered by the image's sha256 (the marker is part of
+        the bytes, so the digest decides it); an unreadable marker raises every time."""
+        cached = self._markers.get(digest, _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return cast("tuple[Face, ...] | None", cached)
+        faces = embedded_faces(data)
+        with self._lock:
+            if len(self._markers) >= _MARKER_CACHE_SIZE:
+                self._markers.clear()
+            self._markers[digest] = faces
+        return faces
 
     # -- Tencent ---------------------------------------------------------------------------
 
@@ -880,9 +934,7 @@ class Emulator:
             content = self._tencent_decide(params)
         except _Reject as reject:
             return self._tencent_error(request, reject.name, reject.message)
-        return httpx.Response(
-            200, headers={"Content-Type": tencent.CONTENT_TYPE}, content=content, request=request
-        )
+        return _response(200, _TENCENT_HEADERS, content, request)
 
     def _tencent_decide(self, params: wire.TencentParams) -> bytes:
         if params.method != "POST":

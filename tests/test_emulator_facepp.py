@@ -557,3 +557,41 @@ def test_cache_under_threads(emulator: Emulator) -> None:
     assert info.size == len(images)
     assert info.hits + info.misses == 6 * 10 * len(images)
     assert len({call.json()["request_id"] for call in emulator.calls}) == 6 * 10 * len(images)
+
+
+def test_answers_carry_the_headers_httpx_content_would() -> None:
+    """Emulated and queued answers look exactly like ``httpx.Response(content=...)``."""
+    emulator = Emulator()
+    emulator.queue_response("facepp", b"", headers={"X-Extra": "1"})
+    emulator.queue_response("facepp", "queued", headers={"content-length": "6"})
+    empty, sized, emulated = post(emulator), post(emulator), post(emulator)
+    assert empty.headers.raw == [
+        (b"Content-Type", b"application/octet-stream"),
+        (b"X-Extra", b"1"),
+    ]  # no Content-Length for an empty body, as httpx does
+    assert sized.text == "queued"
+    assert sized.headers.raw == [(b"Content-Type", b"text/plain"), (b"content-length", b"6")]
+    reference = httpx.Response(
+        200, headers={"Content-Type": facepp.CONTENT_TYPE}, content=emulated.content
+    )
+    assert emulated.headers.raw == reference.headers.raw
+    assert emulated.is_stream_consumed
+    assert emulated.is_closed
+
+
+def test_a_queued_header_that_cannot_be_sent_is_refused_when_queued() -> None:
+    """A header httpx cannot encode fails at queue_response, not at every answer."""
+    with pytest.raises(UnicodeEncodeError):
+        Emulator().queue_response("facepp", b"x", headers={"X-Bad": "caf\u00e9"})
+
+
+def test_repeat_image_answers_the_same_face_from_the_caches() -> None:
+    """The remembered marker readings and default faces give the first answer's landmarks."""
+    emulator = Emulator()
+    marked = make_image("JPEG", 640, 480, faces=[Face(100, 100, 200, 200)])
+    for image in (JPEG, marked):
+        first, second = post(emulator, image=image).json(), post(emulator, image=image).json()
+        assert first["face"] == second["face"]
+        assert first["request_id"] != second["request_id"]
+    fresh = Emulator()
+    assert post(fresh, image=marked).json()["face"] == second["face"]

@@ -725,3 +725,46 @@ def test_serve_command_rejects_a_public_host() -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "loopback" in result.stderr
+
+
+def test_handler_sees_the_headers_httpx_would_add() -> None:
+    """The request handed to the handler carries what ``httpx.Request(content=...)`` adds."""
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b"ok")
+
+    with DensemarkServer(record, request_timeout=1.0) as server:
+        raw(server, b"POST /a?x=1 HTTP/1.0\r\nX-Name: caf\xe9\r\n\r\n")
+        raw(
+            server,
+            b"POST /b HTTP/1.1\r\nHost: h.test\r\nTransfer-Encoding: chunked\r\n"
+            b"Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        )
+        raw(server, b"POST /c HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n\r\n")
+        endpoint = server.tencent_endpoint
+    no_host, chunked, empty = seen
+    expected = httpx.Request("POST", f"http://{endpoint}/a?x=1", content=b"")
+    assert no_host.headers.raw[: len(expected.headers.raw)] == expected.headers.raw
+    assert no_host.headers.raw[-1] == (b"X-Name", b"caf\xe9")  # kept as sent
+    assert str(no_host.url) == f"http://{endpoint}/a?x=1"
+    assert chunked.content == b"abc"
+    assert chunked.headers["content-length"] == "3"  # as httpx adds for content=
+    assert chunked.url.host == "h.test"
+    assert empty.content == b""
+    assert empty.headers["content-length"] == "0"
+
+
+def test_request_urls_are_cached_per_host_and_target() -> None:
+    """Repeated targets reuse one parsed URL; another Host gives another URL."""
+    urls: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        urls.append(str(request.url))
+        return httpx.Response(200, content=b"ok")
+
+    with DensemarkServer(record, request_timeout=1.0) as server:
+        for host in (b"a.test", b"a.test", b"b.test:81"):
+            raw(server, b"GET /p?q=1 HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+    assert urls == ["http://a.test/p?q=1", "http://a.test/p?q=1", "http://b.test:81/p?q=1"]

@@ -175,3 +175,37 @@ def test_parse_tencent_empty_body_is_empty_object() -> None:
     params = parse_tencent(httpx.Request("POST", f"https://{tencent.HOST}/"))
     assert params.params == {}
     assert params.action is None
+
+
+def _multipart_request(value: str) -> httpx.Request:
+    return httpx.Request(
+        "POST",
+        f"http://127.0.0.1:1{facepp.PATH}",
+        data={"api_key": value},
+        files={"image_file": ("a.jpg", b"\xff\xd8\xffdata")},
+    )
+
+
+def test_parse_facepp_repeated_gives_equal_independent_results() -> None:
+    """A request parsed twice (emulator, then a cassette) gives equal, separate dicts."""
+    request = _multipart_request("k1")
+    first = parse_facepp(request)
+    second = parse_facepp(request)
+    assert first == second
+    first.fields["api_key"] = "changed"
+    first.files.clear()
+    third = parse_facepp(request)
+    assert third.fields["api_key"] == "k1"
+    assert third.files == {"image_file": b"\xff\xd8\xffdata"}
+
+
+def test_parse_facepp_sees_a_request_changed_in_between() -> None:
+    """A request whose URL or Content-Type changed since the last parse is parsed again."""
+    request = _multipart_request("k1")
+    assert parse_facepp(request).fields["api_key"] == "k1"
+    request.url = request.url.copy_with(query=b"return_landmark=all")
+    assert parse_facepp(request).fields["return_landmark"] == "all"
+    request.headers["Content-Type"] = "text/plain"
+    assert parse_facepp(request).fields == {"return_landmark": "all"}
+    other = _multipart_request("k2")
+    assert parse_facepp(other).fields["api_key"] == "k2"
