@@ -32,6 +32,7 @@ import http
 import ipaddress
 import json
 import os
+import select
 import selectors
 import socket
 import threading
@@ -168,28 +169,61 @@ def _is_loopback(host: str) -> bool:
 
 
 class _Connection:
-    """One accepted socket: buffered reads against deadlines, HTTP/1.1 framing."""
+    """One accepted socket: buffered reads against deadlines, HTTP/1.1 framing.
 
-    __slots__ = ("buf", "server", "sock")
+    The socket stays non-blocking and every wait is one ``poll`` bounded by the deadline:
+    a socket timeout would cost two mode-switching system calls per read and write, and each
+    system call hands the interpreter lock to another connection's thread and back.
+    """
+
+    __slots__ = ("buf", "chunk", "poller", "server", "sock")
 
     def __init__(self, server: DensemarkServer, sock: socket.socket) -> None:
         self.server = server
         self.sock = sock
         self.buf = bytearray()
+        # Reads land in one reused buffer (a fresh 256 KiB bytes per read would be mapped and
+        # unmapped by the allocator every time).
+        self.chunk = memoryview(bytearray(_RECV_SIZE))
+        self.poller = select.poll() if hasattr(select, "poll") else None
+        if self.poller is not None:
+            self.poller.register(sock, select.POLLIN)
+
+    def _wait(self, writing: bool, timeout: float) -> bool:
+        """Whether the socket became readable (writable) within ``timeout`` seconds."""
+        if self.poller is None:  # pragma: no cover - platforms without poll()
+            ready = (
+                select.select([], [self.sock], [], timeout)
+                if writing
+                else select.select([self.sock], [], [], timeout)
+            )
+            return bool(ready[0] or ready[1])
+        if writing:
+            self.poller.modify(self.sock, select.POLLOUT)
+        try:
+            return bool(self.poller.poll(max(1, int(timeout * 1000) + 1)))
+        finally:
+            if writing:
+                self.poller.modify(self.sock, select.POLLIN)
 
     # -- reading -------------------------------------------------------------------------
     def _recv(self, deadline: float) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or self.server._stopping.is_set():
-            raise _ClientGone
-        self.sock.settimeout(remaining)
-        try:
-            data = self.sock.recv(_RECV_SIZE)
-        except OSError as exc:  # timeout, reset, or the socket shut down by stop()
-            raise _ClientGone from exc
-        if not data:
-            raise _ClientGone
-        self.buf += data
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.server._stopping.is_set():
+                raise _ClientGone
+            try:
+                if not self._wait(False, remaining):
+                    continue  # the deadline is checked again above
+                size = self.sock.recv_into(self.chunk)
+            except BlockingIOError:
+                continue
+            except (OSError, ValueError) as exc:  # reset, or the socket shut down by stop()
+                raise _ClientGone from exc
+            if not size:
+                raise _ClientGone
+            self.buf += self.chunk[:size]
+            return
 
     def read_head(self) -> _Head | None:
         """The next request's method, target, version and headers; ``None`` at a clean end."""
@@ -296,11 +330,24 @@ class _Connection:
     # -- writing -------------------------------------------------------------------------
     def send(self, data: bytes) -> None:
         """Write ``data`` whole, within ``request_timeout``."""
-        self.sock.settimeout(self.server.request_timeout)
-        try:
-            self.sock.sendall(data)
-        except OSError as exc:
-            raise _ClientGone from exc
+        deadline = time.monotonic() + self.server.request_timeout
+        view = memoryview(data)
+        while True:
+            try:
+                view = view[self.sock.send(view) :]
+            except BlockingIOError:
+                pass
+            except (OSError, ValueError) as exc:
+                raise _ClientGone from exc
+            if not view:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.server._stopping.is_set():
+                raise _ClientGone
+            try:
+                self._wait(True, remaining)
+            except (OSError, ValueError) as exc:
+                raise _ClientGone from exc
 
     def send_error(self, error: _HttpError, *, close: bool = True) -> None:
         """Answer with a server-made refusal."""
@@ -713,7 +760,7 @@ class DensemarkServer:
                     self._admit(sock)
 
     def _admit(self, sock: socket.socket) -> None:
-        sock.setblocking(True)
+        sock.setblocking(False)  # see _Connection
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._conn_lock:
