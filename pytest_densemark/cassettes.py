@@ -41,7 +41,14 @@ from pytest_densemark import __version__, facepp, tencent
 from pytest_densemark._resources import data_dir
 from pytest_densemark.images import sniff
 from pytest_densemark.validation import ValidationResult, Violation, validate
-from pytest_densemark.wire import parse_facepp, parse_tencent, vendor_of, vendor_of_request
+from pytest_densemark.wire import (
+    FaceppParams,
+    TencentParams,
+    parse_facepp,
+    parse_tencent,
+    vendor_of,
+    vendor_of_request,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -690,7 +697,9 @@ def _live_image_facepp(fields: Mapping[str, str], files: Mapping[str, bytes]) ->
     return None
 
 
-def _live_key(request: httpx.Request, with_image: bool) -> _Key:
+def _live_key(
+    request: httpx.Request, with_image: bool, parsed: FaceppParams | TencentParams | None
+) -> _Key:
     vendor = vendor_of_request(request)
     key: list[tuple[str, Any]] = [
         ("method", request.method.upper()),
@@ -698,10 +707,10 @@ def _live_key(request: httpx.Request, with_image: bool) -> _Key:
         ("path", request.url.path or "/"),
     ]
     if vendor == "tencent":
-        parsed = parse_tencent(request)
-        params = parsed.params or {}
-        key.append(("X-TC-Action", parsed.action))
-        key.append(("X-TC-Version", parsed.version))
+        tparsed = parsed if isinstance(parsed, TencentParams) else parse_tencent(request)
+        params = tparsed.params or {}
+        key.append(("X-TC-Action", tparsed.action))
+        key.append(("X-TC-Version", tparsed.version))
         key.append(("Mode", _norm_mode(params.get("Mode"))))
         key.append(("FaceModelVersion", _norm_model(params.get("FaceModelVersion"))))
         if with_image:
@@ -712,7 +721,7 @@ def _live_key(request: httpx.Request, with_image: bool) -> _Key:
                 image = ("digest", _b64_summary(params["Image"])["digest"])
             key.append(("image", image))
     elif vendor == "facepp":
-        fparsed = parse_facepp(request)
+        fparsed = parsed if isinstance(parsed, FaceppParams) else parse_facepp(request)
         key.append(("return_landmark", _norm_parts(fparsed.fields.get(facepp.RETURN_LANDMARK))))
         if with_image:
             key.append(("image", _live_image_facepp(fparsed.fields, fparsed.files)))
@@ -771,12 +780,16 @@ class Player:
         self._played = [False] * len(cassette.interactions)
         self._lock = threading.Lock()
 
-    def match(self, request: httpx.Request) -> Interaction:
+    def match(
+        self, request: httpx.Request, *, parsed: FaceppParams | TencentParams | None = None
+    ) -> Interaction:
         """The interaction that answers ``request`` (marking it played).
 
-        Raises :class:`CassetteMismatch` when none matches.
+        ``parsed`` is the request's parameters when the caller has already read them
+        (:func:`~pytest_densemark.wire.parse_facepp` / ``parse_tencent``), so the body is not
+        split twice. Raises :class:`CassetteMismatch` when none matches.
         """
-        key = _live_key(request, self._with_image)
+        key = _live_key(request, self._with_image, parsed)
         with self._lock:
             last = None
             for index, stored in enumerate(self._keys):
@@ -789,9 +802,14 @@ class Player:
                 return self.cassette.interactions[last]
         raise CassetteMismatch(self._mismatch(request, key, exhausted=last is not None))
 
-    def respond(self, request: httpx.Request) -> httpx.Response:
-        """The recorded response to ``request``; raises :class:`CassetteMismatch`."""
-        return self.match(request).response.to_httpx(request)
+    def respond(
+        self, request: httpx.Request, *, parsed: FaceppParams | TencentParams | None = None
+    ) -> httpx.Response:
+        """The recorded response to ``request``; raises :class:`CassetteMismatch`.
+
+        ``parsed`` is as for :meth:`match`.
+        """
+        return self.match(request, parsed=parsed).response.to_httpx(request)
 
     def _mismatch(self, request: httpx.Request, key: _Key, *, exhausted: bool) -> str:
         head = f"{self.cassette.label}: no interaction answers {request.method} {request.url}"

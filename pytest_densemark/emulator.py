@@ -677,7 +677,7 @@ class Emulator:
             response = self._fault_response(fault, vendor, request, call)
         elif player is not None:
             call.source = "cassette"
-            response = player.respond(request)
+            response = player.respond(request, parsed=facepp_params or tencent_params)
         elif facepp_params is not None:
             response = self._facepp(request, facepp_params, sniffed)
         elif tencent_params is not None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -156,18 +154,6 @@ def parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[st
     return fields, files
 
 
-# The last request each thread parsed: the emulator and a cassette player both read the same
-# request, one after the other, and need not split its body twice. Only a weak reference
-# to the request is kept; the URL, body and Content-Type must be the very same objects and
-# value (a request changed in between is parsed again), and each caller gets its own copy
-# of the dictionaries.
-_last_facepp = threading.local()
-
-
-def _facepp_memo_key(request: httpx.Request) -> tuple[object, ...]:
-    return (request.url, _body(request), request.headers.get("content-type", ""))
-
-
 def parse_facepp(request: httpx.Request) -> FaceppParams:
     """Read a Face++ request's parameters from its query string and body.
 
@@ -175,30 +161,6 @@ def parse_facepp(request: httpx.Request) -> FaceppParams:
     ``application/x-www-form-urlencoded`` or absent (parameters in the query string): all
     three are seen from real clients.
     """
-    key = _facepp_memo_key(request)
-    last = getattr(_last_facepp, "value", None)
-    if (
-        last is not None
-        and last[0]() is request
-        and all(a is b or a == b for a, b in zip(last[1], key, strict=True))
-    ):
-        params: FaceppParams = last[2]
-    else:
-        params = _parse_facepp(request)
-        _last_facepp.value = (weakref.ref(request), key, params)
-    return FaceppParams(
-        method=params.method,
-        host=params.host,
-        path=params.path,
-        content_type=params.content_type,
-        body_size=params.body_size,
-        fields=dict(params.fields),
-        files=dict(params.files),
-        error=params.error,
-    )
-
-
-def _parse_facepp(request: httpx.Request) -> FaceppParams:
     body = _body(request)
     content_type = request.headers.get("content-type", "")
     fields = dict(parse_qsl(request.url.query.decode("latin-1"), keep_blank_values=True))
