@@ -591,3 +591,24 @@ def test_validation_hook_only_takes_cassettes() -> None:
     ((label, result),) = validation_hook(doc) or []
     assert label == "interactions[0].response.body"
     assert result.kind == "facepp-error"
+
+
+def test_player_uses_parameters_the_caller_already_parsed() -> None:
+    """``parsed=`` answers as re-reading the request would, and is what the key is built from."""
+    from pytest_densemark.wire import parse_facepp
+
+    request = httpx.Request(
+        "POST",
+        facepp.URL,
+        data={"api_key": "k", "api_secret": "s", "return_landmark": "all"},
+        files={"image_file": ("face.jpg", make_image("JPEG", 640, 480), "image/jpeg")},
+    )
+    by_reading = Player(load_cassette("facepp/full-9part")).respond(request)
+    parsed = parse_facepp(request)
+    given = Player(load_cassette("facepp/full-9part")).respond(request, parsed=parsed)
+    assert given.status_code == by_reading.status_code == 200
+    assert given.json()["face"] == by_reading.json()["face"]
+    # The key comes from ``parsed``: parameters naming other parts no longer match.
+    parsed.fields["return_landmark"] = "mouth"
+    with pytest.raises(CassetteMismatch, match="return_landmark"):
+        Player(load_cassette("facepp/full-9part")).respond(request, parsed=parsed)
