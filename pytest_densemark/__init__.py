@@ -8,33 +8,37 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_densemark.emulator import Emulator
-from pytest_densemark.images import make_faceless_image, make_image
-from pytest_densemark.validation import (
-    ValidationResult,
-    Violation,
-    assert_valid,
-    detect_kind,
-    load_schema,
-    schema_path,
-    validate,
-)
-
 if TYPE_CHECKING:
     from pytest_densemark.controller import Controller
+    from pytest_densemark.emulation import Emulation, emulate
+    from pytest_densemark.emulator import Emulator
+    from pytest_densemark.images import make_faceless_image, make_image
+    from pytest_densemark.network import NetworkBlocked
     from pytest_densemark.server import DensemarkServer
+    from pytest_densemark.validation import (
+        ValidationResult,
+        Violation,
+        assert_valid,
+        detect_kind,
+        load_schema,
+        schema_path,
+        validate,
+    )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Controller",
     "DensemarkServer",
+    "Emulation",
     "Emulator",
+    "NetworkBlocked",
     "ValidationResult",
     "Violation",
     "__version__",
     "assert_valid",
     "detect_kind",
+    "emulate",
     "load_schema",
     "make_faceless_image",
     "make_image",
@@ -42,12 +46,25 @@ __all__ = [
     "validate",
 ]
 
-# Imported on first use: the controller pulls in respx and anyio, the server its own
-# machinery, and ``import pytest_densemark`` should not pay for them (nor may they be
-# imported before ``__version__`` exists, which they read).
+# Every name is imported on first use: ``import pytest_densemark`` (which loading the pytest
+# plugin does) must not pay for httpx, respx, the emulator or the server, and none of them may
+# be imported before ``__version__`` exists, which they read.
 _LAZY = {
     "Controller": "pytest_densemark.controller",
     "DensemarkServer": "pytest_densemark.server",
+    "Emulation": "pytest_densemark.emulation",
+    "Emulator": "pytest_densemark.emulator",
+    "NetworkBlocked": "pytest_densemark.network",
+    "ValidationResult": "pytest_densemark.validation",
+    "Violation": "pytest_densemark.validation",
+    "assert_valid": "pytest_densemark.validation",
+    "detect_kind": "pytest_densemark.validation",
+    "emulate": "pytest_densemark.emulation",
+    "load_schema": "pytest_densemark.validation",
+    "make_faceless_image": "pytest_densemark.images",
+    "make_image": "pytest_densemark.images",
+    "schema_path": "pytest_densemark.validation",
+    "validate": "pytest_densemark.validation",
 }
 
 

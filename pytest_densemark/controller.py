@@ -15,24 +15,25 @@ controller while it is active::
 
 from __future__ import annotations
 
-import contextvars
 import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 import anyio
 import httpx
-import respx
-from respx.mocks import DEFAULT_MOCKER, Mocker
-from respx.models import AllMockedAssertionError, PassThrough
 
-from pytest_densemark import __version__, facepp, wire
+from pytest_densemark import __version__, facepp, stubs, wire
 from pytest_densemark._resources import data_dir
-from pytest_densemark.cassettes import Cassette, CassetteError, Recorder, redact_request
+from pytest_densemark.cassettes import (
+    Cassette,
+    CassetteError,
+    CassetteMismatch,
+    Recorder,
+    redact_request,
+)
 from pytest_densemark.emulator import (
     LATENCY_EXTENSION,
     Call,
@@ -48,6 +49,7 @@ __all__ = [
     "Controller",
     "RecordMode",
     "intercept_httpx",
+    "is_forwarding",
     "release_httpx",
 ]
 
@@ -63,27 +65,9 @@ _TRANSPORT_HEADERS = frozenset(
     {"content-length", "content-encoding", "transfer-encoding", "connection"}
 )
 
-# Set while the controller itself sends a request upstream, so the patch lets it through.
-_FORWARDING: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "densemark_forwarding", default=False
-)
+_forwarding = stubs.forwarding
+is_forwarding = stubs.is_forwarding
 
-
-@contextmanager
-def _forwarding() -> Iterator[None]:
-    """Mark the controller's own upstream requests, so the patch lets them through."""
-    token = _FORWARDING.set(True)
-    try:
-        yield
-    finally:
-        _FORWARDING.reset(token)
-
-
-@lru_cache(maxsize=256)
-def _vendor_of_host(host: str) -> wire.Vendor | None:
-    # Only the vendors' own hosts are intercepted: a loopback server (say an emulator served
-    # on 127.0.0.1 under /facepp/) is somebody else's and must be left alone.
-    return wire.vendor_of(httpx.URL(scheme="https", host=host, path="/"))
 
 
 class Controller(Emulator):
@@ -120,6 +104,8 @@ class Controller(Emulator):
         self.allow_unplayed = allow_unplayed
         self._recorder: Recorder | None = None
         self._record_path: Path | None = None
+        #: Messages of the requests no cassette interaction answered, in order.
+        self.failures: list[str] = []
 
     # -- cassettes and recording ---------------------------------------------------------
 
@@ -176,20 +162,43 @@ class Controller(Emulator):
     # -- delivery: what the httpx patch calls ------------------------------------------
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
+        __tracebackhide__ = True
         try:
-            return self.handle(request)
+            return self.respond(request)
         except EmulatedTimeout as fault:
             raise httpx.ReadTimeout(str(fault), request=request) from fault
         except EmulatedDisconnect as fault:
             raise httpx.RemoteProtocolError(str(fault), request=request) from fault
 
-    def deliver(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request from a sync client, sleeping for any injected latency."""
+    def respond(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request, whatever delivers it: the transport-neutral entry point.
+
+        In record mode the request goes upstream and its answer is recorded; otherwise the
+        emulator answers (queued answer, injected fault, cassette or emulation). Injected
+        latency is not slept here but left in ``response.extensions[LATENCY_EXTENSION]`` for
+        the delivery to apply its own way. Raises
+        :class:`~pytest_densemark.emulator.EmulatedTimeout` /
+        :class:`~pytest_densemark.emulator.EmulatedDisconnect` for those faults and
+        :class:`~pytest_densemark.cassettes.CassetteMismatch` for a request the cassette in
+        play has no answer for (also kept in :attr:`failures`, so a client that swallows the
+        error still fails its test).
+        """
+        __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
             with _forwarding(), httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
                 upstream = client.send(forwarded)
             return self._recorded(request, upstream)
+        try:
+            return self.handle(request)
+        except CassetteMismatch as error:
+            with self._lock:
+                self.failures.append(str(error))
+            raise
+
+    def deliver(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from a sync httpx client, sleeping for any injected latency."""
+        __tracebackhide__ = True
         response = self._answer(request)
         latency = response.extensions.get(LATENCY_EXTENSION)
         if latency:
@@ -198,6 +207,7 @@ class Controller(Emulator):
 
     async def adeliver(self, request: httpx.Request) -> httpx.Response:
         """Answer one request from an async client; latency sleeps without blocking the loop."""
+        __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
             with _forwarding():
@@ -319,95 +329,25 @@ def _record_target(
     return Path(dirs[0]) / f"{_stem(name_or_path)}.json"
 
 
-class _VendorRouter(respx.MockRouter):
-    """One respx router for the whole process; vendor requests go to the active controller.
-
-    Installing it patches httpx's transports once (the costly part of every respx set-up);
-    while no controller is active it is transparent: requests go to the network, or to any
-    other respx router the test started, exactly as if it were not there.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(assert_all_called=False, assert_all_mocked=False)
-        self._pass_through = self.route(name="densemark-pass-through").pass_through()
-        self.controller: Controller | None = None
-        self.installed = False
-
-    def install(self) -> None:
-        """Register with respx's httpcore mocker and patch (no-op when already done)."""
-        mocker = Mocker.registry[DEFAULT_MOCKER]
-        self.Mocker = mocker
-        if self not in mocker.routers:
-            mocker.register(self)
-        mocker.start()  # patches only if nobody has yet
-        self.installed = True
-
-    def uninstall(self) -> None:
-        """Unregister, and unpatch httpx unless another respx router still needs it."""
-        mocker = self.Mocker
-        if mocker is not None and mocker.unregister(self):
-            mocker.stop()
-        self.installed = False
-
-    def _target(self, request: httpx.Request) -> Controller | None:
-        controller = self.controller
-        if controller is None or _FORWARDING.get() or _vendor_of_host(request.url.host) is None:
-            return None
-        return controller
-
-    def _not_ours(self, request: httpx.Request) -> NoReturn:
-        mocker = self.Mocker
-        if mocker is not None and len(mocker.routers) > 1:
-            # Another respx router (the user's own) may want this request: let respx ask it.
-            raise AllMockedAssertionError(f"densemark: {request!r} is not for densemark")
-        # Raised directly rather than resolved, so respx keeps no call log for traffic that
-        # is not ours (the router lives as long as the process).
-        raise PassThrough(
-            f"densemark: {request!r} passes through", request=request, origin=self._pass_through
-        )
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        controller = self._target(request)
-        if controller is None:
-            self._not_ours(request)
-        return controller.deliver(request)
-
-    async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        controller = self._target(request)
-        if controller is None:
-            self._not_ours(request)
-        return await controller.adeliver(request)
-
-
-_ROUTER = _VendorRouter()
-
-
 @contextmanager
 def intercept_httpx(controller: Controller, *, keep_patched: bool = False) -> Iterator[Controller]:
-    """Answer httpx requests to the vendors' hosts with ``controller`` while in the block.
+    """Answer vendor requests with ``controller`` inside the block (every supported client).
 
-    Every ``httpx.Client`` and ``httpx.AsyncClient`` is covered, including clients created
-    before the block. Requests to other hosts pass through to the network untouched (or to
-    another respx router active at the time). Blocks do not nest: entering a second one while
-    another is active raises ``RuntimeError``.
-
-    With ``keep_patched=True`` httpx stays patched after the block, transparently, so the next
-    block starts without re-patching (the pytest plugin does this, and calls
-    :func:`release_httpx` at the end of the session).
+    The name is kept from when httpx was the only client intercepted; it is
+    :func:`pytest_densemark.stubs.intercept`, which covers httpx, requests, urllib3,
+    ``urllib.request``/``http.client`` and aiohttp. With ``keep_patched=False`` the stubs are
+    removed when the block ends; with ``keep_patched=True`` they stay, idle, until
+    :func:`release_httpx`.
+    Blocks do not nest: a second one while another is active raises ``RuntimeError``.
     """
-    if _ROUTER.controller is not None:
-        raise RuntimeError("intercept_httpx is already active; blocks do not nest")
-    _ROUTER.install()
-    _ROUTER.controller = controller
     try:
-        yield controller
+        with stubs.intercept(controller):
+            yield controller
     finally:
-        _ROUTER.controller = None
         if not keep_patched:
-            _ROUTER.uninstall()
+            stubs.uninstall_all()
 
 
 def release_httpx() -> None:
-    """Undo what ``intercept_httpx(..., keep_patched=True)`` left in place."""
-    if _ROUTER.installed:
-        _ROUTER.uninstall()
+    """Remove the stubs interception installed (:func:`pytest_densemark.stubs.uninstall_all`)."""
+    stubs.uninstall_all()

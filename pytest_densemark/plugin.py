@@ -1,39 +1,44 @@
 """The pytest plugin: the ``densemark`` fixture, its marker, options and ini values.
 
-Everything here only wires pytest to :mod:`pytest_densemark.controller`, which works without
-pytest too. The fixture patches httpx (every client, sync and async) so that requests to a
-Face++ or Tencent IAI host are answered by the emulator, or by a cassette when one is loaded;
-requests to any other host pass through untouched.
+Everything here only wires pytest to the kit, which works without pytest too
+(:func:`pytest_densemark.emulate`). Loading the plugin imports nothing but pytest: the
+controller, the stubs and the server are imported by the first test that needs them.
+
+One controller per test: both fixtures (``densemark`` answers in-process,
+``densemark_server`` over loopback HTTP) take it from :func:`_densemark_controller`, which
+reads the marker and the configuration once and is the only place a test's controller is
+set up, recorded and checked.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Mapping
+import re
+import sys
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_densemark.cassettes import CassetteError
-from pytest_densemark.controller import (
-    RECORD_MODES,
-    UPSTREAM_ENV,
-    Controller,
-    RecordMode,
-    intercept_httpx,
-    release_httpx,
-)
 from pytest_densemark.server_fixture import densemark_server
+
+if TYPE_CHECKING:
+    from pytest_densemark.controller import Controller, RecordMode
 
 __all__ = ["densemark", "densemark_server"]
 
 #: Keyword arguments the ``densemark`` marker accepts.
 MARKER_ARGS: tuple[str, ...] = ("cassette", "allow_unplayed", "credentials")
+#: Record modes (``pytest_densemark.controller.RECORD_MODES``, repeated so that loading the
+#: plugin does not import the controller; a test checks that the two agree).
+RECORD_MODES: tuple[str, ...] = ("none", "new", "all")
+UPSTREAM_ENV = "DENSEMARK_UPSTREAM"
 _CONTROLLER_KEY = pytest.StashKey["Controller"]()
 _SETTINGS_KEY = pytest.StashKey["_Settings"]()
 _DEFAULT_CASSETTE_DIR = "cassettes"
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.\[\]-]+")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,9 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="MODE",
         help=(
-            "record mode: 'none' (default) never touches the network; 'new' records the"
-            " cassettes that do not exist yet from the real vendor (or --densemark-upstream);"
-            " 'all' re-records every cassette a test names."
+            "record mode: 'none' (default) answers vendor requests in-process and never sends"
+            " them; 'new' records the cassettes that do not exist yet from the real vendor (or"
+            " --densemark-upstream); 'all' re-records every cassette a test names."
         ),
     )
     group.addoption(
@@ -60,6 +65,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "base URL that recording sends vendor requests to instead of the vendor's host"
             f" (also ${UPSTREAM_ENV}); the original Host header is kept."
         ),
+    )
+    group.addoption(
+        "--densemark-block-network",
+        action="store_true",
+        default=None,
+        help=(
+            "fail every connection from the test process to a host other than loopback at"
+            " once, naming the host (vendor requests are answered in-process before any"
+            " connection is made)."
+        ),
+    )
+    group.addoption(
+        "--densemark-allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="with --densemark-block-network: a host name or address still allowed (repeatable)",
     )
     parser.addini(
         "densemark_record",
@@ -79,23 +101,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
     )
+    parser.addini(
+        "densemark_block_network",
+        "block every non-loopback connection, as --densemark-block-network does",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
+        "densemark_allow_hosts",
+        "hosts still allowed when the network is blocked (one per line)",
+        type="linelist",
+        default=[],
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``densemark`` marker and check the record mode."""
+    """Register the ``densemark`` marker, check the settings, block the network if asked."""
     config.addinivalue_line(
         "markers",
         "densemark(cassette=None, *, allow_unplayed=None, credentials=None): configure the"
-        " densemark fixture: load a cassette (library name or path), allow unplayed"
-        " interactions, set the credentials the emulator expects (a dict of"
-        " set_credentials arguments).",
+        " test's densemark controller (and turn interception on even without the fixture):"
+        " load a cassette (library name or path; without one, in record mode, the test's own"
+        " <cassette dir>/<module>/<test>.json), allow unplayed interactions, set the"
+        " credentials the emulator expects (a dict of set_credentials arguments).",
     )
-    _settings(config)
+    settings = _settings(config)
+    if settings.block_network:
+        from pytest_densemark import network
+
+        blocker = network.block(allow=settings.allow_hosts)
+        config.add_cleanup(blocker.close)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Unpatch httpx, which the fixture leaves patched (idle) between tests for speed."""
-    release_httpx()
+    """Remove the interception stubs, which stay installed (idle) between tests for speed."""
+    stubs = sys.modules.get("pytest_densemark.stubs")
+    if stubs is not None:
+        stubs.uninstall_all()
 
 
 def _record_mode(config: pytest.Config) -> RecordMode:
@@ -123,41 +165,23 @@ def cassette_dirs(config: pytest.Config) -> list[Path]:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    """State the record mode and where cassettes come from."""
+    """State the record mode, where cassettes come from and whether the network is blocked."""
     settings = _settings(config)
     mode = settings.record_mode
     dirs = ", ".join(str(d) for d in settings.cassette_dirs)
     if mode == "none":
-        what = "replay only, the network is never touched"
+        what = "replay only: vendor requests are answered in-process, never sent"
     else:
         target = settings.upstream or "the real vendor hosts"
         what = f"recording {'missing' if mode == 'new' else 'every'} cassette from {target}"
-    return f"densemark: record={mode} ({what}); cassette dirs: {dirs}, then the shipped library"
-
-
-def _marker_settings(item: pytest.Item | Any) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    if not isinstance(item, pytest.Item):
-        return settings
-    # Closest marker last so it wins (function over class over module).
-    for marker in reversed(list(item.iter_markers("densemark"))):
-        if len(marker.args) > 1:
-            pytest.fail(
-                f"{item.nodeid}: @pytest.mark.densemark takes at most one positional"
-                f" argument (the cassette), got {marker.args!r}",
-                pytrace=False,
-            )
-        unknown = sorted(set(marker.kwargs) - set(MARKER_ARGS))
-        if unknown:
-            pytest.fail(
-                f"{item.nodeid}: @pytest.mark.densemark got unknown argument(s)"
-                f" {', '.join(unknown)}; expected {', '.join(MARKER_ARGS)}",
-                pytrace=False,
-            )
-        if marker.args:
-            settings["cassette"] = marker.args[0]
-        settings.update(marker.kwargs)
-    return settings
+    if settings.block_network:
+        network = "other non-loopback connections are blocked"
+    else:
+        network = "other hosts are reachable (--densemark-block-network blocks them)"
+    return (
+        f"densemark: record={mode} ({what}; {network}); cassette dirs: {dirs},"
+        " then the shipped library"
+    )
 
 
 @dataclass(frozen=True)
@@ -168,80 +192,105 @@ class _Settings:
     upstream: str | None
     cassette_dirs: tuple[Path, ...]
     allow_unplayed: bool
+    block_network: bool
+    allow_hosts: tuple[str, ...]
 
 
 def _settings(config: pytest.Config) -> _Settings:
     settings = config.stash.get(_SETTINGS_KEY, None)
     if settings is None:
+        block = config.getoption("densemark_block_network")
         settings = _Settings(
             record_mode=_record_mode(config),
             upstream=_upstream(config),
             cassette_dirs=tuple(cassette_dirs(config)),
             allow_unplayed=bool(config.getini("densemark_allow_unplayed")),
+            block_network=bool(block or config.getini("densemark_block_network")),
+            allow_hosts=(
+                *config.getoption("densemark_allow_host"),
+                *config.getini("densemark_allow_hosts"),
+            ),
         )
         config.stash[_SETTINGS_KEY] = settings
     return settings
 
 
-@pytest.fixture
-def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, None]:
-    """Answer every httpx request to Face++ and Tencent IAI hosts from the emulator.
-
-    While the fixture is active, any ``httpx.Client`` or ``httpx.AsyncClient`` (whoever
-    created it, whenever) that calls ``api-cn``/``api-us.faceplusplus.com`` or
-    ``iai[.<region>].tencentcloudapi.com`` gets an emulated answer, or a cassette's when one
-    is loaded; requests to other hosts go to the network as usual.
-
-    Returns a :class:`~pytest_densemark.controller.Controller` (the emulator):
-    ``use_cassette``, ``queue_response``, ``inject_error``, ``inject_latency``,
-    ``inject_timeout``, ``inject_disconnect``, ``set_credentials``, ``set_faces``,
-    ``set_tencent_no_face``, ``register_url``, ``calls``, ``calls_for``, ``reset`` and
-    ``unplayed``. Configure it with
-    ``@pytest.mark.densemark(cassette=..., allow_unplayed=..., credentials=...)``. A test
-    that leaves cassette interactions unplayed fails, unless ``allow_unplayed`` (marker) or
-    ``densemark_allow_unplayed`` (ini) says otherwise. Injected timeouts raise
-    ``httpx.ReadTimeout`` and dropped connections ``httpx.RemoteProtocolError`` in the client.
-
-    With ``--densemark-record=new`` a cassette the marker names is recorded when it does not
-    exist yet (``all``: always re-recorded): requests go to the real vendor, or to
-    ``--densemark-upstream``, and the redacted cassette is written at teardown (a new one to
-    the first ``densemark_cassette_dirs`` folder, one of yours in place).
-    """
-    settings = _settings(request.config)
-    node = request.node
-    marker = _marker_settings(node)
-    allow = marker.get("allow_unplayed")
-    controller = Controller(
-        search_dirs=settings.cassette_dirs,
-        record_mode=settings.record_mode,
-        upstream=settings.upstream,
-        allow_unplayed=settings.allow_unplayed if allow is None else bool(allow),
-    )
-    credentials = marker.get("credentials")
-    if credentials is not None:
-        if not isinstance(credentials, Mapping):
-            pytest.fail(
-                f"{node.nodeid}: @pytest.mark.densemark(credentials=...) must be a dict of"
-                f" set_credentials arguments, got {credentials!r}",
-                pytrace=False,
+def _marker_settings(node: pytest.Item) -> dict[str, Any]:
+    """The ``densemark`` markers' arguments, closest last so it wins; checked for type."""
+    settings: dict[str, Any] = {}
+    # Closest marker last so it wins (function over class over module).
+    for marker in reversed(list(node.iter_markers("densemark"))):
+        if len(marker.args) > 1:
+            raise _MarkerError(
+                "takes at most one positional argument (the cassette),"
+                f" got {len(marker.args)}: {marker.args!r}"
             )
-        controller.set_credentials(**credentials)
-    cassette = marker.get("cassette")
-    if cassette is not None:
-        problem = None
-        try:
-            controller.use_cassette(cassette)
-        except CassetteError as error:
-            problem = f"{node.nodeid}: {error}"
-        if problem:
-            pytest.fail(problem, pytrace=False)
+        unknown = sorted(set(marker.kwargs) - set(MARKER_ARGS))
+        if unknown:
+            raise _MarkerError(
+                f"got unknown argument(s) {', '.join(unknown)}; expected {', '.join(MARKER_ARGS)}"
+            )
+        if marker.args:
+            settings["cassette"] = marker.args[0]
+        settings.update(marker.kwargs)
+    return settings
+
+
+class _MarkerError(Exception):
+    pass
+
+
+def _auto_cassette(node: pytest.Item) -> str:
+    """``<module>/<test>``: the cassette a marker without a name records to and replays."""
+    module = Path(str(node.path)).stem if getattr(node, "path", None) else "tests"
+    parts = [p.name for p in node.listchain() if isinstance(p, pytest.Class)]
+    name = ".".join([*parts, node.name])
+    return f"{module}/{_UNSAFE_NAME.sub('-', name)}"
+
+
+@pytest.fixture
+def _densemark_controller(request: pytest.FixtureRequest) -> Generator[Controller, None, None]:
+    """The test's one controller, whichever fixtures deliver its requests.
+
+    Set up from the marker and the configuration; at teardown the recording is written and
+    the end-of-test checks (unanswered requests, unplayed interactions) armed for the
+    ``pytest_runtest_call`` hook.
+    """
+    from pytest_densemark.cassettes import CassetteError
+    from pytest_densemark.emulation import SettingsError, new_controller
+
+    node = request.node
+    settings = _settings(request.config)
+    problem = None
+    try:
+        marker = _marker_settings(node)
+        cassette = marker.get("cassette")
+        if cassette is None and node.get_closest_marker("densemark") is not None:
+            own = settings.cassette_dirs[0] / f"{_auto_cassette(node)}.json"
+            if settings.record_mode != "none" or own.is_file():
+                cassette = own
+        allow = marker.get("allow_unplayed")
+        controller = new_controller(
+            cassette=cassette,
+            credentials=marker.get("credentials"),
+            allow_unplayed=settings.allow_unplayed if allow is None else allow,
+            record_mode=settings.record_mode,
+            cassette_dirs=settings.cassette_dirs,
+            upstream=settings.upstream,
+        )
+    except _MarkerError as error:
+        problem = f"{node.nodeid}: @pytest.mark.densemark {error}"
+    except SettingsError as error:
+        problem = f"{node.nodeid}: {error.message('@pytest.mark.densemark')}"
+    except CassetteError as error:
+        problem = f"{node.nodeid}: {error}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     node.stash[_CONTROLLER_KEY] = controller
     try:
-        with intercept_httpx(controller, keep_patched=True):
-            yield controller
+        yield controller
     finally:
         del node.stash[_CONTROLLER_KEY]
-    problem = None
     try:
         controller.finish()
     except CassetteError as error:
@@ -250,13 +299,62 @@ def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, Non
         pytest.fail(problem, pytrace=False)
 
 
+@pytest.fixture
+def densemark(_densemark_controller: Controller) -> Generator[Controller, None, None]:
+    """Answer every vendor request in-process, from whichever HTTP client sends it.
+
+    While the fixture is active, requests to ``api-cn``/``api-us.faceplusplus.com`` and
+    ``iai[.<region>].tencentcloudapi.com`` from httpx (sync and async), requests, urllib3,
+    ``urllib.request``/``http.client`` and aiohttp get the emulator's answer, or a
+    cassette's when one is loaded; the URL stays as the application wrote it (https
+    included: nothing reaches a socket, so no certificate is needed). Requests to other
+    hosts, loopback servers and your own respx/responses/aioresponses mocks are left alone.
+
+    Returns a :class:`~pytest_densemark.controller.Controller` (the emulator):
+    ``use_cassette``, ``queue_response``, ``inject_error``, ``inject_latency``,
+    ``inject_timeout``, ``inject_disconnect``, ``set_credentials``, ``set_faces``,
+    ``set_tencent_no_face``, ``register_url``, ``calls``, ``calls_for``, ``reset`` and
+    ``unplayed``. The same controller serves ``densemark_server`` when a test asks for both.
+    Configure it with ``@pytest.mark.densemark(cassette=..., allow_unplayed=...,
+    credentials=...)``. A test fails when a request found no cassette interaction (even if
+    the client swallowed the error) or interactions were left unplayed (unless
+    ``allow_unplayed`` or the ini value ``densemark_allow_unplayed`` says otherwise).
+
+    Injected faults surface as each library's own errors: a timeout as httpx
+    ``ReadTimeout``, requests ``ReadTimeout``, urllib ``socket.timeout``, aiohttp
+    ``asyncio.TimeoutError``; a dropped connection as httpx ``RemoteProtocolError``,
+    requests ``ConnectionError``, urllib ``URLError``, aiohttp ``ServerDisconnectedError``.
+
+    With ``--densemark-record=new`` a cassette the marker names (or, for a marker without a
+    name, ``<first cassette dir>/<test module>/<test name>.json``) is recorded when it does
+    not exist yet (``all``: always re-recorded): requests go to the real vendor, or to
+    ``--densemark-upstream``, and the redacted cassette is written at teardown.
+    """
+    from pytest_densemark import stubs
+
+    with stubs.intercept(_densemark_controller):
+        yield _densemark_controller
+
+
+@pytest.fixture(autouse=True)
+def _densemark_marker(request: pytest.FixtureRequest) -> None:
+    """Turn interception on for a marked test that asks for neither fixture (as vcr does)."""
+    names = request.fixturenames
+    if "densemark" in names or "densemark_server" in names:
+        return
+    if request.node.get_closest_marker("densemark") is not None:
+        request.getfixturevalue("densemark")
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    """Fail a passing test that left cassette interactions unplayed."""
+    """Fail a passing test that sent an unanswerable request or left interactions unplayed."""
     result = yield
     controller = item.stash.get(_CONTROLLER_KEY, None)
     if controller is not None:
-        problem = controller.unplayed_problem()
+        from pytest_densemark.emulation import end_problems
+
+        problem = end_problems(controller)
         if problem:
             pytest.fail(problem, pytrace=False)
     return result

@@ -448,6 +448,14 @@ def _request(
     return request
 
 
+def _handler_of(app: Emulator | Handler) -> Handler:
+    """The callable that answers a request: a controller's ``respond``, an emulator's ``handle``."""
+    if isinstance(app, Emulator):
+        respond: Handler | None = getattr(app, "respond", None)
+        return respond if respond is not None else app.handle
+    return app
+
+
 class DensemarkServer:
     """The emulator served as real HTTP/1.1 on a loopback address.
 
@@ -484,7 +492,8 @@ class DensemarkServer:
                 "(the emulator is never exposed beyond this machine)"
             )
         self._app: Emulator | Handler = Emulator() if app is None else app
-        self._handle: Handler = self._app.handle if isinstance(self._app, Emulator) else self._app
+        self._handle: Handler = _handler_of(self._app)
+        self._idle_app = self._app
         self._host = host
         self._requested_port = port
         self.idle_timeout = idle_timeout
@@ -613,6 +622,21 @@ class DensemarkServer:
     def app(self) -> Emulator | Handler:
         """What answers vendor requests: the emulator or the handler given."""
         return self._app
+
+    def attach(self, app: Emulator | Handler) -> None:
+        """Answer with ``app`` from now on (the fixture hands the server each test's controller).
+
+        A controller answers through its ``respond`` method, so its record mode, cassettes
+        and call log work over the server exactly as they do in-process.
+        """
+        self._handle = _handler_of(app)
+        self._app = app
+
+    def detach(self, app: Emulator | Handler) -> None:
+        """Stop answering with ``app`` (if attached), going back to the server's own app."""
+        if self._app is app:
+            self._handle = _handler_of(self._idle_app)
+            self._app = self._idle_app
 
     # -- the controller: the emulator's methods, under the same names ---------------------
     @property

@@ -1,23 +1,23 @@
-"""The ``densemark_server`` fixture: the emulator served on loopback for non-httpx clients.
+"""The ``densemark_server`` fixture: the test's controller served on loopback HTTP.
 
 One :class:`~pytest_densemark.server.DensemarkServer` runs per test session (per xdist
-worker); each test gets it reset. The ``@pytest.mark.densemark(...)`` marker and the
-``densemark_*`` ini values configure it exactly as they configure the ``densemark`` fixture.
+worker). Each test hands it the test's own controller, the one the ``densemark`` fixture
+returns too (:func:`pytest_densemark.plugin._densemark_controller` sets it up from the
+marker and the ini values), so both deliveries share faults, cassettes and the call log.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_densemark.controller import Controller
-from pytest_densemark.server import DensemarkServer
-
-# plugin.py imports this module to expose the fixtures, so the plugin's helpers are imported
-# when a fixture runs, not at import time (that would be a cycle).
+if TYPE_CHECKING:
+    from pytest_densemark.controller import Controller
+    from pytest_densemark.server import DensemarkServer
 
 __all__ = ["densemark_server", "loopback_no_proxy"]
 
@@ -50,69 +50,55 @@ def loopback_no_proxy(endpoint: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-_SERVER_KEY = pytest.StashKey[tuple[DensemarkServer, Controller]]()
+_SERVER_KEY = pytest.StashKey["DensemarkServer"]()
 
 
-def _session_server(config: pytest.Config) -> tuple[DensemarkServer, Controller]:
+def _session_server(config: pytest.Config) -> DensemarkServer:
     """The session's server, started on first use and stopped when pytest unconfigures."""
     existing = config.stash.get(_SERVER_KEY, None)
     if existing is not None:
         return existing
-    from pytest_densemark.plugin import cassette_dirs
+    from pytest_densemark.server import DensemarkServer
 
-    controller = Controller(search_dirs=cassette_dirs(config))
     with ExitStack() as stack:
-        server = stack.enter_context(DensemarkServer(controller))
+        server = stack.enter_context(DensemarkServer())
         stack.enter_context(loopback_no_proxy(server.tencent_endpoint))
         config.add_cleanup(stack.pop_all().close)
-    config.stash[_SERVER_KEY] = (server, controller)
-    return server, controller
+    config.stash[_SERVER_KEY] = server
+    return server
 
 
 @pytest.fixture
-def densemark_server(request: pytest.FixtureRequest) -> Generator[DensemarkServer, None, None]:
-    """The emulator served as real HTTP on ``127.0.0.1``, for clients httpx mocking misses.
+def densemark_server(
+    request: pytest.FixtureRequest, _densemark_controller: Controller
+) -> Generator[DensemarkServer, None, None]:
+    """The test's controller served as real HTTP on ``127.0.0.1``, for any client or language.
 
-    ``requests``, ``urllib``, the Tencent SDK's synchronous client, curl and programs in other
-    languages reach it over a socket. One server runs per session (per xdist worker) and is
-    reset before each test. Returns a :class:`~pytest_densemark.server.DensemarkServer`:
+    Programs in other languages, curl, and clients pointed at an explicit endpoint reach it
+    over a socket (Python clients calling the vendor's own URL are answered in-process by
+    the ``densemark`` fixture). One server runs per session (per xdist worker); each test
+    gets it with the test's own controller, the same one ``densemark`` returns when the test
+    asks for both. Returns a :class:`~pytest_densemark.server.DensemarkServer`:
 
     - ``url`` (``http://127.0.0.1:PORT``), ``facepp_url`` (the full thousandlandmark URL),
       ``tencent_endpoint`` (``"127.0.0.1:PORT"`` for ``HttpProfile(protocol="http",
       endpoint=...)``);
-    - the ``densemark`` fixture's controller methods under the same names: ``use_cassette``,
-      ``queue_response``, ``inject_error``, ``inject_latency``, ``inject_timeout``,
-      ``inject_disconnect``, ``set_credentials``, ``set_faces``, ``set_tencent_no_face``,
-      ``register_url``, ``calls``, ``calls_for``, ``unplayed`` and ``reset``.
+    - the controller's methods under the same names: ``use_cassette``, ``queue_response``,
+      ``inject_error``, ``inject_latency``, ``inject_timeout``, ``inject_disconnect``,
+      ``set_credentials``, ``set_faces``, ``set_tencent_no_face``, ``register_url``,
+      ``calls``, ``calls_for``, ``unplayed`` and ``reset``; and the ``/_densemark/`` control
+      API for clients in other languages.
 
-    ``@pytest.mark.densemark(cassette=..., credentials=..., allow_unplayed=...)`` and the
-    ``densemark_cassette_dirs``/``densemark_allow_unplayed`` ini values apply as they do to
-    ``densemark``; a test that leaves cassette interactions unplayed fails at teardown.
-    ``NO_PROXY`` names the server for the whole session, so proxy variables do not divert
-    loopback requests.
+    ``@pytest.mark.densemark(...)``, the ini values and ``--densemark-record`` apply exactly
+    as they do to ``densemark`` (one set-up serves both): with a record mode, requests that
+    reach the server are forwarded upstream and the cassette is written at teardown. A test
+    that leaves cassette interactions unplayed, or whose request no interaction answered,
+    fails. ``NO_PROXY`` names the server for the whole session, so proxy variables do not
+    divert loopback requests.
     """
-    from pytest_densemark.plugin import _marker_settings
-
-    server, controller = _session_server(request.config)
-    server.reset()
-    settings = _marker_settings(request.node) if isinstance(request.node, pytest.Item) else {}
-    allow = settings.get("allow_unplayed")
-    if allow is None:
-        allow = bool(request.config.getini("densemark_allow_unplayed"))
-    controller.allow_unplayed = bool(allow)
-    credentials = settings.get("credentials")
-    if credentials is not None:
-        if not isinstance(credentials, Mapping):
-            raise pytest.UsageError(
-                f"{request.node.nodeid}: @pytest.mark.densemark(credentials=...) must be a dict"
-                f" of set_credentials arguments, got {credentials!r}"
-            )
-        server.set_credentials(**credentials)
-    cassette = settings.get("cassette")
-    if cassette is not None:
-        server.use_cassette(cassette)
-    yield server
-    problem = controller.unplayed_problem()
-    server.reset()
-    if problem:
-        pytest.fail(problem, pytrace=False)
+    server = _session_server(request.config)
+    server.attach(_densemark_controller)
+    try:
+        yield server
+    finally:
+        server.detach(_densemark_controller)

@@ -35,7 +35,8 @@ def test_header_default_mode(strict: pytest.Pytester) -> None:
     result = strict.runpytest_inprocess()
     result.stdout.fnmatch_lines(
         [
-            "densemark: record=none (replay only, the network is never touched);"
+            "densemark: record=none (replay only: vendor requests are answered in-process,"
+            " never sent; other hosts are reachable (--densemark-block-network blocks them));"
             f" cassette dirs: {strict.path / 'cassettes'}, then the shipped library"
         ]
     )
@@ -48,7 +49,7 @@ def test_header_record_modes(strict: pytest.Pytester, mode: str) -> None:
     )
     what = "missing" if mode == "new" else "every"
     result.stdout.fnmatch_lines(
-        [f"densemark: record={mode} (recording {what} cassette from http://127.0.0.1:9)*"]
+        [f"densemark: record={mode} (recording {what} cassette from http://127.0.0.1:9;*"]
     )
     result.assert_outcomes(passed=1)
 
@@ -58,7 +59,7 @@ def test_upstream_from_environment(
 ) -> None:
     monkeypatch.setenv("DENSEMARK_UPSTREAM", "http://127.0.0.1:8")
     result = strict.runpytest_inprocess("--densemark-record=new")
-    result.stdout.fnmatch_lines(["*recording missing cassette from http://127.0.0.1:8)*"])
+    result.stdout.fnmatch_lines(["*recording missing cassette from http://127.0.0.1:8;*"])
     # The option wins over the environment.
     result = strict.runpytest_inprocess(
         "--densemark-record=new", "--densemark-upstream=http://127.0.0.1:7"
@@ -71,7 +72,7 @@ def test_real_vendor_without_upstream(
 ) -> None:
     monkeypatch.delenv("DENSEMARK_UPSTREAM", raising=False)
     result = strict.runpytest_inprocess("--densemark-record=all")
-    result.stdout.fnmatch_lines(["*recording every cassette from the real vendor hosts)*"])
+    result.stdout.fnmatch_lines(["*recording every cassette from the real vendor hosts;*"])
 
 
 def test_bad_record_mode_is_a_usage_error(strict: pytest.Pytester) -> None:

@@ -1,0 +1,130 @@
+"""Blocking the network: every connection the process makes beyond loopback fails at once.
+
+``--densemark-block-network`` (or the ini value ``densemark_block_network``) turns it on for a
+pytest run; :func:`block` is the same for any code. It works at the socket level, so it covers
+every library, intercepted by the kit or not: a host name is refused when it is looked up
+(``socket.getaddrinfo``), an address when it is connected to (``socket.socket.connect`` and
+``connect_ex``). Loopback (``localhost``, ``127.0.0.0/8``, ``::1``), Unix sockets, the hosts
+allowed by name or address, and a recording's own requests upstream stay allowed. Vendor
+requests never get this far: they are answered in-process before any connection is made.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["NetworkBlocked", "block"]
+
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+class NetworkBlocked(RuntimeError):
+    """A connection to a host that is neither loopback nor allowed, while the network is blocked.
+
+    Not an ``OSError``, so HTTP clients do not turn it into a retry or a generic connection
+    error: the test fails with this message, naming the host and how to allow it.
+    """
+
+    def __init__(self, host: str, port: object = None) -> None:
+        where = host if port in (None, 0, "") else f"{host}:{port}"
+        super().__init__(
+            f"densemark: network access to {where} is blocked (--densemark-block-network:"
+            " only loopback is allowed); allow it with --densemark-allow-host="
+            f"{host} or the ini value densemark_allow_hosts"
+        )
+        self.host = host
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").rstrip(".").lower()
+    if name in _LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class _Blocker:
+    """One active block; :meth:`close` restores what was there before it."""
+
+    def __init__(self, allow: Iterable[str]) -> None:
+        self.allowed = frozenset(h.strip("[]").rstrip(".").lower() for h in allow if h.strip())
+        try:
+            self.allowed |= {socket.gethostname().lower()}
+        except OSError:  # pragma: no cover - a machine without a host name
+            pass
+        self._saved: tuple[Any, Any, Any] | None = None
+
+    def permits(self, host: object) -> bool:
+        """Whether connecting to (or looking up) ``host`` is allowed."""
+        if host in (None, "", b""):
+            return True
+        text = host.decode() if isinstance(host, bytes) else str(host)
+        if _is_loopback(text) or text.strip("[]").rstrip(".").lower() in self.allowed:
+            return True
+        from pytest_densemark.stubs import is_forwarding
+
+        return is_forwarding()
+
+    def install(self) -> None:
+        saved_getaddrinfo = socket.getaddrinfo
+        saved_connect = socket.socket.connect
+        saved_connect_ex = socket.socket.connect_ex
+        self._saved = (saved_getaddrinfo, saved_connect, saved_connect_ex)
+        permits = self.permits
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            # Addresses are judged when connected to; names here, where the name is known.
+            if not (host is None or _is_address(str(host)) or permits(host)):
+                raise NetworkBlocked(str(host), port)
+            return saved_getaddrinfo(host, port, *args, **kwargs)
+
+        def guard(original: Callable[..., Any]) -> Callable[..., Any]:
+            def connect(sock: socket.socket, address: Any) -> Any:
+                if sock.family in (socket.AF_INET, socket.AF_INET6) and not permits(address[0]):
+                    raise NetworkBlocked(str(address[0]), address[1])
+                return original(sock, address)
+
+            connect.__doc__ = original.__doc__
+            return connect
+
+        socket.getaddrinfo = getaddrinfo
+        socket.socket.connect = guard(saved_connect)  # type: ignore[method-assign]
+        socket.socket.connect_ex = guard(saved_connect_ex)  # type: ignore[method-assign]
+
+    def close(self) -> None:
+        """Unblock: put back the functions the block replaced (idempotent)."""
+        if self._saved is None:
+            return
+        socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex = self._saved  # type: ignore[method-assign]
+        self._saved = None
+
+    def __enter__(self) -> _Blocker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def block(*, allow: Iterable[str] = ()) -> _Blocker:
+    """Block every non-loopback connection until the returned object's ``close()``.
+
+    Also a context manager (``with block(allow=["example.org"]):``). ``allow`` names hosts
+    (names or addresses) that stay reachable. A refused connection raises
+    :class:`NetworkBlocked`. Blocks stack: closing one restores the state before it.
+    """
+    blocker = _Blocker(allow)
+    blocker.install()
+    return blocker

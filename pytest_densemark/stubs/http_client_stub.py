@@ -1,0 +1,293 @@
+"""The stub for ``http.client`` and urllib3, and so for ``urllib.request`` and requests.
+
+A connection to a vendor host gets a stand-in socket instead of a TCP (and TLS) connection:
+the library writes its request into it as it would onto the wire, and reads the controller's
+answer back as a server's bytes. Everything above the socket is the library's own code: its
+request encoding, response parsing, connection pool, retries (urllib3 ``Retry``, requests'
+adapters) and exceptions. So injected faults surface as each library's own errors: an
+injected timeout is a ``socket.timeout`` while reading the answer (requests:
+``ReadTimeout``; urllib3: ``ReadTimeoutError``; ``urllib``/``http.client``:
+``TimeoutError``), a dropped connection a reset while the request is sent (requests:
+``ConnectionError``; urllib3: ``ProtocolError``; ``urllib``: ``URLError``; ``http.client``:
+``ConnectionResetError``). Injected latency sleeps in the reading thread, and a client whose
+socket timeout is shorter than the latency times out after its timeout, as it would against
+the vendor.
+
+Patched are the ``connect`` methods of ``http.client.HTTPConnection``/``HTTPSConnection`` and
+of ``urllib3.connection.HTTPConnection``/``HTTPSConnection`` (urllib3 overrides ``connect``).
+A connection to any other host runs the original method untouched.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from pytest_densemark import stubs
+from pytest_densemark.emulator import LATENCY_EXTENSION, EmulatedDisconnect, EmulatedTimeout
+from pytest_densemark.stubs._http1 import RequestReader, encode_response
+
+__all__ = ["VendorSocket", "install", "install_urllib3", "uninstall", "uninstall_urllib3"]
+
+Connect = Callable[[Any], None]
+_originals: dict[tuple[type, str], Connect] = {}
+
+
+class _Answer(io.RawIOBase):
+    """What ``makefile("rb")`` returns: the answer's bytes, after its latency or its fault."""
+
+    def __init__(
+        self, data: bytes, error: BaseException | None, latency: float, timeout: float | None
+    ) -> None:
+        super().__init__()
+        self._data = data
+        self._error = error
+        self._latency = latency
+        self._timeout = timeout
+        self._body: io.BufferedReader | None = None
+
+    def _open(self) -> io.BufferedReader:
+        if self._body is None:
+            if self._latency:
+                timeout = self._timeout
+                if timeout is not None and timeout < self._latency:
+                    time.sleep(timeout)
+                    raise TimeoutError("timed out")
+                time.sleep(self._latency)
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
+            self._body = io.BufferedReader(io.BytesIO(self._data))
+        return self._body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._open().readinto(buffer)
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._open().read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._open().read1(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._open().readline(size)
+
+    def peek(self, size: int = 0) -> bytes:
+        return self._open().peek(size)
+
+
+class VendorSocket:
+    """A connection to a vendor host that never leaves the process.
+
+    ``sendall`` collects the request; once it is complete the controller answers it, and the
+    next ``makefile("rb")`` reads that answer. ``fileno`` is a real (idle) descriptor so that
+    pools can poll the connection: it reads as closed once the controller it was opened under
+    is no longer the active one, so no pooled connection outlives its test.
+    """
+
+    def __init__(
+        self, controller: Any, scheme: str, host: str, port: int | None, timeout: Any
+    ) -> None:
+        self._controller = controller
+        self._reader = RequestReader(scheme, host, port)
+        self._answers: deque[tuple[bytes, BaseException | None, float]] = deque()
+        self._timeout: float | None = timeout if isinstance(timeout, int | float) else None
+        self._reset: OSError | None = None
+        self._pair: tuple[socket.socket, socket.socket] | None = None
+        self._closed = False
+
+    # -- writing the request -----------------------------------------------------------
+    def sendall(self, data: bytes, flags: int = 0) -> None:
+        """Take request bytes; answer the request once all of it has arrived."""
+        if self._reset is not None or self._closed:
+            raise ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+        request = self._reader.feed(data)
+        if request is not None:
+            self._answer(request)
+
+    def send(self, data: bytes, flags: int = 0) -> int:
+        """Like :meth:`sendall` (everything is taken at once)."""
+        self.sendall(data, flags)
+        return len(data)
+
+    def _answer(self, request: httpx.Request) -> None:
+        __tracebackhide__ = True
+        controller = self._controller
+        if stubs.active_controller(request.url.host) is not controller:
+            raise ConnectionResetError(
+                errno.ECONNRESET, "Connection reset by peer (densemark: its test has ended)"
+            )
+        try:
+            response = controller.respond(request)
+        except EmulatedTimeout as fault:
+            self._answers.append((b"", TimeoutError(f"timed out ({fault})"), 0.0))
+            return
+        except EmulatedDisconnect as fault:
+            self._reset = ConnectionResetError(
+                errno.ECONNRESET, f"Connection reset by peer ({fault})"
+            )
+            raise self._reset from None
+        latency = float(response.extensions.get(LATENCY_EXTENSION) or 0.0)
+        data = encode_response(response, head_only=request.method == "HEAD")
+        self._answers.append((data, None, latency))
+
+    # -- reading the answer ------------------------------------------------------------
+    def makefile(self, mode: str = "r", *args: Any, **kwargs: Any) -> io.RawIOBase:
+        """The reader http.client parses the answer from."""
+        if self._answers:
+            data, error, latency = self._answers.popleft()
+            return _Answer(data, error, latency, self._timeout)
+        # Nothing was asked (or the connection was reset): the server has closed it.
+        return _Answer(b"", self._reset, 0.0, None)
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        """Nothing arrives unasked on this connection; reading finds it closed."""
+        return b""
+
+    # -- the rest of the socket interface the libraries use -----------------------------
+    def settimeout(self, timeout: float | None) -> None:
+        """Remember the timeout: an answer slower than it times out."""
+        self._timeout = timeout
+
+    def gettimeout(self) -> float | None:
+        """The socket timeout the library set."""
+        return self._timeout
+
+    def setblocking(self, flag: bool) -> None:
+        """Accepted and ignored (nothing here blocks but injected latency)."""
+
+    def setsockopt(self, *args: Any) -> None:
+        """Accepted and ignored."""
+
+    def getsockopt(self, *args: Any) -> int:
+        """Zero for every option."""
+        return 0
+
+    def fileno(self) -> int:
+        """A descriptor to poll: idle while the connection's test runs, readable after."""
+        if self._pair is None:
+            self._pair = socket.socketpair()
+        owner = self._controller
+        if owner is not None and owner is not stubs.active_controller(self._reader.host):
+            # Readable means "the peer closed it" to urllib3's is_connected check.
+            self._pair[1].send(b"\0")
+            self._controller = None
+        return self._pair[0].fileno()
+
+    def getpeername(self) -> tuple[str, int]:
+        """A documentation address (RFC 5737): no peer exists."""
+        return ("192.0.2.1", self._reader.port or 0)
+
+    def getsockname(self) -> tuple[str, int]:
+        """The loopback address: nothing left the machine."""
+        return ("127.0.0.1", 0)
+
+    def shutdown(self, how: int) -> None:
+        """Accepted; :meth:`close` releases what there is."""
+
+    def close(self) -> None:
+        """Release the descriptor pair, if one was made."""
+        self._closed = True
+        if self._pair is not None:
+            for end in self._pair:
+                end.close()
+            self._pair = None
+
+    # What urllib3 and ssl-aware code ask of a TLS socket (no TLS is spoken here).
+    def version(self) -> str:
+        """``"TLSv1.3"``: what the vendors negotiate."""
+        return "TLSv1.3"
+
+    def cipher(self) -> tuple[str, str, int]:
+        """A typical TLS 1.3 cipher suite."""
+        return ("TLS_AES_128_GCM_SHA256", "TLSv1.3", 128)
+
+    def selected_alpn_protocol(self) -> str:
+        """``"http/1.1"``: the stub speaks HTTP/1.1."""
+        return "http/1.1"
+
+    def getpeercert(self, binary_form: bool = False) -> dict[str, Any] | bytes | None:
+        """An empty certificate: none was checked, since no TLS connection was made."""
+        return b"" if binary_form else {}
+
+
+def _target(connection: Any) -> tuple[Any, str, int | None] | None:
+    """(controller, host, port) when ``connection`` is for a vendor host during interception."""
+    tunnel = getattr(connection, "_tunnel_host", None)
+    host = tunnel or connection.host
+    controller = stubs.active_controller(host)
+    if controller is None:
+        return None
+    port = getattr(connection, "_tunnel_port", None) if tunnel else connection.port
+    return controller, host, port
+
+
+def _patch(cls: type, scheme: str, urllib3: bool) -> None:
+    key = (cls, "connect")
+    if key in _originals:
+        return
+    original: Connect = cls.__dict__["connect"]
+
+    def connect(self: Any) -> None:
+        target = _target(self)
+        if target is None:
+            original(self)
+            return
+        controller, host, port = target
+        self.sock = VendorSocket(controller, scheme, host, port, self.timeout)
+        if urllib3:
+            self._has_connected_to_proxy = False
+            if scheme == "https":
+                self.is_verified = True
+
+    connect.__doc__ = original.__doc__
+    connect.__wrapped__ = original  # type: ignore[attr-defined]
+    _originals[key] = original
+    cls.connect = connect  # type: ignore[attr-defined]
+
+
+def _unpatch(classes: tuple[type, ...]) -> None:
+    for cls in classes:
+        original = _originals.pop((cls, "connect"), None)
+        if original is not None:
+            cls.connect = original  # type: ignore[attr-defined]
+
+
+def install() -> None:
+    """Patch ``http.client`` (idempotent)."""
+    import http.client
+
+    _patch(http.client.HTTPConnection, "http", urllib3=False)
+    _patch(http.client.HTTPSConnection, "https", urllib3=False)
+
+
+def uninstall() -> None:
+    """Undo :func:`install`."""
+    import http.client
+
+    _unpatch((http.client.HTTPConnection, http.client.HTTPSConnection))
+
+
+def install_urllib3() -> None:
+    """Patch urllib3's connections (idempotent)."""
+    from urllib3 import connection
+
+    _patch(connection.HTTPConnection, "http", urllib3=True)
+    _patch(connection.HTTPSConnection, "https", urllib3=True)
+
+
+def uninstall_urllib3() -> None:
+    """Undo :func:`install_urllib3`."""
+    from urllib3 import connection
+
+    _unpatch((connection.HTTPConnection, connection.HTTPSConnection))
