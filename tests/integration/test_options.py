@@ -64,7 +64,7 @@ def test_upstream_from_environment(
     result = strict.runpytest_inprocess(
         "--densemark-record=new", "--densemark-upstream=http://127.0.0.1:7"
     )
-    result.stdout.fnmatch_lines(["*from http://127.0.0.1:7)*"])
+    result.stdout.fnmatch_lines(["*from http://127.0.0.1:7;*"])
 
 
 def test_real_vendor_without_upstream(

@@ -158,7 +158,7 @@ def _run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[
 def test_one_server_per_session_reset_between_tests(pytester: pytest.Pytester) -> None:
     result, ports = _run(pytester, "-p", "no:randomly")
     # Unplayed interactions fail the test itself, as they do under ``densemark``.
-    result.assert_outcomes(passed=5, failed=1)
+    result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines(["*test_unplayed_interactions_fail*", "*were never played*"])
     assert list(ports) == ["main"]
     assert len(ports["main"]) == 1
@@ -166,7 +166,7 @@ def test_one_server_per_session_reset_between_tests(pytester: pytest.Pytester) -
 
 def test_one_server_per_xdist_worker(pytester: pytest.Pytester) -> None:
     result, ports = _run(pytester, "-n", "2")
-    result.assert_outcomes(passed=5, failed=1)
+    result.assert_outcomes(passed=4, failed=1)
     assert sorted(ports) == ["gw0", "gw1"]
     assert all(len(seen) == 1 for seen in ports.values())
     assert ports["gw0"] != ports["gw1"]
