@@ -12,6 +12,7 @@ from types import FrameType
 from typing import Any
 
 from pytest_densemark.cassettes import CassetteError
+from pytest_densemark.controller import Controller
 from pytest_densemark.server import CONTROL_PREFIX, DensemarkServer
 
 __all__ = ["register"]
@@ -50,6 +51,22 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="folder searched for --cassette before the shipped library (repeatable)",
     )
+    parser.add_argument(
+        "--record",
+        choices=("new", "all"),
+        metavar="MODE",
+        help=(
+            "record --cassette instead of answering: forward every vendor request to"
+            " --upstream (default: the real vendor) and write the redacted cassette when the"
+            " server stops; 'new' replays a cassette that already exists, 'all' re-records it"
+            " (into the first --cassette-dir, default ./cassettes)"
+        ),
+    )
+    parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        help="base URL recording forwards vendor requests to (default: $DENSEMARK_UPSTREAM)",
+    )
     for option, field in (
         ("--api-key", "api_key"),
         ("--api-secret", "api_secret"),
@@ -71,8 +88,21 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.record and not args.cassette:
+        print(
+            "densemark serve: --record needs --cassette NAME (the file to write)", file=sys.stderr
+        )
+        return 2
+    cassette_dirs = list(args.cassette_dir)
+    if args.record and not cassette_dirs:
+        cassette_dirs = [Path("cassettes")]
+    controller = Controller(
+        search_dirs=cassette_dirs,
+        record_mode=args.record or "none",
+        upstream=args.upstream,
+    )
     try:
-        server = DensemarkServer(host=args.host, port=args.port)
+        server = DensemarkServer(controller, host=args.host, port=args.port)
     except ValueError as exc:
         print(f"densemark serve: --host: {exc}", file=sys.stderr)
         return 2
@@ -85,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         server.set_credentials(**credentials)
     if args.cassette:
         try:
-            server.use_cassette(args.cassette, search_dirs=tuple(args.cassette_dir))
+            server.use_cassette(args.cassette)
         except CassetteError as exc:
             print(f"densemark serve: --cassette: {exc}", file=sys.stderr)
             return 1
@@ -109,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             # One write, flushed at once: through a pipe stdout is block-buffered and a
             # reader waiting for the addresses would otherwise wait forever.
+            recording = controller.recording
+            if recording is not None:
+                target = args.upstream or controller.upstream or "the real vendor hosts"
+                _say(f"densemark: recording {recording} from {target}\n")
             _say(
                 f"densemark: serving on {server.url} (Ctrl-C to stop)\n"
                 f"Face++ URL:       {server.facepp_url}\n"
@@ -122,6 +156,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    try:
+        written = controller.finish()
+    except CassetteError as exc:
+        print(f"densemark serve: not recorded: {exc}", file=sys.stderr)
+        return 1
+    if written is not None:
+        _say(f"densemark: recorded {written}\n")
     _say("densemark: stopped\n")
     return 0
 

@@ -69,7 +69,6 @@ _forwarding = stubs.forwarding
 is_forwarding = stubs.is_forwarding
 
 
-
 class Controller(Emulator):
     """What the ``densemark`` fixture returns: the emulator plus cassette folders and recording.
 

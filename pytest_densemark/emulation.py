@@ -214,13 +214,25 @@ class Emulation:
         )
         settings = self._settings
 
+        def call_args(
+            controller: Controller, args: tuple[Any, ...], kwargs: dict[str, Any]
+        ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+            if not wants:
+                return args, kwargs
+            # The caller (pytest, Hypothesis) sees the visible signature; put the controller
+            # where the function declares it, however the other arguments were passed.
+            given = visible.bind(*args, **kwargs).arguments
+            given[CONTROLLER_PARAMETER] = controller
+            ordered = {name: given[name] for name in signature.parameters if name in given}
+            full = inspect.BoundArguments(signature, ordered)
+            return full.args, full.kwargs
+
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 async with Emulation(settings) as controller:
-                    if wants:
-                        kwargs[CONTROLLER_PARAMETER] = controller
+                    args, kwargs = call_args(controller, args, kwargs)
                     return await func(*args, **kwargs)
 
             wrapper: Callable[..., Any] = run_async
@@ -229,8 +241,7 @@ class Emulation:
             @functools.wraps(func)
             def run(*args: Any, **kwargs: Any) -> Any:
                 with Emulation(settings) as controller:
-                    if wants:
-                        kwargs[CONTROLLER_PARAMETER] = controller
+                    args, kwargs = call_args(controller, args, kwargs)
                     return func(*args, **kwargs)
 
             wrapper = run

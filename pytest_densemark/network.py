@@ -11,6 +11,7 @@ requests never get this far: they are answered in-process before any connection 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
@@ -60,11 +61,10 @@ class _Blocker:
     """One active block; :meth:`close` restores what was there before it."""
 
     def __init__(self, allow: Iterable[str]) -> None:
-        self.allowed = frozenset(h.strip("[]").rstrip(".").lower() for h in allow if h.strip())
-        try:
-            self.allowed |= {socket.gethostname().lower()}
-        except OSError:  # pragma: no cover - a machine without a host name
-            pass
+        names = {h.strip("[]").rstrip(".").lower() for h in allow if h.strip()}
+        with contextlib.suppress(OSError):  # a machine without a host name
+            names.add(socket.gethostname().lower())
+        self.allowed = frozenset(names)
         self._saved: tuple[Any, Any, Any] | None = None
 
     def permits(self, host: object) -> bool:
@@ -94,6 +94,8 @@ class _Blocker:
         def guard(original: Callable[..., Any]) -> Callable[..., Any]:
             def connect(sock: socket.socket, address: Any) -> Any:
                 if sock.family in (socket.AF_INET, socket.AF_INET6) and not permits(address[0]):
+                    # The caller only closes on OSError: a blocked socket would leak.
+                    sock.close()
                     raise NetworkBlocked(str(address[0]), address[1])
                 return original(sock, address)
 

@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ import pytest
 from pytest_densemark import facepp, tc3, tencent
 from pytest_densemark.cassettes import load_cassette
 from pytest_densemark.images import make_image
+from pytest_densemark.server import DensemarkServer
 
 #: Upper bound on anything one step of these tests waits for; a broken server fails, not hangs.
 TIMEOUT = 10.0
@@ -310,6 +312,36 @@ def test_cassette_option_replays_the_cassette() -> None:
     assert code == 0, err
     assert status == recorded.status
     assert body == json.loads(recorded.content)
+
+
+def test_record_through_serve_then_replay(tmp_path: Path) -> None:
+    upstream = DensemarkServer().start()
+    image = make_image("JPEG", 640, 480, seed=3)
+    try:
+        with serve(
+            "--record", "new", "--cassette", "served", "--cassette-dir", str(tmp_path),
+            "--upstream", upstream.url,
+        ) as served:  # fmt: skip
+            assert any(line.startswith("densemark: recording ") for line in served.head)
+            status, recorded = facepp_request(served.facepp_url, image)
+            code, out, err = served.stop(signal.SIGTERM)
+        assert code == 0, err
+        assert status == 200
+        assert f"densemark: recorded {tmp_path / 'served.json'}" in out
+        assert len(upstream.calls) == 1
+    finally:
+        upstream.stop()
+    written = (tmp_path / "served.json").read_bytes()
+    assert b"synthetic-secret" not in written
+    with serve("--cassette", str(tmp_path / "served.json")) as replay:
+        status, replayed = facepp_request(replay.facepp_url, image)
+        replay.stop(signal.SIGTERM)
+    assert (status, replayed) == (200, recorded)
+
+
+def test_record_without_a_cassette_is_one_clear_line() -> None:
+    result = run_failing(["--record", "new"])
+    assert_one_clean_line(result, "--record needs --cassette")
 
 
 # -- refusing to start -----------------------------------------------------------------------

@@ -96,7 +96,6 @@ class _Stub:
         self.module = module
         self.stub = stub
         self.part = part
-        self.installed = False
 
     def _call(self, action: str) -> None:
         stub = importlib.import_module(f"pytest_densemark.stubs.{self.stub}")
@@ -104,14 +103,13 @@ class _Stub:
         function()
 
     def install(self) -> None:
-        if not self.installed:
-            self._call("install")
-            self.installed = True
+        # Idempotent per class patched, so a library imported anew (pytester's in-process
+        # runs drop and re-import modules) is patched again.
+        self._call("install")
 
     def uninstall(self) -> None:
-        if self.installed:
+        if self.module in sys.modules:
             self._call("uninstall")
-            self.installed = False
 
 
 _STUBS: Sequence[_Stub] = (
@@ -125,7 +123,7 @@ _STUBS: Sequence[_Stub] = (
 def _install_imported() -> None:
     """Install the stub of every supported library imported so far."""
     for stub in _STUBS:
-        if not stub.installed and stub.module in sys.modules:
+        if stub.module in sys.modules:
             stub.install()
 
 
@@ -138,7 +136,7 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if _active is None or not any(s.module == fullname and not s.installed for s in _STUBS):
+        if _active is None or not any(stub.module == fullname for stub in _STUBS):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
@@ -196,9 +194,3 @@ def uninstall_all() -> None:
         sys.meta_path.remove(_FINDER)
     for stub in _STUBS:
         stub.uninstall()
-
-
-def installed() -> list[str]:
-    """The libraries whose stubs are installed now (for the report header and tests)."""
-    return [stub.module for stub in _STUBS if stub.installed]
-

@@ -17,12 +17,13 @@ import asyncio
 from typing import Any
 
 from pytest_densemark import stubs
+from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import LATENCY_EXTENSION, EmulatedDisconnect, EmulatedTimeout
 from pytest_densemark.stubs._http1 import RequestReader, encode_response
 
 __all__ = ["VendorTransport", "install", "uninstall"]
 
-_original: Any = None
+_originals: dict[type, Any] = {}
 
 
 def _timeout_error(message: str) -> BaseException:
@@ -41,7 +42,7 @@ class VendorTransport(asyncio.Transport):
     def __init__(
         self,
         protocol: asyncio.Protocol,
-        controller: Any,
+        controller: Controller,
         scheme: str,
         host: str,
         port: int | None,
@@ -169,12 +170,12 @@ class VendorTransport(asyncio.Transport):
 
 def install() -> None:
     """Patch aiohttp's TCP connector (idempotent)."""
-    global _original
     from aiohttp import connector
 
-    if _original is not None:
+    cls = connector.TCPConnector
+    if cls in _originals:
         return
-    original = connector.TCPConnector._create_connection
+    original = cls._create_connection
 
     async def _create_connection(self: Any, req: Any, traces: Any, timeout: Any) -> Any:
         host = req.url.raw_host or ""
@@ -190,16 +191,15 @@ def install() -> None:
         return protocol
 
     _create_connection.__wrapped__ = original  # type: ignore[attr-defined]
-    _original = original
-    connector.TCPConnector._create_connection = _create_connection  # type: ignore[method-assign]
+    _originals[cls] = original
+    cls._create_connection = _create_connection  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     """Undo :func:`install`."""
-    global _original
-    if _original is None:
-        return
     from aiohttp import connector
 
-    connector.TCPConnector._create_connection = _original  # type: ignore[method-assign]
-    _original = None
+    cls = connector.TCPConnector
+    original = _originals.pop(cls, None)
+    if original is not None:
+        cls._create_connection = original  # type: ignore[method-assign]

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from pytest_densemark import stubs
+from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import LATENCY_EXTENSION, EmulatedDisconnect, EmulatedTimeout
 from pytest_densemark.stubs._http1 import RequestReader, encode_response
 
@@ -96,9 +97,9 @@ class VendorSocket:
     """
 
     def __init__(
-        self, controller: Any, scheme: str, host: str, port: int | None, timeout: Any
+        self, controller: Controller, scheme: str, host: str, port: int | None, timeout: Any
     ) -> None:
-        self._controller = controller
+        self._controller: Controller | None = controller
         self._reader = RequestReader(scheme, host, port)
         self._answers: deque[tuple[bytes, BaseException | None, float]] = deque()
         self._timeout: float | None = timeout if isinstance(timeout, int | float) else None
@@ -123,7 +124,7 @@ class VendorSocket:
     def _answer(self, request: httpx.Request) -> None:
         __tracebackhide__ = True
         controller = self._controller
-        if stubs.active_controller(request.url.host) is not controller:
+        if controller is None or stubs.active_controller(request.url.host) is not controller:
             raise ConnectionResetError(
                 errno.ECONNRESET, "Connection reset by peer (densemark: its test has ended)"
             )

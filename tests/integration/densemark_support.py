@@ -15,8 +15,15 @@ import anyio
 import httpx
 import hypothesis
 import pytest
+import requests
 import respx
+import urllib3
 
+import pytest_densemark.emulation
+import pytest_densemark.network
+import pytest_densemark.stubs.aiohttp_stub
+import pytest_densemark.stubs.http_client_stub
+import pytest_densemark.stubs.httpx_stub
 from pytest_densemark import __version__, facepp
 from pytest_densemark.cassettes import write_cassette
 from pytest_densemark.emulator import Emulator
@@ -25,8 +32,9 @@ from pytest_densemark.payloads import facepp_error, facepp_success
 
 # Imported here, before any inner run: pytester's in-process runs drop the modules they
 # imported, so plugins the inner runs load (Hypothesis' above all) would be re-imported and
-# their assertions rewritten again for every run.
-_PRELOADED = (anyio, hypothesis, respx)
+# their assertions rewritten again for every run; and the kit's interception state must be
+# one module the inner runs share, not a fresh copy each.
+_PRELOADED = (anyio, hypothesis, requests, respx, urllib3, pytest_densemark)
 
 #: The inner test runs use the same strictness as this project.
 STRICT_INI = """

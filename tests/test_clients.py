@@ -1,0 +1,197 @@
+"""Every supported HTTP client, written as its users write it, answered in-process.
+
+The client modules in ``tests/clients/`` call the vendors' real URLs (hard-coded, https) and
+know nothing of the kit. Each runs unmodified under the ``densemark`` fixture and under
+``emulate()``: success, every injected fault as that library's own exception, latency, a
+cassette, and a record-then-replay round trip against a kit server as the upstream, with
+canary credentials that must not reach a written byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import importlib
+import socket
+import time
+import urllib.error
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import aiohttp
+import httpx
+import pytest
+import requests
+import urllib3
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+from pytest_densemark import emulate, facepp, make_image, validate
+from pytest_densemark.cassettes import load_cassette
+from pytest_densemark.controller import Controller
+from pytest_densemark.server import DensemarkServer
+
+IMAGE = make_image("jpeg", 320, 240)
+
+#: Client module -> (exception on an injected timeout, exception on a dropped connection).
+#: The requests session retries (urllib3 ``Retry(total=3)``), so its read timeouts end as
+#: requests' ``ConnectionError`` (retries exhausted), as they would against the vendor.
+FACEPP_CLIENTS: dict[str, tuple[type[BaseException], type[BaseException]]] = {
+    "facepp_requests_demo": (
+        requests.exceptions.ReadTimeout,
+        requests.exceptions.ConnectionError,
+    ),
+    "facepp_requests_session": (
+        requests.exceptions.ConnectionError,
+        requests.exceptions.ConnectionError,
+    ),
+    "facepp_urllib_multipart": (socket.timeout, urllib.error.URLError),
+    "facepp_urllib3_pool": (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError),
+    "facepp_http_client": (TimeoutError, ConnectionResetError),
+    "facepp_aiohttp": (asyncio.TimeoutError, aiohttp.ServerDisconnectedError),
+    "facepp_httpx": (httpx.ReadTimeout, httpx.RemoteProtocolError),
+}
+CLIENTS: dict[str, tuple[type[BaseException], type[BaseException]]] = {
+    **FACEPP_CLIENTS,
+    "tencent_sdk_app": (TencentCloudSDKException, TencentCloudSDKException),
+}
+
+
+def _client(name: str) -> ModuleType:
+    return importlib.import_module(f"clients.{name}")
+
+
+@pytest.fixture(params=["fixture", "emulate"])
+def kit(request: pytest.FixtureRequest) -> Iterator[Controller]:
+    """The test's controller, from the ``densemark`` fixture or from ``emulate()``."""
+    if request.param == "fixture":
+        yield request.getfixturevalue("densemark")
+    else:
+        with emulate() as controller:
+            yield controller
+
+
+def _vendor(name: str) -> str:
+    return "tencent" if name.startswith("tencent") else "facepp"
+
+
+@pytest.mark.parametrize("name", sorted(CLIENTS))
+def test_success_at_the_hard_coded_url(kit: Controller, name: str) -> None:
+    body = _client(name).landmarks(IMAGE, "key", "secret")
+    if _vendor(name) == "facepp":
+        assert validate(body, "facepp").valid
+        assert set(body["face"]["landmark"]) == set(facepp.ALL_PARTS)
+    else:
+        assert len(body["DenseFaceShapeSet"]) == 1
+    (call,) = kit.calls
+    assert call.vendor == _vendor(name)
+    assert call.source == "emulator"
+    assert call.request.url.scheme == "https"
+    assert call.request.url.host.endswith(("faceplusplus.com", "tencentcloudapi.com"))
+
+
+@pytest.mark.parametrize("name", sorted(CLIENTS))
+def test_injected_timeout_is_the_librarys_own(kit: Controller, name: str) -> None:
+    kit.inject_timeout(vendor=_vendor(name), times=None)
+    with pytest.raises(CLIENTS[name][0]):
+        _client(name).landmarks(IMAGE, "key", "secret")
+    assert kit.calls[-1].fault == "timeout"
+
+
+@pytest.mark.parametrize("name", sorted(CLIENTS))
+def test_injected_disconnect_is_the_librarys_own(kit: Controller, name: str) -> None:
+    kit.inject_disconnect(vendor=_vendor(name), times=None)
+    with pytest.raises(CLIENTS[name][1]):
+        _client(name).landmarks(IMAGE, "key", "secret")
+    assert kit.calls[-1].fault == "disconnect"
+
+
+@pytest.mark.parametrize("name", sorted(FACEPP_CLIENTS))
+def test_injected_vendor_error(kit: Controller, name: str) -> None:
+    kit.inject_error("facepp", "CONCURRENCY_LIMIT_EXCEEDED", times=None)
+    body = _client(name).landmarks(IMAGE, "key", "secret")
+    assert body["error_message"] == "CONCURRENCY_LIMIT_EXCEEDED"
+
+
+def test_requests_retries_run_for_real(kit: Controller) -> None:
+    kit.inject_error("facepp", "INTERNAL_ERROR", times=2)
+    body = _client("facepp_requests_session").landmarks(IMAGE, "key", "secret")
+    assert "face" in body
+    assert [call.status for call in kit.calls] == [500, 500, 200]
+
+
+def test_retries_exhausted_on_timeouts(kit: Controller) -> None:
+    kit.inject_timeout(times=None)
+    with pytest.raises(requests.exceptions.ConnectionError, match="Max retries exceeded"):
+        _client("facepp_requests_session").landmarks(IMAGE, "key", "secret")
+    assert len(kit.calls) == 4  # the first try and three retries
+
+
+@pytest.mark.parametrize("name", sorted(CLIENTS))
+def test_latency_is_waited_for(kit: Controller, name: str) -> None:
+    kit.inject_latency(0.15)
+    started = time.perf_counter()
+    _client(name).landmarks(IMAGE, "key", "secret")
+    assert time.perf_counter() - started >= 0.15
+
+
+def test_latency_beyond_the_socket_timeout_times_out(kit: Controller) -> None:
+    kit.inject_latency(5.0)
+    connection = http.client.HTTPSConnection("api-cn.faceplusplus.com", timeout=0.1)
+    started = time.perf_counter()
+    connection.request("POST", facepp.PATH, b"api_key=k&api_secret=s")
+    with pytest.raises(TimeoutError):
+        connection.getresponse()
+    assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("name", sorted(CLIENTS))
+def test_cassette(kit: Controller, name: str) -> None:
+    cassette = "facepp/full-9part" if _vendor(name) == "facepp" else "tencent/one-face"
+    loaded = kit.use_cassette(cassette)
+    assert loaded is not None
+    body = _client(name).landmarks(IMAGE, "key", "secret")
+    expected = loaded.interactions[0].response.body
+    if _vendor(name) == "tencent":
+        expected = expected["Response"]
+    assert body == expected
+    assert kit.calls[0].source == "cassette"
+    assert kit.unplayed() == []
+
+
+CANARY_KEY = "AKIDcanary7f3e9c41d2b8a6"
+CANARY_SECRET = "canary-secret-5b0f8d7e3a"
+
+
+@pytest.fixture
+def upstream() -> Iterator[DensemarkServer]:
+    """A kit server standing in for the vendor, insisting on the canary credentials."""
+    with DensemarkServer() as server:
+        server.set_credentials(
+            api_key=CANARY_KEY,
+            api_secret=CANARY_SECRET,
+            secret_id=CANARY_KEY,
+            secret_key=CANARY_SECRET,
+        )
+        yield server
+
+
+@pytest.mark.parametrize("name", sorted(CLIENTS))
+def test_record_then_replay(name: str, upstream: DensemarkServer, tmp_path: Path) -> None:
+    target = tmp_path / "recorded.json"
+    canaries = {"api_key": CANARY_KEY, "api_secret": CANARY_SECRET}
+    with emulate(
+        target, record_mode="new", upstream=upstream.url, credentials=canaries
+    ) as recording:
+        recorded = _client(name).landmarks(IMAGE, CANARY_KEY, CANARY_SECRET)
+    assert recording.calls[0].source == "upstream"
+    assert "error_message" not in recorded
+    assert "Error" not in recorded
+    written = target.read_bytes()
+    assert CANARY_KEY.encode() not in written
+    assert CANARY_SECRET.encode() not in written
+    assert len(load_cassette(target).interactions) == 1
+    with emulate(target) as replay:
+        replayed = _client(name).landmarks(IMAGE, "other-key", "other-secret")
+    assert replay.calls[0].source == "cassette"
+    assert replayed == recorded

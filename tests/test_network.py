@@ -1,0 +1,89 @@
+"""``pytest_densemark.network.block``: names and addresses refused at once, loopback allowed."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import urllib.request
+
+import pytest
+import requests
+
+from pytest_densemark import emulate, facepp, make_image
+from pytest_densemark.network import NetworkBlocked, block
+from pytest_densemark.stubs import forwarding
+
+
+def test_names_are_refused_when_looked_up() -> None:
+    with block(), pytest.raises(NetworkBlocked) as caught:
+        socket.getaddrinfo("example.org", 443)
+    message = str(caught.value)
+    assert "network access to example.org:443 is blocked" in message
+    assert "--densemark-allow-host=example.org" in message
+    assert "densemark_allow_hosts" in message
+    assert caught.value.host == "example.org"
+
+
+def test_addresses_are_refused_when_connected_to() -> None:
+    with block(), socket.socket() as sock, pytest.raises(NetworkBlocked, match=r"192\.0\.2\.1:80"):
+        sock.connect(("192.0.2.1", 80))
+    with block(), socket.socket() as sock, pytest.raises(NetworkBlocked):
+        sock.connect_ex(("192.0.2.1", 80))
+
+
+def test_clients_see_the_block_not_a_wrapped_error() -> None:
+    with block():
+        with pytest.raises(NetworkBlocked):
+            requests.get("http://192.0.2.1/", timeout=1)
+        with pytest.raises(NetworkBlocked):
+            urllib.request.urlopen("http://example.org/", timeout=1)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.1", "localhost", "::1", None, ""])
+def test_loopback_and_local_lookups_are_allowed(host: str | None) -> None:
+    with (
+        block(),
+        contextlib.suppress(socket.gaierror),
+    ):  # e.g. no IPv6 on this machine: the lookup ran, it was not refused
+        socket.getaddrinfo(host, 80)
+
+
+def test_allowed_hosts_and_forwarding(monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_up: list[str] = []
+
+    def fake_getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> list[object]:
+        looked_up.append(host)
+        return []
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    with block(allow=["Example.org."]):
+        socket.getaddrinfo("example.org", 80)
+        with pytest.raises(NetworkBlocked):
+            socket.getaddrinfo("example.net", 80)
+    with block(), forwarding():
+        socket.getaddrinfo("example.net", 80)  # a recording's own upstream request
+    assert looked_up == ["example.org", "example.net"]
+
+
+def test_blocks_stack_and_close_restores() -> None:
+    original = socket.getaddrinfo
+    outer = block()
+    inner = block(allow=["example.org"])
+    inner.close()
+    inner.close()  # idempotent
+    with pytest.raises(NetworkBlocked):
+        socket.getaddrinfo("example.org", 80)
+    outer.close()
+    assert socket.getaddrinfo is original
+
+
+def test_vendor_requests_are_answered_before_any_connection() -> None:
+    image = make_image("jpeg", 320, 240)
+    with block(), emulate():
+        response = requests.post(
+            facepp.URL,
+            data={"api_key": "k", "api_secret": "s", "return_landmark": "all"},
+            files={"image_file": image},
+            timeout=5,
+        )
+    assert response.status_code == 200

@@ -1,0 +1,211 @@
+"""The interception stubs: HTTP/1.1 framing, what is left alone, pooled connections, loading."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+
+import aiohttp
+import httpx
+import pytest
+import requests
+import responses
+import respx
+import urllib3
+from aioresponses import aioresponses
+from pytest_httpserver import HTTPServer
+
+from pytest_densemark import emulate, facepp, make_image, stubs
+from pytest_densemark.stubs._http1 import RequestReader, encode_response
+
+IMAGE = make_image("jpeg", 320, 240)
+FORM = {"api_key": "k", "api_secret": "s", "return_landmark": "all"}
+
+
+# -- HTTP/1.1 framing --------------------------------------------------------------------
+
+
+def test_reader_waits_for_the_whole_body() -> None:
+    reader = RequestReader("https", "api-cn.faceplusplus.com", 443)
+    head = (
+        b"POST /facepp/v1/face/thousandlandmark?x=1 HTTP/1.1\r\n"
+        b"Host: h\r\nContent-Length: 6\r\n\r\n"
+    )
+    assert reader.feed(head + b"abc") is None
+    assert reader.pending
+    request = reader.feed(b"def")
+    assert request is not None
+    assert request.content == b"abcdef"
+    assert str(request.url) == "https://api-cn.faceplusplus.com/facepp/v1/face/thousandlandmark?x=1"
+    assert request.headers["host"] == "h"
+    assert not reader.pending
+
+
+def test_reader_chunked_with_extension_and_trailer() -> None:
+    reader = RequestReader("http", "iai.tencentcloudapi.com", None)
+    data = (
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: 1\r\n\r\n"
+    )
+    assert reader.feed(data[:-3]) is None
+    request = reader.feed(data[-3:])
+    assert request is not None
+    assert request.content == b"Wikipedia"
+    assert request.url.host == "iai.tencentcloudapi.com"
+
+
+def test_reader_keeps_the_next_request() -> None:
+    reader = RequestReader("https", "api-us.faceplusplus.com", 443)
+    one = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+    two = b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+    first = reader.feed(one + two)
+    assert first is not None
+    assert first.url.path == "/a"
+    second = reader.feed(b"")
+    assert second is not None
+    assert second.url.path == "/b"
+
+
+def test_reader_absolute_form() -> None:
+    reader = RequestReader("http", "proxy.example", 3128)
+    request = reader.feed(b"GET http://api-cn.faceplusplus.com/x HTTP/1.1\r\n\r\n")
+    assert request is not None
+    assert str(request.url) == "http://api-cn.faceplusplus.com/x"
+
+
+def test_encode_response_writes_its_own_framing() -> None:
+    response = httpx.Response(
+        403,
+        headers=[("Content-Length", "999"), ("Connection", "close"), ("X-A", "1")],
+        content=b"{}",
+    )
+    data = encode_response(response)
+    assert data.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+    assert b"999" not in data
+    assert b"Connection" not in data
+    assert data.endswith(b"X-A: 1\r\nContent-Length: 2\r\n\r\n{}")
+    assert encode_response(httpx.Response(599, content=b"xy"), head_only=True).endswith(
+        b"Content-Length: 2\r\n\r\n"
+    )
+
+
+# -- what interception leaves alone ---------------------------------------------------------
+
+
+@pytest.fixture
+def local(httpserver: HTTPServer) -> str:
+    httpserver.expect_request("/hello").respond_with_data("from the local server")
+    return httpserver.url_for("/hello")
+
+
+def test_other_hosts_reach_their_server(local: str) -> None:
+    async def with_aiohttp() -> str:
+        async with aiohttp.ClientSession() as session, session.get(local) as response:
+            return await response.text()
+
+    with emulate() as controller:
+        assert requests.get(local, timeout=5).text == "from the local server"
+        assert urllib3.PoolManager().request("GET", local).data == b"from the local server"
+        assert httpx.get(local).text == "from the local server"
+        assert asyncio.run(with_aiohttp()) == "from the local server"
+    assert controller.calls == []
+
+
+def test_users_own_mocks_keep_working() -> None:
+    async def with_aioresponses() -> str:
+        with aioresponses() as mocked:
+            mocked.get("https://example.org/a", body="aioresponses")
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get("https://example.org/a") as response,
+            ):
+                return await response.text()
+
+    with emulate() as controller:
+        with responses.RequestsMock() as mocked:
+            mocked.add(responses.GET, "https://example.org/a", body="responses")
+            mocked.add(responses.POST, facepp.URL, json={"mine": True})
+            assert requests.get("https://example.org/a", timeout=5).text == "responses"
+            assert requests.post(facepp.URL, data=FORM, timeout=5).json() == {"mine": True}
+        with respx.mock() as router:
+            router.get("https://example.org/a").respond(text="respx")
+            assert httpx.get("https://example.org/a").text == "respx"
+        assert asyncio.run(with_aioresponses()) == "aioresponses"
+        # ... and once they are gone, the kit answers the vendor again.
+        response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=5)
+        assert "face" in response.json()
+    assert len(controller.calls) == 1
+
+
+def test_pooled_connections_do_not_outlive_their_controller() -> None:
+    session = requests.Session()
+
+    def post() -> requests.Response:
+        return session.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=5)
+
+    with emulate() as first:
+        assert post().status_code == 200
+        assert post().status_code == 200
+    with emulate() as second:
+        assert post().status_code == 200
+    assert len(first.calls) == 2
+    assert len(second.calls) == 1
+    adapter = session.get_adapter(facepp.URL)
+    assert isinstance(adapter, requests.adapters.HTTPAdapter)
+    pool = adapter.poolmanager.connection_from_url(facepp.URL)
+    pooled = pool.pool.queue if pool.pool is not None else []
+    assert all(not conn.is_connected for conn in pooled if conn is not None and conn.sock)
+    session.close()
+
+
+def test_vendor_hosts() -> None:
+    assert stubs.is_vendor_host("API-CN.faceplusplus.com.")
+    assert stubs.is_vendor_host("iai.ap-guangzhou.tencentcloudapi.com")
+    assert not stubs.is_vendor_host("127.0.0.1")
+    assert not stubs.is_vendor_host("faceplusplus.com.evil.example")
+
+
+def _fresh_python(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_loading_the_plugin_imports_no_machinery() -> None:
+    out = _fresh_python(
+        """
+        import sys
+        import pytest_densemark.plugin, pytest_densemark
+        heavy = ["httpx", "respx", "anyio", "requests", "urllib3", "aiohttp",
+                 "pytest_densemark.server", "pytest_densemark.controller",
+                 "pytest_densemark.emulator", "pytest_densemark.stubs"]
+        print(sorted(name for name in heavy if name in sys.modules))
+        """
+    )
+    assert out.strip() == "[]"
+
+
+def test_a_library_imported_during_interception_is_patched() -> None:
+    out = _fresh_python(
+        """
+        import asyncio, sys
+        from pytest_densemark import emulate, facepp
+        assert "aiohttp" not in sys.modules
+        with emulate() as controller:
+            import aiohttp  # first imported here, while interception is active
+            async def main():
+                async with aiohttp.ClientSession() as session:
+                    async with session.post(facepp.URL, data={"api_key": "k"}) as response:
+                        return response.status
+            print(asyncio.run(main()), controller.calls[0].vendor)
+        """
+    )
+    assert out.strip() == "400 facepp"
