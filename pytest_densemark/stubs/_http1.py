@@ -9,6 +9,7 @@ Only what a client can send is handled: ``Content-Length`` or ``chunked`` bodies
 
 from __future__ import annotations
 
+import functools
 from http import HTTPStatus
 
 import httpx
@@ -76,14 +77,19 @@ class RequestReader:
     def _request(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> httpx.Request:
-        if "://" in target:  # absolute form, as sent through a forwarding proxy
-            url = httpx.URL(target)
-        else:
-            url = httpx.URL(scheme=self.scheme, host=self.host, port=self.port, path="/")
-            url = url.copy_with(raw_path=target.encode("ascii", "replace") or b"/")
+        url = _url(self.scheme, self.host, self.port, target)
         request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(body))
         request.read()
         return request
+
+
+@functools.lru_cache(maxsize=256)
+def _url(scheme: str, host: str, port: int | None, target: str) -> httpx.URL:
+    """The URL of a request line's target (cached: httpx.URL is immutable and slow to build)."""
+    if "://" in target:  # absolute form, as sent through a forwarding proxy
+        return httpx.URL(target)
+    url = httpx.URL(scheme=scheme, host=host, port=port, path="/")
+    return url.copy_with(raw_path=target.encode("ascii", "replace") or b"/")
 
 
 def _header(line: bytes) -> tuple[bytes, bytes]:
