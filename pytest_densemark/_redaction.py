@@ -29,6 +29,8 @@ __all__ = [
     "is_credential_name",
     "redact_fields",
     "redact_headers",
+    "redact_report",
+    "redact_text",
     "redact_url",
     "url_credentials",
 ]
@@ -144,3 +146,100 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
         else value
         for name, value in items
     }
+
+
+# --- free text (failure reports) ----------------------------------------------------------
+
+_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"<>]+@")
+# name=value, as in a query string, a form body or an Authorization header.
+_BARE_PAIR = re.compile(r"(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^\s,;&'\"<>()\[\]{}]+)")
+# name='value' (a keyword in a repr) and 'name': 'value' (a dict's repr).
+_QUOTED_PAIR = re.compile(
+    r"""(?P<q1>['"]?)(?P<name>[A-Za-z_][\w.-]*)(?P=q1)(?P<sep>\s*[:=]\s*)"""
+    r"""(?P<q2>['"])(?P<value>(?:\\.|(?!(?P=q2)).)*)(?P=q2)"""
+)
+# ('name', 'value'): a header list's item.
+_TUPLE_PAIR = re.compile(
+    r"""\(\s*(?P<q1>['"])(?P<name>[\w.-]+)(?P=q1)\s*,\s*"""
+    r"""(?P<q2>['"])(?P<value>(?:\\.|(?!(?P=q2)).)*)(?P=q2)\s*\)"""
+)
+# A repr shortened by pytest (``'Authorization'...ryf41b``): the cut may split a credential.
+_CUT = re.compile(r"\.\.\.")
+
+
+def _pair(match: re.Match[str]) -> str:
+    if not is_credential_name(match["name"]):
+        return match[0]
+    start, end = match.span("value")
+    whole = match[0]
+    offset = match.start()
+    return whole[: start - offset] + REDACTED + whole[end - offset :]
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every credential it visibly carries replaced by ``<redacted>``.
+
+    For free text the kit did not write itself, such as the lines of a failure report: URL
+    user information, ``name=value`` pairs (query strings, form bodies, ``Authorization``
+    parts such as ``Credential=`` and ``Signature=``), ``name='value'`` keywords,
+    ``'name': 'value'`` dictionary items and ``('name', 'value')`` pairs, wherever the name
+    is a credential's (:func:`is_credential_name`).
+    """
+    if not text:
+        return text
+    text = _USERINFO.sub(rf"\g<head>{REDACTED}@", text)
+    text = _TUPLE_PAIR.sub(_pair, text)
+    text = _QUOTED_PAIR.sub(_pair, text)
+    return _BARE_PAIR.sub(_pair, text)
+
+
+def _shortened_credential(text: str) -> bool:
+    """Whether a shortened repr names a credential: what was cut may have split its value."""
+    if _CUT.search(text) is None:
+        return False
+    return any(is_credential_name(word) for word in re.findall(r"[A-Za-z_][\w-]*", text))
+
+
+def redact_report(report: Any) -> None:
+    """Redact credentials in a pytest test report's failure representation, in place.
+
+    Frames' argument values (shown by ``--tb=long`` and for the last frame of ``--tb=auto``),
+    message lines (not source lines), locals (``--showlocals``) and the crash message go through
+    :func:`redact_text`; an argument whose repr pytest shortened (``...``) around a
+    credential's name is replaced whole, since the cut may have split the value. Captured
+    output is the test's own and is left alone.
+    """
+    longrepr = getattr(report, "longrepr", None)
+    if longrepr is None or isinstance(longrepr, str | tuple):
+        return
+    chain = getattr(longrepr, "chain", None)
+    tracebacks = (
+        [item[0] for item in chain] if chain else [getattr(longrepr, "reprtraceback", None)]
+    )
+    crashes = [item[1] for item in chain] if chain else [getattr(longrepr, "reprcrash", None)]
+    for crash in crashes:
+        if crash is not None and isinstance(getattr(crash, "message", None), str):
+            crash.message = redact_text(crash.message)
+    for traceback in tracebacks:
+        for entry in getattr(traceback, "reprentries", None) or ():
+            if isinstance(getattr(entry, "lines", None), list):
+                # Source lines are code (``auth=auth`` is no credential); "E" lines are the
+                # exception's message and the assertion's explanation.
+                entry.lines = [
+                    redact_text(line) if line.startswith("E") else line for line in entry.lines
+                ]
+            funcargs = getattr(entry, "reprfuncargs", None)
+            if funcargs is not None and isinstance(getattr(funcargs, "args", None), list):
+                funcargs.args = [(name, _redact_arg(value)) for name, value in funcargs.args]
+            local_vars = getattr(entry, "reprlocals", None)
+            if local_vars is not None and isinstance(getattr(local_vars, "lines", None), list):
+                local_vars.lines = [redact_text(line) for line in local_vars.lines]
+
+
+def _redact_arg(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    shown = redact_text(value)
+    if _shortened_credential(shown):
+        return f"{REDACTED} (a shortened repr that may hold a credential)"
+    return shown

@@ -986,6 +986,7 @@ class Player:
         (:func:`~pytest_densemark.wire.parse_facepp` / ``parse_tencent``), so the body is not
         split twice. Raises :class:`CassetteMismatch` when none matches.
         """
+        __tracebackhide__ = True  # a user's failing test passes through here
         key = _live_key(request, self._with_image, parsed)
         with self._lock:
             last = None
@@ -1006,6 +1007,7 @@ class Player:
 
         ``parsed`` is as for :meth:`match`.
         """
+        __tracebackhide__ = True
         return self.match(request, parsed=parsed).response.to_httpx(request)
 
     def _mismatch(self, request: httpx.Request, key: _Key, *, exhausted: bool) -> str:

@@ -32,7 +32,13 @@ from respx.models import AllMockedAssertionError, PassThrough
 
 from pytest_densemark import __version__, facepp, wire
 from pytest_densemark._resources import data_dir
-from pytest_densemark.cassettes import Cassette, CassetteError, Recorder, redact_request
+from pytest_densemark.cassettes import (
+    BeforeRecord,
+    Cassette,
+    CassetteError,
+    Recorder,
+    redact_request,
+)
 from pytest_densemark.emulator import (
     LATENCY_EXTENSION,
     Call,
@@ -97,6 +103,8 @@ class Controller(Emulator):
     (a base URL such as ``http://127.0.0.1:8000``; default ``$DENSEMARK_UPSTREAM``, else the
     vendor's real host) and :meth:`finish` writes the redacted cassette. ``allow_unplayed``
     stops :meth:`unplayed_problem` from reporting cassette interactions the test never used.
+    ``before_record`` is given to the :class:`~pytest_densemark.cassettes.Recorder`: it sees
+    each request summary before it is stored and may change it or drop the exchange.
     Extra keyword arguments go to :class:`~pytest_densemark.emulator.Emulator`.
     """
 
@@ -107,6 +115,7 @@ class Controller(Emulator):
         record_mode: RecordMode = "none",
         upstream: str | None = None,
         allow_unplayed: bool = False,
+        before_record: BeforeRecord | None = None,
         **emulator_options: Any,
     ) -> None:
         super().__init__(**emulator_options)
@@ -118,6 +127,7 @@ class Controller(Emulator):
         self.record_mode: RecordMode = record_mode
         self.upstream = upstream if upstream is not None else os.environ.get(UPSTREAM_ENV)
         self.allow_unplayed = allow_unplayed
+        self.before_record = before_record
         self._recorder: Recorder | None = None
         self._record_path: Path | None = None
 
@@ -145,7 +155,10 @@ class Controller(Emulator):
             return super().use_cassette(name_or_path, search_dirs=dirs)
         self.eject_cassette()
         self._record_path = _record_target(name_or_path, found, dirs)
-        self._recorder = Recorder(description=f"recorded by pytest-densemark {__version__}")
+        self._recorder = Recorder(
+            description=f"recorded by pytest-densemark {__version__}",
+            before_record=self.before_record,
+        )
         return None
 
     @property
@@ -176,6 +189,7 @@ class Controller(Emulator):
     # -- delivery: what the httpx patch calls ------------------------------------------
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
+        __tracebackhide__ = True  # kit frames stay out of user tracebacks (and their args)
         try:
             return self.handle(request)
         except EmulatedTimeout as fault:
@@ -185,6 +199,7 @@ class Controller(Emulator):
 
     def deliver(self, request: httpx.Request) -> httpx.Response:
         """Answer one request from a sync client, sleeping for any injected latency."""
+        __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
             with _forwarding(), httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
@@ -198,6 +213,7 @@ class Controller(Emulator):
 
     async def adeliver(self, request: httpx.Request) -> httpx.Response:
         """Answer one request from an async client; latency sleeps without blocking the loop."""
+        __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
             with _forwarding():
@@ -367,12 +383,14 @@ class _VendorRouter(respx.MockRouter):
         )
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        __tracebackhide__ = True
         controller = self._target(request)
         if controller is None:
             self._not_ours(request)
         return controller.deliver(request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        __tracebackhide__ = True
         controller = self._target(request)
         if controller is None:
             self._not_ours(request)

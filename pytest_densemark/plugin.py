@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pytest_densemark._redaction import redact_report
 from pytest_densemark.cassettes import CassetteError
 from pytest_densemark.controller import (
     RECORD_MODES,
@@ -260,3 +261,14 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         if problem:
             pytest.fail(problem, pytrace=False)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Failure reports (terminal, junit XML) never show a credential a request carried."""
+    report = yield
+    if report.failed:
+        redact_report(report)
+    return report
