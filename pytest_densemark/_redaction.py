@@ -13,7 +13,7 @@ What counts as a credential:
   ``credential``, ``auth``, ``session`` or ``cookie`` (which covers presigned-URL parameters
   such as ``X-Amz-Signature``, ``X-Amz-Security-Token``, COS ``q-signature`` and
   ``x-cos-security-token``), plus COS's ``q-ak``; Face++'s ``face_token`` (an identifier the
-  vendor hands out) is not one;
+  vendor hands out) and TC3's ``SignedHeaders`` (a list of header names) are not;
 - the user name and password of a URL (``https://user:pass@host/...``).
 """
 
@@ -43,7 +43,7 @@ _CREDENTIAL_PART = re.compile(
 )
 _CREDENTIAL_NAMES = frozenset({"q-ak", "q_ak", "ak", "sk", "sig", "pwd"})
 # Names that match the pattern but are the vendors' identifiers, not credentials.
-_NOT_CREDENTIALS = frozenset({"face_token"})
+_NOT_CREDENTIALS = frozenset({"face_token", "signedheaders"})
 
 
 def is_credential_name(name: str) -> bool:

@@ -956,11 +956,12 @@ class Player:
     Tencent IAI host), path, Tencent action and version and the parameters that change the
     answer agree: ``return_landmark`` as a set of parts (``all`` meaning every part), ``Mode``
     (absent = 0) and ``FaceModelVersion`` (absent = the default), and for recorded cassettes
-    the image (digest of the bytes, or the URL / face token). Secrets, timestamps, signatures
-    and unknown extra fields are ignored. Interactions that match the same request are played
-    in order, so "fails twice, then succeeds" is one cassette; once all of them are played,
-    the last one answers again when ``allow_repeats`` is true (the default), otherwise
-    :class:`CassetteMismatch` is raised. Thread-safe.
+    the image (digest of the bytes or of the full image URL, or the face token). Secrets,
+    timestamps, signatures and unknown extra fields are ignored. Interactions that match the
+    same request are played in order, so "fails twice, then succeeds" is one cassette; once
+    all of them are played, the last one answers again when ``allow_repeats`` is true (the
+    default), otherwise :class:`CassetteMismatch` is raised, its message showing the request
+    URL with credentials redacted. Thread-safe.
     """
 
     def __init__(self, cassette: Cassette, *, allow_repeats: bool = True) -> None:

@@ -172,6 +172,11 @@ class _Credentials:
     secret_key: str | None = None
     token: str | None = None
 
+    def __repr__(self) -> str:
+        # Says which credentials are set, never their values.
+        shown = ", ".join(f"{name}={REDACTED}" for name, value in vars(self).items() if value)
+        return f"_Credentials({shown})"
+
 
 @dataclass(frozen=True)
 class _Image:

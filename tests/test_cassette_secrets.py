@@ -352,3 +352,15 @@ def test_a_recording_lost_to_another_worker_warns(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert record_one(url_request()).write(tmp_path / "fresh.json", overwrite=False)
+
+
+def test_controller_warns_when_its_new_recording_lost_the_race(tmp_path: Path) -> None:
+    controller = Controller(search_dirs=[tmp_path], record_mode="new")
+    assert controller.use_cassette("raced") is None  # missing: recording
+    recorder = controller._recorder
+    assert recorder is not None
+    recorder.record(url_request(), httpx.Response(200, json=FACEPP_BODY))
+    (tmp_path / "raced.json").write_text("{}", encoding="utf-8")  # another worker won
+    with pytest.warns(CassetteWarning, match="raced.json: this recording was not written"):
+        controller.finish()
+    assert (tmp_path / "raced.json").read_text(encoding="utf-8") == "{}"

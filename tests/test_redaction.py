@@ -161,3 +161,11 @@ def test_cassette_mismatch_message_holds_no_credential() -> None:
     message = str(info.value)
     assert f"{facepp.URL}?api_key={REDACTED}" in message
     assert leaked(message) == []
+
+
+def test_configured_credentials_are_not_shown() -> None:
+    emulator = Emulator()
+    emulator.set_credentials(api_key=KEY, api_secret=SECRET)
+    shown = repr(emulator._credentials)
+    assert leaked(shown) == []
+    assert "api_key=<redacted>" in shown
