@@ -43,7 +43,7 @@ _CREDENTIAL_PART = re.compile(
 )
 _CREDENTIAL_NAMES = frozenset({"q-ak", "q_ak", "ak", "sk", "sig", "pwd"})
 # Names that match the pattern but are the vendors' identifiers, not credentials.
-_NOT_CREDENTIALS = frozenset({"face_token", "signedheaders"})
+_NOT_CREDENTIALS = frozenset({"face_token", "signedheaders", "x-amz-signedheaders"})
 
 
 def is_credential_name(name: str) -> bool:

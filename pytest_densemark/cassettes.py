@@ -1294,7 +1294,7 @@ def write_cassette(
 #: The before-record hook: called with the redacted request summary about to be stored and
 #: the live request; returns the summary to store (changed or not), or ``None`` to leave the
 #: interaction out.
-BeforeRecord = Callable[[dict[str, Any], httpx.Request], "dict[str, Any] | None"]
+BeforeRecord = Callable[[dict[str, Any], httpx.Request], dict[str, Any] | None]
 
 
 class CassetteWarning(UserWarning):
