@@ -540,6 +540,7 @@ def _search_dirs(search_dirs: Sequence[str | os.PathLike[str]]) -> list[Path]:
 
 def _read(path: Path, name: str) -> Cassette:
     """Load one file through the cache (keyed on resolved path, size and mtime)."""
+    __tracebackhide__ = True  # the CassetteError names the file and path: that is the report
     resolved = Path(os.path.abspath(path))
     try:
         stat = resolved.stat()
@@ -584,6 +585,7 @@ def load_cassette(
     test's set-up costs a few ``stat`` calls. Raises :class:`CassetteError` when nothing is
     found (listing where it looked and close names), or the file is not a valid cassette.
     """
+    __tracebackhide__ = True
     raw = os.fspath(name_or_path)
     direct = Path(raw)
     dirs = _search_dirs(search_dirs)
