@@ -26,18 +26,22 @@ import functools
 import hashlib
 import json
 import os
+import re
+import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import httpx
 
 from pytest_densemark import __version__, facepp, tencent
+from pytest_densemark._redaction import REDACTED, is_credential_name, redact_url, url_credentials
 from pytest_densemark._resources import data_dir
 from pytest_densemark.images import sniff
 from pytest_densemark.validation import ValidationResult, Violation, validate
@@ -52,10 +56,13 @@ from pytest_densemark.wire import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "MIN_SCANNED_LENGTH",
     "REDACTED",
+    "BeforeRecord",
     "Cassette",
     "CassetteError",
     "CassetteMismatch",
+    "CassetteWarning",
     "Interaction",
     "Player",
     "RecordedRequest",
@@ -76,19 +83,26 @@ __all__ = [
 
 #: The format version this kit reads and writes (the ``densemark_cassette`` key).
 FORMAT_VERSION = 1
-#: What replaces a secret value kept for its shape (``Authorization``, ``X-TC-Token``).
-REDACTED = "<redacted>"
 #: ``source`` values: built by the kit, or recorded from a real service.
 SOURCES: tuple[str, ...] = ("synthetic", "recorded")
 VENDORS: tuple[str, ...] = ("facepp", "tencent")
 
 Source = Literal["synthetic", "recorded"]
 
+#: Secrets at least this long are searched for everywhere in a file about to be written;
+#: shorter ones (no real vendor credential is that short) only where they stand whole at a
+#: place a credential lands. See :func:`write_cassette`.
+MIN_SCANNED_LENGTH = 8
+
 # Request headers worth keeping: they say how the client called. Everything else (cookies,
 # user agents, proxies' headers) is dropped, so a secret in an unexpected header never lands.
 _KEPT_REQUEST_HEADERS = ("content-type",)
 _TC_HEADER_PREFIX = "x-tc-"
 _TC_TOKEN = "x-tc-token"
+# Parameters holding an image's URL: stored without user information and query, plus a digest.
+_URL_FIELDS = frozenset({"image_url", "Url"})
+# Face++ parameters stored as sent; any other field is stored as a digest.
+_FACEPP_KEPT_FIELDS = frozenset({facepp.RETURN_LANDMARK, "face_token"})
 # Response headers that describe the stored body's transport, not the vendor's answer.
 _DROPPED_RESPONSE_HEADERS = frozenset(
     {"content-length", "content-encoding", "transfer-encoding", "connection", "set-cookie"}
@@ -262,6 +276,114 @@ def cassette_document(
     }
 
 
+#: Deepest nesting a cassette may have (a real one has about ten levels); deeper files are
+#: refused with the JSON path instead of exhausting the interpreter's recursion limit.
+MAX_DEPTH = 100
+_NUMBER = re.compile(r"-?(\d+)(\.\d+)?([eE][-+]?\d+)?")
+
+
+def _max_int_digits() -> int:
+    limit: int = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    return limit or 10**9
+
+
+def _show_path(parts: Sequence[str | int]) -> str:
+    shown = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts]
+    if len(shown) > 12:
+        shown = [*shown[:6], f"...({len(shown) - 9} more levels)...", *shown[-3:]]
+    return "$" + "".join(shown)
+
+
+def _too_deep(data: Any) -> str | None:
+    """The JSON path of the first container nested deeper than :data:`MAX_DEPTH`, if any."""
+    # Iterative, so that checking a deep document cannot itself exhaust the stack.
+    containers = (dict, list, tuple, MappingProxyType)
+    stack: list[tuple[Any, int, tuple[Any, ...]]] = [(data, 0, ())]
+    while stack:
+        value, depth, trail = stack.pop()
+        if depth >= MAX_DEPTH:
+            parts: list[str | int] = []
+            while trail:
+                trail, key = trail
+                parts.append(key)
+            return _show_path(parts[::-1])
+        items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        stack.extend(
+            (item, depth + 1, (trail, key))
+            for key, item in items
+            if isinstance(item, containers) and item
+        )
+    return None
+
+
+def _scan_text(text: str) -> tuple[str, str] | None:
+    """Find what made a JSON text unparseable for Python: ``(path, expected/got)``.
+
+    Walks the text without recursion, tracking the path, to the first container nested
+    deeper than :data:`MAX_DEPTH` or the first integer longer than Python converts.
+    """
+    max_digits = _max_int_digits()
+    parts: list[Any] = []  # the path: keys and indexes
+    kinds: list[str] = []
+    expecting_key = False
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            end = i + 1
+            while True:
+                end = text.find('"', end)
+                if end == -1:
+                    return None
+                slashes = len(text[i + 1 : end]) - len(text[i + 1 : end].rstrip("\\"))
+                if slashes % 2 == 0:
+                    break
+                end += 1
+            if expecting_key and kinds and kinds[-1] == "{":
+                try:
+                    parts[-1] = json.loads(text[i : end + 1])
+                except ValueError:
+                    parts[-1] = text[i + 1 : end]
+                expecting_key = False
+            i = end + 1
+            continue
+        if char in "[{":
+            if len(kinds) >= MAX_DEPTH:
+                return (
+                    _show_path(parts),
+                    f"expected at most {MAX_DEPTH} levels of nesting, got more",
+                )
+            kinds.append(char)
+            parts.append(0 if char == "[" else "")
+            expecting_key = char == "{"
+        elif char in "]}":
+            if kinds:
+                kinds.pop()
+                parts.pop()
+            expecting_key = False
+        elif char == ",":
+            if kinds and kinds[-1] == "[":
+                parts[-1] += 1
+            elif kinds:
+                expecting_key = True
+        elif char == "-" or char.isdigit():
+            match = _NUMBER.match(text, i)
+            if match is None:
+                i += 1
+                continue
+            digits = match.group(1)
+            if not match.group(2) and not match.group(3) and len(digits) > max_digits:
+                return (
+                    _show_path(parts),
+                    f"expected an integer of at most {max_digits} digits,"
+                    f" got one of {len(digits)} digits",
+                )
+            i = match.end()
+            continue
+        i += 1
+    return None
+
+
 def _encode_body(body: Any) -> tuple[bytes, bool]:
     if body is None:
         return b"", False
@@ -279,6 +401,14 @@ class _Reader:
     def fail(self, path: str, expected: str, got: Any) -> CassetteError:
         shown = json.dumps(got)[:80] if not isinstance(got, Mapping | list) else type(got).__name__
         return CassetteError(f"{self.where}: {path}: expected {expected}, got {shown}")
+
+    def not_too_deep(self, value: Any, path: str) -> None:
+        deep = _too_deep(value)
+        if deep is not None:
+            raise CassetteError(
+                f"{self.where}: {path}{deep[1:]}: expected at most {MAX_DEPTH} levels of"
+                " nesting, got more"
+            )
 
     def str_map(self, value: Any, path: str) -> dict[str, str]:
         if not isinstance(value, dict):
@@ -307,7 +437,8 @@ def cassette_from_data(data: Any, *, path: Path | None = None, name: str | None 
     if not isinstance(data, dict):
         raise reader.fail("top level", "a JSON object (a densemark cassette)", data)
     version = data.get("densemark_cassette")
-    if version != FORMAT_VERSION:
+    # The integer 1 only: true and 1.0 compare equal to 1 but are not the format's version.
+    if type(version) is not int or version != FORMAT_VERSION:
         if version is None:
             raise CassetteError(
                 f"{reader.where}: not a densemark cassette (no 'densemark_cassette' key)"
@@ -339,9 +470,15 @@ def cassette_from_data(data: Any, *, path: Path | None = None, name: str | None 
         params = req.get("params", {})
         if not isinstance(params, dict):
             raise reader.fail(f"{where}.request.params", "an object", params)
+        # Checked here because they are copied recursively; bodies are only handed to json,
+        # and a body too deep for it was refused when the file was parsed.
+        reader.not_too_deep(params, f"{where}.request.params")
         status = resp.get("status")
-        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            raise reader.fail(f"{where}.response.status", "an HTTP status (100-599)", status)
+        # 1xx are interim answers, never the final one a client gets back.
+        if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
+            raise reader.fail(
+                f"{where}.response.status", "an HTTP status of a final answer (200-599)", status
+            )
         content, is_json = _encode_body(resp.get("body"))
         interactions.append(
             Interaction(
@@ -403,6 +540,7 @@ def _search_dirs(search_dirs: Sequence[str | os.PathLike[str]]) -> list[Path]:
 
 def _read(path: Path, name: str) -> Cassette:
     """Load one file through the cache (keyed on resolved path, size and mtime)."""
+    __tracebackhide__ = True  # the CassetteError names the file and path: that is the report
     resolved = Path(os.path.abspath(path))
     try:
         stat = resolved.stat()
@@ -421,6 +559,11 @@ def _read(path: Path, name: str) -> Cassette:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CassetteError(f"{path}: not valid JSON: {exc}") from exc
+    except (RecursionError, ValueError) as exc:
+        # Too deep for the parser, or an integer too long to convert: find where.
+        found = _scan_text(raw.decode("utf-8", errors="replace"))
+        where, what = found or ("$", f"JSON Python cannot read ({type(exc).__name__})")
+        raise CassetteError(f"{path}: {where}: {what}") from None
     cassette = cassette_from_data(data, path=resolved, name=name)
     with _cache_lock:
         _cache[(resolved, name)] = (stamp, cassette)
@@ -442,6 +585,7 @@ def load_cassette(
     test's set-up costs a few ``stat`` calls. Raises :class:`CassetteError` when nothing is
     found (listing where it looked and close names), or the file is not a valid cassette.
     """
+    __tracebackhide__ = True
     raw = os.fspath(name_or_path)
     direct = Path(raw)
     dirs = _search_dirs(search_dirs)
@@ -512,6 +656,28 @@ def _url_of(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def _url_summary(value: str) -> dict[str, Any]:
+    """An image URL as stored: no user information, no query, the full value's digest."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+        shown = f"{parts.scheme}://{host}{port}{parts.path}" if parts.scheme else parts.path
+    except ValueError:
+        shown = ""
+    return {"url": shown, "digest": _digest(value)}
+
+
+def _value_summary(value: Any) -> dict[str, Any]:
+    """An unknown parameter as stored: the sha256 of its value (JSON text if not a string)."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return {"digest": _digest(text)}
+
+
 def _split_authorization(value: str) -> tuple[str, dict[str, str]]:
     """``TC3-HMAC-SHA256 Credential=id/date/iai/tc3_request, SignedHeaders=..., Signature=..``"""
     algorithm, _, rest = value.strip().partition(" ")
@@ -563,8 +729,15 @@ def _redact(request: httpx.Request) -> tuple[dict[str, Any], dict[str, str]]:
                 secrets[key] = text
             elif key == "image_base64":
                 params[key] = _b64_summary(text)
-            else:
+            elif key in _URL_FIELDS:
+                params[key] = _url_summary(text)
+                secrets.update({f"{key} {k}": v for k, v in url_credentials(text).items()})
+            elif key in _FACEPP_KEPT_FIELDS:
                 params[key] = text
+            else:
+                params[key] = _value_summary(text)
+                if is_credential_name(key):
+                    secrets[key] = text
         for key, data in parsed.files.items():
             if key in facepp.CREDENTIAL_FIELDS:
                 secrets[key] = data.decode("utf-8", errors="replace")
@@ -580,14 +753,26 @@ def _redact(request: httpx.Request) -> tuple[dict[str, Any], dict[str, str]]:
             for key, value in tparsed.params.items():
                 if key == "Image" and isinstance(value, str):
                     params[key] = _b64_summary(value)
-                else:
+                elif key in _URL_FIELDS and isinstance(value, str):
+                    params[key] = _url_summary(value)
+                    secrets.update({f"{key} {k}": v for k, v in url_credentials(value).items()})
+                elif key in tencent.PARAMETERS and not isinstance(value, dict | list):
                     params[key] = value
+                else:
+                    params[key] = _value_summary(value)
+                    if is_credential_name(key) and isinstance(value, str):
+                        secrets[key] = value
     else:
         body = request.read()
         if body:
             params["$body"] = image_summary(body)
-    # Secrets passed in the query string must not survive in the stored URL either.
+    # The stored URL has no user information and no query string; what they carried is
+    # scanned for (a Tencent GET request signs in the query, say).
     url = request.url
+    known = set(secrets.values())
+    for where, value in url_credentials(str(url)).items():
+        if value not in known:
+            secrets[f"URL {where}"] = value
     summary = {
         "method": request.method.upper(),
         "url": _url_of(url),
@@ -652,13 +837,22 @@ def _stored_image(vendor: str | None, params: Mapping[str, Any]) -> Any:
                 value = params[name]
                 if name in ("image_file", "image_base64"):
                     return digest(value)
+                if name in _URL_FIELDS:
+                    return _stored_url(name, value)
                 return (name, value)
         return None
     if "Url" in params:
-        return ("Url", params["Url"])
+        return _stored_url("Url", params["Url"])
     if "Image" in params:
         return digest(params["Image"])
     return None
+
+
+def _stored_url(name: str, value: Any) -> Any:
+    # Cassettes written before URLs were summarised hold the URL itself.
+    if isinstance(value, Mapping):
+        return (name, value.get("digest"))
+    return (name, _digest(value) if isinstance(value, str) else value)
 
 
 def _stored_key(request: RecordedRequest, cassette: Cassette, with_image: bool) -> _Key:
@@ -693,6 +887,8 @@ def _live_image_facepp(fields: Mapping[str, str], files: Mapping[str, bytes]) ->
                 return ("digest", _b64_summary(fields[name])["digest"])
             if name == "image_file":
                 return ("digest", image_summary(fields[name].encode())["digest"])
+            if name in _URL_FIELDS:
+                return (name, _digest(fields[name]))
             return (name, fields[name])
     return None
 
@@ -716,7 +912,8 @@ def _live_key(
         if with_image:
             image: Any = None
             if "Url" in params:
-                image = ("Url", params["Url"])
+                url = params["Url"]
+                image = ("Url", _digest(url) if isinstance(url, str) else url)
             elif isinstance(params.get("Image"), str):
                 image = ("digest", _b64_summary(params["Image"])["digest"])
             key.append(("image", image))
@@ -738,6 +935,8 @@ def _show(value: Any) -> str:
     if value is None:
         return "absent"
     if isinstance(value, tuple) and len(value) == 2:
+        if value[0] in _URL_FIELDS:
+            return f"{value[0]} with sha256 {str(value[1])[:12]}..."
         return f"{value[0]} {value[1]}"
     return repr(value)
 
@@ -759,11 +958,12 @@ class Player:
     Tencent IAI host), path, Tencent action and version and the parameters that change the
     answer agree: ``return_landmark`` as a set of parts (``all`` meaning every part), ``Mode``
     (absent = 0) and ``FaceModelVersion`` (absent = the default), and for recorded cassettes
-    the image (digest of the bytes, or the URL / face token). Secrets, timestamps, signatures
-    and unknown extra fields are ignored. Interactions that match the same request are played
-    in order, so "fails twice, then succeeds" is one cassette; once all of them are played,
-    the last one answers again when ``allow_repeats`` is true (the default), otherwise
-    :class:`CassetteMismatch` is raised. Thread-safe.
+    the image (digest of the bytes or of the full image URL, or the face token). Secrets,
+    timestamps, signatures and unknown extra fields are ignored. Interactions that match the
+    same request are played in order, so "fails twice, then succeeds" is one cassette; once
+    all of them are played, the last one answers again when ``allow_repeats`` is true (the
+    default), otherwise :class:`CassetteMismatch` is raised, its message showing the request
+    URL with credentials redacted. Thread-safe.
     """
 
     def __init__(self, cassette: Cassette, *, allow_repeats: bool = True) -> None:
@@ -789,6 +989,7 @@ class Player:
         (:func:`~pytest_densemark.wire.parse_facepp` / ``parse_tencent``), so the body is not
         split twice. Raises :class:`CassetteMismatch` when none matches.
         """
+        __tracebackhide__ = True  # a user's failing test passes through here
         key = _live_key(request, self._with_image, parsed)
         with self._lock:
             last = None
@@ -809,10 +1010,14 @@ class Player:
 
         ``parsed`` is as for :meth:`match`.
         """
+        __tracebackhide__ = True
         return self.match(request, parsed=parsed).response.to_httpx(request)
 
     def _mismatch(self, request: httpx.Request, key: _Key, *, exhausted: bool) -> str:
-        head = f"{self.cassette.label}: no interaction answers {request.method} {request.url}"
+        head = (
+            f"{self.cassette.label}: no interaction answers {request.method}"
+            f" {redact_url(request.url)}"
+        )
         if exhausted:
             count = sum(1 for stored in self._keys if stored == key)
             return (
@@ -921,23 +1126,115 @@ def _mask(value: str) -> str:
     return f"{value[:2]}...({len(value)} characters)" if len(value) > 4 else "***"
 
 
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string value (not key) under ``value``, with its JSON path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def _url_parts(url: str, path: str) -> Iterator[tuple[str, str]]:
+    yield path, url
+    for where, value in url_credentials(url).items():
+        yield f"{path} ({where})", value
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        yield f"{path} (query {name})", value
+
+
+def _landing_places(data: Any) -> Iterator[tuple[str, str]]:
+    """The strings of a cassette document where a credential can land, with their paths.
+
+    Request URLs (whole, and their user information and query values), request and response
+    header values, request parameter values and response body string values. Keys, the
+    description and the other metadata are not credentials' landing places.
+    """
+    interactions = data.get("interactions") if isinstance(data, Mapping) else None
+    if not isinstance(interactions, list):
+        return
+    for index, item in enumerate(interactions):
+        if not isinstance(item, Mapping):
+            continue
+        base = f"$.interactions[{index}]"
+        request = item.get("request")
+        if isinstance(request, Mapping):
+            for where, value in _strings(request.get("params"), f"{base}.request.params"):
+                yield from _url_parts(value, where) if "://" in value else [(where, value)]
+            url = request.get("url")
+            if isinstance(url, str):
+                yield from _url_parts(url, f"{base}.request.url")
+            yield from _strings(request.get("headers"), f"{base}.request.headers")
+        response = item.get("response")
+        if isinstance(response, Mapping):
+            yield from _strings(response.get("headers"), f"{base}.response.headers")
+            yield from _strings(response.get("body"), f"{base}.response.body")
+
+
 def _check_secrets(path: Path, text: str, data: Any, secrets: Mapping[str, str]) -> None:
+    """Refuse a cassette in which a secret used in the run survived.
+
+    Two promises: no real credential is ever written, and a dummy one (``k``, ``test``) does
+    not make recording fail because the same letters occur elsewhere in the file. Real
+    credentials of both vendors are long (Face++ keys 32 characters, Tencent SecretIds 36), so
+    a secret of :data:`MIN_SCANNED_LENGTH` characters or more is looked for everywhere in the
+    text, inside other strings too, as sent, URL-encoded, JSON-escaped and base64: no leak,
+    and a random value that long does not occur by chance. A shorter one is no real
+    credential and occurs by chance (in the description, a key name, a word of a message), so
+    it is refused only where it stands whole at a place a credential lands: a request or
+    response header value, a parameter value, a request URL or one of its query values or
+    user information, a response body string.
+    """
+    places: list[tuple[str, str]] | None = None
     for label, value in secrets.items():
         if not value:
             continue
-        for form in _secret_forms(value):
-            if form in text:
-                where = _locate(data, form) or "the serialised text"
-                raise CassetteError(
-                    f"{path}: refusing to write: the secret {label} ({_mask(value)}) used in"
-                    f" this run appears at {where}; redact it (or do not send it) and re-record"
-                )
+        forms = _secret_forms(value)
+        where: str | None = None
+        if len(value) >= MIN_SCANNED_LENGTH:
+            found = next((form for form in forms if form in text), None)
+            if found is not None:
+                where = _locate(data, found) or "the serialised text"
+        else:
+            if places is None:
+                places = list(_landing_places(data))
+            where = next((p for p, item in places if item in forms), None)
+        if where is not None:
+            raise CassetteError(
+                f"{path}: refusing to write: the secret {label} ({_mask(value)}) used in"
+                f" this run appears at {where}; redact it (or do not send it) and re-record"
+            )
 
 
 def _normalise_secrets(secrets: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
     if isinstance(secrets, Mapping):
         return {str(k): str(v) for k, v in secrets.items()}
     return {f"secret #{n}": str(v) for n, v in enumerate(secrets, start=1)}
+
+
+_umask_lock = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _umask_lock:  # elsewhere the only way to read it is to set it and set it back
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def write_cassette(
@@ -952,13 +1249,23 @@ def write_cassette(
     The document is checked as a cassette, serialised with :func:`dump_cassette`, then
     searched for every value in ``secrets`` (as sent, URL-encoded, JSON-escaped and base64):
     if any is found nothing is written and :class:`CassetteError` names the file, the secret
-    (masked) and the JSON path. The text goes to a temporary file in the same directory that
-    is then renamed into place, so readers and concurrent writers (xdist workers) only ever
-    see a complete file. With ``overwrite=False`` an existing file is kept and ``False`` is
-    returned (the check and the creation are one atomic step); otherwise returns ``True``.
+    (masked) and the JSON path. A secret of :data:`MIN_SCANNED_LENGTH` characters or more is
+    searched for anywhere in the text; a shorter one (a dummy such as ``k`` or ``test``: no
+    real vendor credential is that short) only where it stands as a whole value at a place
+    a credential lands (header values, parameter values, URLs and their query values and
+    user information, response body strings), so it does not make the write fail for
+    occurring in the description or a key name.
+
+    The text goes to a temporary file in the same directory that is then renamed into place,
+    so readers and concurrent writers (xdist workers) only ever see a complete file; the
+    file gets the permissions ``open()`` would give it (``0666`` less the umask). With
+    ``overwrite=False`` an existing file is kept and ``False`` is returned (the check and
+    the creation are one atomic step); otherwise returns ``True``.
     """
     target = Path(path)
     data = cassette.to_json() if isinstance(cassette, Cassette) else dict(cassette)
+    # The writer and the secret scan walk the whole document recursively.
+    _Reader(str(target)).not_too_deep(data, "$")
     cassette_from_data(data, path=target)
     text = dump_cassette(data)
     _check_secrets(target, text, data, _normalise_secrets(secrets))
@@ -968,6 +1275,8 @@ def write_cassette(
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     temp = Path(temp_name)
     try:
+        # mkstemp creates the file 0600; give it the mode open() would (0666 less the umask).
+        os.chmod(temp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -984,16 +1293,47 @@ def write_cassette(
         temp.unlink(missing_ok=True)
 
 
+#: The before-record hook: called with the redacted request summary about to be stored and
+#: the live request; returns the summary to store (changed or not), or ``None`` to leave the
+#: interaction out.
+BeforeRecord = Callable[[dict[str, Any], httpx.Request], dict[str, Any] | None]
+
+
+class CassetteWarning(UserWarning):
+    """Something about a cassette the run did not stop for, such as a recording not written."""
+
+
 class Recorder:
     """Collects live exchanges and writes them as a ``source: recorded`` cassette.
 
     Call :meth:`record` with each request and its (read) response; the request is redacted at
     once and the secret values it carried are remembered, so :meth:`write` refuses to write a
     file in which any of them (or any extra secret you pass) survived.
+
+    ``before_record``, like vcrpy's ``before_record_request``, widens or narrows what is
+    stored. It is called for every exchange with two arguments, the request summary about to
+    be stored (a fresh dict ``{"method", "url", "headers", "params"}``, already redacted as
+    :func:`redact_request` says) and the live :class:`httpx.Request`, and returns the summary
+    to store (the same dict changed in place, or a new one), or ``None`` to leave the
+    exchange out of the cassette. What it returns still goes through the secret scan of
+    :func:`write_cassette`: putting a credential back makes the write fail. For example, to
+    keep a non-secret field that is stored as a digest by default::
+
+        def keep_user_id(summary, request):
+            summary["params"]["user_id"] = parse_facepp(request).fields["user_id"]
+            return summary
+
+        Recorder(before_record=keep_user_id)
     """
 
-    def __init__(self, *, description: str = "") -> None:
+    def __init__(self, *, description: str = "", before_record: BeforeRecord | None = None) -> None:
+        if before_record is not None and not callable(before_record):
+            raise TypeError(
+                f"before_record must be a callable (summary, request) -> summary or None,"
+                f" got {type(before_record).__name__}"
+            )
         self.description = description
+        self.before_record = before_record
         self.interactions: list[dict[str, Any]] = []
         self.secrets: dict[str, str] = {}
         self.vendor: str | None = None
@@ -1002,8 +1342,21 @@ class Recorder:
         self._lock = threading.Lock()
 
     def record(self, request: httpx.Request, response: httpx.Response) -> None:
-        """Add one exchange (the response body must have been read)."""
-        summary, secrets = _redact(request)
+        """Add one exchange (the response body must have been read).
+
+        The request is summarised by :func:`redact_request`, then given to ``before_record``
+        when one was set; an exchange it drops (``None``) is not stored, though the secrets
+        its request carried are still scanned for when writing.
+        """
+        redacted, secrets = _redact(request)
+        summary: dict[str, Any] | None = redacted
+        if self.before_record is not None:
+            summary = self.before_record(redacted, request)
+            if summary is not None and not isinstance(summary, dict):
+                raise TypeError(
+                    f"before_record must return the request summary (a dict) or None,"
+                    f" got {type(summary).__name__}"
+                )
         vendor = vendor_of_request(request)
         headers = {
             k: v for k, v in response.headers.items() if k.lower() not in _DROPPED_RESPONSE_HEADERS
@@ -1021,6 +1374,8 @@ class Recorder:
             self.secrets.update(
                 {f"{k} (interaction {len(self.interactions)})": v for k, v in secrets.items()}
             )
+            if summary is None:
+                return
             if self.vendor is None and vendor is not None:
                 self.vendor = vendor
                 if vendor == "tencent":
@@ -1055,11 +1410,26 @@ class Recorder:
         secrets: Mapping[str, str] | Iterable[str] = (),
         overwrite: bool = True,
     ) -> bool:
-        """Write the recording with :func:`write_cassette`, scanning for every secret seen."""
+        """Write the recording with :func:`write_cassette`, scanning for every secret seen.
+
+        With ``overwrite=False``, when the file appeared since recording began (another
+        pytest-xdist worker recorded the same cassette first), the recording is not written,
+        a :class:`CassetteWarning` naming the file says so, and ``False`` is returned.
+        """
         extra = _normalise_secrets(secrets)
-        return write_cassette(
+        written = write_cassette(
             path, self.to_json(), secrets={**self.secrets, **extra}, overwrite=overwrite
         )
+        if not written:
+            warnings.warn(
+                CassetteWarning(
+                    f"{os.fspath(path)}: this recording was not written: the cassette was"
+                    " created meanwhile (by another pytest-xdist worker recording it too?);"
+                    " the existing file was kept"
+                ),
+                stacklevel=2,
+            )
+        return written
 
 
 # --- validation -------------------------------------------------------------------------------

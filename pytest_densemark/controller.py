@@ -28,6 +28,7 @@ import httpx
 from pytest_densemark import __version__, facepp, stubs, wire
 from pytest_densemark._resources import data_dir
 from pytest_densemark.cassettes import (
+    BeforeRecord,
     Cassette,
     CassetteError,
     CassetteMismatch,
@@ -80,6 +81,8 @@ class Controller(Emulator):
     (a base URL such as ``http://127.0.0.1:8000``; default ``$DENSEMARK_UPSTREAM``, else the
     vendor's real host) and :meth:`finish` writes the redacted cassette. ``allow_unplayed``
     stops :meth:`unplayed_problem` from reporting cassette interactions the test never used.
+    ``before_record`` is given to the :class:`~pytest_densemark.cassettes.Recorder`: it sees
+    each request summary before it is stored and may change it or drop the exchange.
     Extra keyword arguments go to :class:`~pytest_densemark.emulator.Emulator`.
     """
 
@@ -90,6 +93,7 @@ class Controller(Emulator):
         record_mode: RecordMode = "none",
         upstream: str | None = None,
         allow_unplayed: bool = False,
+        before_record: BeforeRecord | None = None,
         **emulator_options: Any,
     ) -> None:
         super().__init__(**emulator_options)
@@ -101,6 +105,7 @@ class Controller(Emulator):
         self.record_mode: RecordMode = record_mode
         self.upstream = upstream if upstream is not None else os.environ.get(UPSTREAM_ENV)
         self.allow_unplayed = allow_unplayed
+        self.before_record = before_record
         self._recorder: Recorder | None = None
         self._record_path: Path | None = None
         #: Messages of the requests no cassette interaction answered, in order.
@@ -130,7 +135,10 @@ class Controller(Emulator):
             return super().use_cassette(name_or_path, search_dirs=dirs)
         self.eject_cassette()
         self._record_path = _record_target(name_or_path, found, dirs)
-        self._recorder = Recorder(description=f"recorded by pytest-densemark {__version__}")
+        self._recorder = Recorder(
+            description=f"recorded by pytest-densemark {__version__}",
+            before_record=self.before_record,
+        )
         return None
 
     @property

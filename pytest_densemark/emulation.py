@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from pytest_densemark.cassettes import BeforeRecord
     from pytest_densemark.controller import Controller, RecordMode
 
 __all__ = ["Emulation", "SettingsError", "credential_names", "emulate", "new_controller"]
@@ -122,6 +123,7 @@ def new_controller(
     record_mode: RecordMode = "none",
     cassette_dirs: Sequence[str | os.PathLike[str]] = (),
     upstream: str | None = None,
+    before_record: BeforeRecord | None = None,
 ) -> Controller:
     """A controller set up as the settings say: credentials, then the cassette (or recording).
 
@@ -140,6 +142,7 @@ def new_controller(
         record_mode=record_mode,
         upstream=upstream,
         allow_unplayed=allow_unplayed,
+        before_record=before_record,
     )
     if credentials:
         controller.set_credentials(**credentials)
@@ -258,6 +261,7 @@ def emulate(
     record_mode: RecordMode = "none",
     cassette_dirs: Sequence[str | os.PathLike[str]] = (),
     upstream: str | None = None,
+    before_record: BeforeRecord | None = None,
 ) -> Emulation:
     """Answer vendor requests from every supported HTTP client in-process while active.
 
@@ -275,6 +279,9 @@ def emulate(
     - ``cassette_dirs``: folders searched before the shipped library; the first receives
       recordings. ``upstream``: the base URL recording sends requests to instead of the
       vendor (default ``$DENSEMARK_UPSTREAM``, else the vendor's host).
+    - ``before_record``: called with each request summary about to be recorded; it returns
+      the summary to write (narrowed or widened) or ``None`` to leave the exchange out (see
+      :class:`~pytest_densemark.cassettes.Recorder`).
 
     Settings of the wrong type raise :class:`SettingsError` at once. When the block ends
     without an exception, a recording is written, and ``AssertionError`` is raised if a
@@ -290,6 +297,7 @@ def emulate(
         "record_mode": record_mode,
         "cassette_dirs": path_dirs,
         "upstream": upstream,
+        "before_record": before_record,
     }
     check_settings(cassette=cassette, credentials=credentials, allow_unplayed=allow_unplayed)
     return Emulation(settings)

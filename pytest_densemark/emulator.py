@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 import httpx
 
 from pytest_densemark import facepp, tc3, tencent, wire
+from pytest_densemark._redaction import redact_fields, redact_url
 from pytest_densemark.faces import Face
 from pytest_densemark.images import ImageInfo, embedded_faces, sniff
 from pytest_densemark.payloads import (
@@ -129,8 +130,19 @@ class Call:
     def json(self) -> Any:
         """The answered body parsed as JSON."""
         if self.response is None:
-            raise ValueError(f"call to {self.request.url} got no response ({self.fault})")
+            raise ValueError(
+                f"call to {redact_url(self.request.url)} got no response ({self.fault})"
+            )
         return self.response.json()
+
+    def __repr__(self) -> str:
+        # The request's URL may carry credentials in its query string: never print them.
+        status = self.status
+        return (
+            f"Call(vendor={self.vendor!r}, action={self.action!r}, version={self.version!r},"
+            f" source={self.source!r}, {self.request.method} {redact_url(self.request.url)},"
+            f" status={status!r}, fault={self.fault!r}, params={redact_fields(self.params)!r})"
+        )
 
 
 @dataclass
@@ -159,6 +171,11 @@ class _Credentials:
     secret_id: str | None = None
     secret_key: str | None = None
     token: str | None = None
+
+    def __repr__(self) -> str:
+        # Says which credentials are set, never their values.
+        shown = ", ".join(f"{name}={REDACTED}" for name, value in vars(self).items() if value)
+        return f"_Credentials({shown})"
 
 
 @dataclass(frozen=True)
@@ -644,6 +661,7 @@ class Emulator:
         faults and :class:`~pytest_densemark.cassettes.CassetteMismatch` when a loaded
         cassette has no answer for a request to its vendor.
         """
+        __tracebackhide__ = True  # a user's failing test passes through here
         vendor = wire.vendor_of_request(request)
         facepp_params: wire.FaceppParams | None = None
         sniffed: dict[int, ImageInfo | None] = {}
@@ -687,7 +705,8 @@ class Emulator:
                 404,
                 headers={"Content-Type": "text/plain"},
                 content=(
-                    f"densemark: no emulated vendor API at {request.method} {request.url}"
+                    f"densemark: no emulated vendor API at {request.method}"
+                    f" {redact_url(request.url)}"
                     " (expected a Face++ path or an X-TC-Action header)"
                 ).encode(),
                 request=request,
@@ -731,17 +750,19 @@ class Emulator:
     def _fault_response(
         self, fault: _Fault, vendor: str | None, request: httpx.Request, call: Call
     ) -> httpx.Response:
+        __tracebackhide__ = True
         if fault.kind == "timeout":
             call.fault = "timeout"
             raise EmulatedTimeout(
-                f"densemark: injected timeout for {request.method} {request.url}",
+                f"densemark: injected timeout for {request.method} {redact_url(request.url)}",
                 vendor=vendor,
                 request=request,
             )
         if fault.kind == "disconnect":
             call.fault = "disconnect"
             raise EmulatedDisconnect(
-                f"densemark: injected dropped connection for {request.method} {request.url}",
+                f"densemark: injected dropped connection for {request.method}"
+                f" {redact_url(request.url)}",
                 vendor=vendor,
                 request=request,
             )

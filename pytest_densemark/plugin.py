@@ -25,9 +25,10 @@ import pytest
 from pytest_densemark.server_fixture import densemark_server
 
 if TYPE_CHECKING:
+    from pytest_densemark.cassettes import BeforeRecord
     from pytest_densemark.controller import Controller, RecordMode
 
-__all__ = ["densemark", "densemark_server"]
+__all__ = ["densemark", "densemark_before_record", "densemark_server"]
 
 #: Keyword arguments the ``densemark`` marker accepts.
 MARKER_ARGS: tuple[str, ...] = ("cassette", "allow_unplayed", "credentials")
@@ -36,6 +37,7 @@ MARKER_ARGS: tuple[str, ...] = ("cassette", "allow_unplayed", "credentials")
 RECORD_MODES: tuple[str, ...] = ("none", "new", "all")
 UPSTREAM_ENV = "DENSEMARK_UPSTREAM"
 _CONTROLLER_KEY = pytest.StashKey["Controller"]()
+_USED_KEY = pytest.StashKey[bool]()
 _SETTINGS_KEY = pytest.StashKey["_Settings"]()
 _DEFAULT_CASSETTE_DIR = "cassettes"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.\[\]-]+")
@@ -249,7 +251,21 @@ def _auto_cassette(node: pytest.Item) -> str:
 
 
 @pytest.fixture
-def _densemark_controller(request: pytest.FixtureRequest) -> Generator[Controller, None, None]:
+def densemark_before_record() -> BeforeRecord | None:
+    """The hook recording calls with each request summary before writing it; none by default.
+
+    Override this fixture (in a ``conftest.py``, for a folder or the whole suite) to return a
+    callable ``(summary, request) -> summary | None``: return the summary to write, narrowed
+    or widened, or ``None`` to leave the exchange out of the cassette (as vcrpy's
+    ``before_record_request``). The secret scan still runs on what it returns.
+    """
+    return None
+
+
+@pytest.fixture
+def _densemark_controller(
+    request: pytest.FixtureRequest, densemark_before_record: BeforeRecord | None
+) -> Generator[Controller, None, None]:
     """The test's one controller, whichever fixtures deliver its requests.
 
     Set up from the marker and the configuration; at teardown the recording is written and
@@ -260,6 +276,7 @@ def _densemark_controller(request: pytest.FixtureRequest) -> Generator[Controlle
     from pytest_densemark.emulation import SettingsError, new_controller
 
     node = request.node
+    node.stash[_USED_KEY] = True
     settings = _settings(request.config)
     problem = None
     try:
@@ -277,6 +294,7 @@ def _densemark_controller(request: pytest.FixtureRequest) -> Generator[Controlle
             record_mode=settings.record_mode,
             cassette_dirs=settings.cassette_dirs,
             upstream=settings.upstream,
+            before_record=densemark_before_record,
         )
     except _MarkerError as error:
         problem = f"{node.nodeid}: @pytest.mark.densemark {error}"
@@ -358,3 +376,20 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         if problem:
             pytest.fail(problem, pytrace=False)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Failure reports (terminal, junit XML) of kit tests never show a request's credential.
+
+    Only tests that used the kit (either fixture, or the marker) are touched: a failure
+    elsewhere in the suite is reported exactly as pytest reports it.
+    """
+    report = yield
+    if report.failed and item.stash.get(_USED_KEY, False):
+        from pytest_densemark._redaction import redact_report
+
+        redact_report(report)
+    return report

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from pytest_densemark import facepp, tencent
+from pytest_densemark._redaction import REDACTED, redact_fields, redact_headers, redact_url
 
 __all__ = [
     "FaceppParams",
@@ -97,6 +98,15 @@ class FaceppParams:
     def get(self, name: str) -> str | None:
         """A text field's value, or ``None`` when it was not sent."""
         return self.fields.get(name)
+
+    def __repr__(self) -> str:
+        # Shown in tracebacks and assertion messages: credentials redacted, files as sizes.
+        return (
+            f"FaceppParams(method={self.method!r}, host={self.host!r}, path={self.path!r},"
+            f" content_type={self.content_type!r}, body_size={self.body_size!r},"
+            f" fields={redact_fields(self.fields)!r}, files={redact_fields(self.files)!r},"
+            f" error={self.error!r})"
+        )
 
 
 @functools.lru_cache(maxsize=512)
@@ -213,6 +223,20 @@ class TencentParams:
     params: dict[str, Any] | None
     error: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # Shown in tracebacks and assertion messages: credentials redacted, the body as a size.
+        query = redact_url(f"?{self.query}")[1:] if self.query else ""
+        params = None if self.params is None else redact_fields(self.params)
+        return (
+            f"TencentParams(method={self.method!r}, host={self.host!r}, path={self.path!r},"
+            f" query={query!r}, action={self.action!r}, version={self.version!r},"
+            f" region={self.region!r}, timestamp={self.timestamp!r},"
+            f" authorization={REDACTED if self.authorization else None!r},"
+            f" token={REDACTED if self.token else None!r}, language={self.language!r},"
+            f" body=<{len(self.body)} bytes>, params={params!r}, error={self.error!r},"
+            f" headers={redact_headers(self.headers)!r})"
+        )
 
 
 def parse_tencent(request: httpx.Request) -> TencentParams:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 
 from pytest_densemark import Controller, emulate, facepp, make_image
 from pytest_densemark.emulation import SettingsError, credential_names
+from pytest_densemark.server import DensemarkServer
 from pytest_densemark.strategies import facepp_responses
 
 IMAGE = make_image("jpeg", 320, 240)
@@ -144,7 +145,7 @@ def test_async_context_manager() -> None:
     assert asyncio.run(main()) == 500
 
 
-@settings(max_examples=15)
+@settings(max_examples=15, deadline=None)
 @given(body=facepp_responses())
 def test_hypothesis_with_emulate(body: dict[str, Any]) -> None:
     # A fresh controller for each example, default health checks.
@@ -154,7 +155,7 @@ def test_hypothesis_with_emulate(body: dict[str, Any]) -> None:
         assert len(densemark.calls) == 1
 
 
-@settings(max_examples=10)
+@settings(max_examples=10, deadline=None)
 @given(body=facepp_responses())
 @emulate()
 def test_hypothesis_with_the_decorator(densemark: Controller, body: dict[str, Any]) -> None:
@@ -177,3 +178,16 @@ class UnittestStyle(unittest.TestCase):
         answer = client.AnalyzeDenseLandmarks(request)
         assert len(answer.DenseFaceShapeSet) == 5
         assert densemark.calls[0].source == "cassette"
+
+
+def test_before_record_is_passed_on(tmp_path: Any) -> None:
+    with DensemarkServer() as upstream:
+        with emulate(
+            tmp_path / "skipped.json",
+            record_mode="new",
+            upstream=upstream.url,
+            before_record=lambda summary, request: None,
+        ) as densemark:
+            post()
+        assert densemark.calls[0].source == "upstream"
+    assert not (tmp_path / "skipped.json").exists()

@@ -60,12 +60,14 @@ class _VendorRouter(respx.MockRouter):
         )
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        __tracebackhide__ = True
         controller = stubs.active_controller(request.url.host)
         if controller is None:
             self._not_ours(request)
         return controller.deliver(request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        __tracebackhide__ = True
         controller = stubs.active_controller(request.url.host)
         if controller is None:
             self._not_ours(request)

@@ -290,3 +290,34 @@ def test_bad(densemark):
     )
     result.assert_outcomes(errors=1)
     assert not (strict.path / "cassettes").exists()
+
+
+def test_before_record_fixture_override(strict: pytest.Pytester, upstream: DensemarkServer) -> None:
+    strict.makeconftest(
+        """
+import pytest
+
+SEEN = []
+
+@pytest.fixture
+def densemark_before_record():
+    def hook(summary, request):
+        SEEN.append(request.url.host)
+        summary["params"]["return_landmark"] = "hooked"
+        return summary
+    return hook
+"""
+    )
+    result = _run(
+        strict,
+        """
+@pytest.mark.densemark("hooked")
+def test_recorded(densemark):
+    assert post().status_code == 200
+""",
+        "--densemark-record=new",
+        f"--densemark-upstream={upstream.url}",
+    )
+    result.assert_outcomes(passed=1)
+    written = json.loads((strict.path / "cassettes" / "hooked.json").read_text())
+    assert written["interactions"][0]["request"]["params"]["return_landmark"] == "hooked"
