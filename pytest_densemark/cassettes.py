@@ -39,6 +39,7 @@ import httpx
 
 from pytest_densemark import __version__, facepp, tencent
 from pytest_densemark._resources import data_dir
+from pytest_densemark.checks import header_problem, status_problem
 from pytest_densemark.images import sniff
 from pytest_densemark.validation import ValidationResult, Violation, validate
 from pytest_densemark.wire import (
@@ -286,6 +287,8 @@ class _Reader:
         for key, item in value.items():
             if not isinstance(item, str):
                 raise self.fail(f"{path}.{key}", "a string", item)
+            if (problem := header_problem(key, item)) is not None:
+                raise CassetteError(f"{self.where}: {path}.{key}: expected {problem}")
         return value
 
     def text(self, data: Mapping[str, Any], key: str, path: str, *, optional: bool = False) -> Any:
@@ -340,8 +343,8 @@ def cassette_from_data(data: Any, *, path: Path | None = None, name: str | None 
         if not isinstance(params, dict):
             raise reader.fail(f"{where}.request.params", "an object", params)
         status = resp.get("status")
-        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            raise reader.fail(f"{where}.response.status", "an HTTP status (100-599)", status)
+        if (problem := status_problem(status)) is not None:
+            raise CassetteError(f"{reader.where}: {where}.response.status: expected {problem}")
         content, is_json = _encode_body(resp.get("body"))
         interactions.append(
             Interaction(

@@ -32,6 +32,7 @@ import http
 import ipaddress
 import json
 import os
+import re
 import select
 import selectors
 import socket
@@ -47,6 +48,7 @@ import httpx
 
 from pytest_densemark import facepp, payloads, tencent
 from pytest_densemark.cassettes import Cassette, Interaction
+from pytest_densemark.checks import delay_problem, header_problem, status_problem
 from pytest_densemark.emulator import Call, EmulatedDisconnect, EmulatedTimeout, Emulator
 from pytest_densemark.faces import Face
 
@@ -116,6 +118,8 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: one costs more than the rest of a request's framing, while a client sends few distinct ones.
 _URL_CACHE_SIZE = 256
 _STATUS_LINES: dict[int, bytes] = {}
+#: Bytes that would end a header line early (header injection) or that no header may hold.
+_UNSAFE_IN_HEADER = re.compile(rb"[\r\n\0]")
 
 
 def _status_line(status: int) -> bytes:
@@ -936,8 +940,16 @@ class DensemarkServer:
             return False
         # Head and body leave in one write (with TCP_NODELAY set, two writes would mean two
         # segments and, for small answers, a wait for the client's delayed ACK).
+        if (problem := status_problem(response.status_code)) is not None:
+            conn.send_error(_HttpError(500, f"densemark server: the handler's status: {problem}"))
+            return False
         parts = [_status_line(response.status_code)]
         for name, value in response.headers.raw:
+            if _UNSAFE_IN_HEADER.search(name) or _UNSAFE_IN_HEADER.search(value):
+                # The Python API and cassettes refuse such headers; this catches any handler.
+                message = f"densemark server: the handler's header {name!r:.80} holds CR, LF or NUL"
+                conn.send_error(_HttpError(500, message))
+                return False
             if name.lower() not in _HOP_BY_HOP_BYTES:
                 parts += (name, b": ", value, b"\r\n")
         parts.append(b"Content-Length: %d\r\n" % len(content))
@@ -1003,11 +1015,18 @@ class DensemarkServer:
         if name == "queue":
             _unknown(args, ("vendor", "body", "status", "headers", "times"))
             body = _field(args, "body", (dict, list, str))
+            status = _field(args, "status", int, 200)
+            if (problem := status_problem(status)) is not None:
+                raise _ControlError(f"field 'status': expected {problem}")
+            headers = _field(args, "headers", dict, None)
+            for name, value in (headers or {}).items():
+                if (problem := header_problem(name, value)) is not None:
+                    raise _ControlError(f"field 'headers', header {name!r:.80}: expected {problem}")
             self.queue_response(
                 _field(args, "vendor", str),
                 body if isinstance(body, (dict, str)) else json.dumps(body),
-                status=_field(args, "status", int, 200),
-                headers=_field(args, "headers", dict, None),
+                status=status,
+                headers=headers,
                 times=_field(args, "times", int, 1),
             )
             return {"ok": True}
@@ -1059,10 +1078,11 @@ class DensemarkServer:
             )
         elif kind == "latency":
             _unknown(args, ("type", "vendor", "seconds", "times"))
+            seconds = _field(args, "seconds", (int, float))
+            if (problem := delay_problem(seconds)) is not None:
+                raise _ControlError(f"field 'seconds': expected {problem}")
             self.inject_latency(
-                float(_field(args, "seconds", (int, float))),
-                vendor=vendor,
-                times=_field(args, "times", int, None),
+                float(seconds), vendor=vendor, times=_field(args, "times", int, None)
             )
         elif kind in ("timeout", "disconnect"):
             _unknown(args, ("type", "vendor", "times"))

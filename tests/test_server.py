@@ -518,10 +518,21 @@ def test_stop_interrupts_an_emulated_timeout() -> None:
 # -- control API -----------------------------------------------------------------------------
 
 
-def control(server: DensemarkServer, name: str, payload: object = None) -> tuple[int, Any]:
-    data = None if payload is None else json.dumps(payload).encode()
+def control(
+    server: DensemarkServer,
+    name: str,
+    payload: object = None,
+    *,
+    raw_body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    """Call the control API as a client in another language would: status and JSON answer."""
+    data = raw_body if payload is None else json.dumps(payload).encode()
     request = urllib.request.Request(
-        f"{server.url}/_densemark/{name}", data=data, method="GET" if data is None else "POST"
+        f"{server.url}/_densemark/{name}",
+        data=data,
+        method="GET" if data is None else "POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
@@ -642,6 +653,62 @@ def test_control_errors_name_the_field(
     status, answer = control(server, name, payload)
     assert status == 400
     assert message in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (
+            {"vendor": "facepp", "body": {}, "headers": {"X-A": "1\r\nSet-Cookie: evil=1"}},
+            "field 'headers', header 'X-A': expected a header value without CR, LF or NUL",
+        ),
+        ({"vendor": "facepp", "body": {}, "headers": {"X-A": "1\u0000"}}, "CR, LF or NUL"),
+        ({"vendor": "facepp", "body": {}, "headers": {"X-A\nB": "1"}}, "token characters"),
+        ({"vendor": "facepp", "body": {}, "status": 99999}, "field 'status': expected"),
+        ({"vendor": "facepp", "body": {}, "status": -1}, "field 'status': expected"),
+        ({"vendor": "facepp", "body": {}, "status": 10**20}, "field 'status': expected"),
+        ({"vendor": "facepp", "body": {}, "status": 101}, "1xx is interim"),
+    ],
+    ids=["crlf-value", "nul-value", "lf-name", "99999", "minus-1", "1e20", "101"],
+)
+def test_control_queue_refuses_injected_headers_and_impossible_statuses(
+    server: DensemarkServer, payload: dict[str, Any], message: str
+) -> None:
+    status, answer = control(server, "queue", payload)
+    assert (status, message in answer["error"]) == (400, True), answer
+    with facepp_post(server, jpeg()) as response:  # nothing was queued
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("seconds", ["NaN", "Infinity", "-Infinity", "1e300", "-1", "1e400"])
+def test_control_latency_refuses_impossible_delays(server: DensemarkServer, seconds: str) -> None:
+    body = b'{"type": "latency", "seconds": ' + seconds.encode() + b"}"
+    status, answer = control(server, "fault", raw_body=body)
+    assert status == 400
+    assert "field 'seconds': expected a finite number of seconds" in answer["error"]
+    began = time.monotonic()
+    with facepp_post(server, jpeg()) as response:  # no fault was stored
+        assert response.status_code == 200
+    assert time.monotonic() - began < 2.0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, headers=[(b"X-A", b"1\r\nSet-Cookie: evil=1")], content=b"x"),
+        httpx.Response(200, headers=[(b"X-A", b"\x00")], content=b"x"),
+        httpx.Response(99999, content=b"x"),
+        httpx.Response(101, content=b"x"),
+        httpx.Response(-1, content=b"x"),
+    ],
+    ids=["crlf", "nul", "99999", "101", "minus-1"],
+)
+def test_a_handler_cannot_put_an_impossible_answer_on_the_wire(answer: httpx.Response) -> None:
+    with DensemarkServer(lambda request: answer) as server:
+        data = raw(server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 500 "), data[:80]
+    assert b"Set-Cookie" not in data.split(b"\r\n\r\n", 1)[0]
 
 
 def test_control_unknown_endpoint_is_404(server: DensemarkServer) -> None:
