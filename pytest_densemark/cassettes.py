@@ -345,6 +345,7 @@ def cassette_from_data(data: Any, *, path: Path | None = None, name: str | None 
         status = resp.get("status")
         if (problem := status_problem(status)) is not None:
             raise CassetteError(f"{reader.where}: {where}.response.status: expected {problem}")
+        assert isinstance(status, int)  # status_problem() found nothing
         content, is_json = _encode_body(resp.get("body"))
         interactions.append(
             Interaction(
