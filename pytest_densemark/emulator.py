@@ -98,7 +98,12 @@ class EmulatedTimeout(InjectedFault):
 
 
 class EmulatedDisconnect(InjectedFault):
-    """The connection drops before an answer: the client should see a protocol error."""
+    """The connection drops before an answer.
+
+    In process the client sees ``httpx.RemoteProtocolError``; over the loopback server the
+    connection is reset (a TCP RST), so a client sees ``ECONNRESET`` (``requests``:
+    ``ConnectionError``).
+    """
 
 
 @dataclass

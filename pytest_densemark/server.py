@@ -21,7 +21,8 @@ without being buffered; malformed requests get ``400``; a client that stalls is 
 joins every thread it started.
 
 Emulated faults are delivered for real: latency sleeps before the answer, a timeout holds the
-connection without answering until the client gives up, a disconnect resets the connection.
+connection without answering until the client gives up, a disconnect resets the connection
+(a TCP RST: the client's next read fails with ``ECONNRESET``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import re
 import select
 import selectors
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -109,6 +111,7 @@ _LINGER_SECONDS = 2.0
 _RECV_SIZE = 256 * 1024
 
 _TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te"}
 )
@@ -120,6 +123,7 @@ _URL_CACHE_SIZE = 256
 _STATUS_LINES: dict[int, bytes] = {}
 #: Bytes that would end a header line early (header injection) or that no header may hold.
 _UNSAFE_IN_HEADER = re.compile(rb"[\r\n\0]")
+_UNSAFE_IN_TARGET = re.compile(rb"[\x00-\x20\x7f#]")
 
 
 def _status_line(status: int) -> bytes:
@@ -157,6 +161,27 @@ class _Head(NamedTuple):
     target: bytes
     version: bytes
     headers: list[tuple[bytes, bytes]]
+    #: The ``host[:port]`` of an absolute-form target (``POST http://host/path``), which
+    #: RFC 9112 3.2.2 says replaces the Host header; ``None`` for the usual origin form.
+    authority: bytes | None = None
+
+
+def _absolute_form(target: bytes) -> tuple[bytes, bytes]:
+    """Split an absolute-form request target into its authority and its origin-form target.
+
+    RFC 9112 3.2.2: a server must accept ``http://host:port/path?query`` (what a client
+    talking to a proxy sends); the path defaults to ``/``.
+    """
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https"):
+        raise _HttpError(400, "request target must be a path starting with / or an http URL")
+    cut = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=len(rest))
+    authority, path = rest[:cut], rest[cut:]
+    if not authority or b"@" in authority or _UNSAFE_IN_TARGET.search(authority):
+        raise _HttpError(400, "malformed authority in absolute-form request target")
+    if not path.startswith(b"/"):
+        path = b"/" + path
+    return authority, path
 
 
 class _ClientGone(Exception):
@@ -250,6 +275,9 @@ class _Connection:
                 break
             if len(buf) > MAX_HEAD_BYTES:
                 raise _HttpError(431, "request head too large")
+            if buf.count(b"\n") != buf.count(b"\r\n"):
+                # A bare-LF head would otherwise wait for a CRLF CRLF that never comes.
+                raise _HttpError(400, "request head lines must end with CRLF, not a bare LF")
             try:
                 self._recv(deadline)
             except _ClientGone:
@@ -263,10 +291,13 @@ class _Connection:
         if len(parts) != 3 or not parts[0] or not parts[1]:
             raise _HttpError(400, "malformed request line")
         method_b, target_b, version_b = parts
+        if _UNSAFE_IN_HEADER.search(lines[0]):
+            raise _HttpError(400, "request line holds a bare CR, LF or NUL")
         if len(target_b) > MAX_TARGET_BYTES:
             raise _HttpError(414, f"request target over {MAX_TARGET_BYTES} bytes")
+        authority: bytes | None = None
         if not target_b.startswith(b"/") and target_b != b"*":
-            raise _HttpError(400, "request target must be a path starting with /")
+            authority, target_b = _absolute_form(target_b)
         if method_b.translate(None, _TOKEN_CHARS):
             raise _HttpError(400, "malformed method in request line")
         if version_b not in (b"HTTP/1.1", b"HTTP/1.0"):
@@ -281,8 +312,10 @@ class _Connection:
             # translate() deletes every token character: anything left is not one.
             if not sep or not name or name.translate(None, _TOKEN_CHARS):
                 raise _HttpError(400, "malformed header line")
+            if _UNSAFE_IN_HEADER.search(value):
+                raise _HttpError(400, "header value holds a bare CR, LF or NUL")
             headers.append((name, value.strip(b" \t")))
-        return _Head(method_b.decode("latin-1"), target_b, version_b, headers)
+        return _Head(method_b.decode("latin-1"), target_b, version_b, headers, authority)
 
     def read_exact(self, size: int) -> bytes:
         """``size`` body bytes, within ``request_timeout``."""
@@ -302,14 +335,13 @@ class _Connection:
                 if len(self.buf) > 4096:
                     raise _HttpError(400, "malformed chunk size line")
                 self._recv(deadline)
-            size_text = bytes(self.buf[:end]).split(b";", 1)[0].strip()
+            # RFC 9112 7.1: chunk-size is 1*HEXDIG, optionally followed by whitespace and
+            # extensions. int(x, 16) alone would also take "0x2", "+2", "0_2" and "-0".
+            size_text = bytes(self.buf[:end]).split(b";", 1)[0].rstrip(b" \t")
             del self.buf[: end + 2]
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise _HttpError(400, "malformed chunk size") from None
-            if size < 0:
-                raise _HttpError(400, "malformed chunk size")
+            if not size_text or size_text.translate(None, _HEX_DIGITS) or len(size_text) > 16:
+                raise _HttpError(400, f"malformed chunk size {size_text[:20]!r}")
+            size = int(size_text, 16)
             if size == 0:
                 break
             if len(body) + size > limit:
@@ -409,9 +441,14 @@ class _Connection:
             return True
 
     def reset(self) -> None:
-        """Drop the connection with a TCP reset (what an emulated disconnect looks like)."""
+        """Drop the connection with a TCP reset (what an emulated disconnect looks like).
+
+        ``SO_LINGER`` on with a zero timeout makes ``close()`` (done by the caller) abort the
+        connection: the kernel sends RST instead of FIN, and the client's next read or write
+        fails with ``ECONNRESET``.
+        """
         with contextlib.suppress(OSError):
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 _FRAMING_HEADERS = frozenset(
@@ -427,6 +464,25 @@ def _framing_headers(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, list
         if key in _FRAMING_HEADERS:
             found.setdefault(key, []).append(value.decode("latin-1"))
     return found
+
+
+def _host_of(
+    version: bytes, framing: Mapping[bytes, list[str]], authority: bytes | None
+) -> str | None:
+    """The request's host: an absolute-form target's authority, else the one Host header.
+
+    RFC 9112 3.2: an HTTP/1.1 request without a Host header, or any request with more than
+    one, is refused with 400 (a proxy and this server could otherwise disagree on which host
+    was meant).
+    """
+    hosts = framing.get(b"host", [])
+    if len(hosts) > 1:
+        raise _HttpError(400, "more than one Host header")
+    if not hosts and version == b"HTTP/1.1":
+        raise _HttpError(400, "HTTP/1.1 request without a Host header")
+    if authority is not None:
+        return authority.decode("latin-1")
+    return hosts[0] if hosts else None
 
 
 def _request(
@@ -670,7 +726,8 @@ class DensemarkServer:
         self.emulator.inject_timeout(vendor=vendor, times=times)
 
     def inject_disconnect(self, *, vendor: str | None = None, times: int | None = 1) -> None:
-        """Reset the connection instead of answering the next ``times`` requests."""
+        """Reset the connection (a TCP RST: the client sees ``ECONNRESET``) instead of
+        answering the next ``times`` requests."""
         self.emulator.inject_disconnect(vendor=vendor, times=times)
 
     def set_credentials(
@@ -820,7 +877,7 @@ class DensemarkServer:
             return False
         if head is None:
             return False
-        method, target_b, version, headers = head
+        method, target_b, version, headers, authority = head
         target = target_b.decode("latin-1")
         framing = _framing_headers(headers)
         connection = ",".join(framing.get(b"connection", ())).lower()
@@ -829,7 +886,8 @@ class DensemarkServer:
         else:
             keep_alive = "close" not in connection
         try:
-            body = self._read_body(conn, target, framing)
+            host = _host_of(version, framing, authority)
+            body = self._read_body(conn, version, target, framing)
         except _HttpError as error:
             conn.send_error(error)
             conn.linger()
@@ -846,10 +904,9 @@ class DensemarkServer:
             )
             conn.send(head_bytes + data)
             return keep_alive
-        host = framing.get(b"host")
-        return self._deliver(
-            conn, method, target, host[0] if host else None, headers, body, keep_alive
-        )
+        if authority is not None:  # RFC 9112 3.2.2: the target's authority wins over Host
+            headers = [(n, authority if n.lower() == b"host" else v) for n, v in headers]
+        return self._deliver(conn, method, target, host, headers, body, keep_alive)
 
     @staticmethod
     def _limit_for(target: str) -> tuple[int, Callable[[], _HttpError]]:
@@ -860,11 +917,14 @@ class DensemarkServer:
         return tencent.MAX_REQUEST_BYTES, _tencent_too_large
 
     def _read_body(
-        self, conn: _Connection, target: str, framing: Mapping[bytes, list[str]]
+        self, conn: _Connection, version: bytes, target: str, framing: Mapping[bytes, list[str]]
     ) -> bytes:
         transfer = framing.get(b"transfer-encoding")
         lengths = framing.get(b"content-length")
         limit, too_large = self._limit_for(target)
+        if transfer and version == b"HTTP/1.0":
+            # RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
+            raise _HttpError(400, "Transfer-Encoding is not HTTP/1.0")
         if transfer:
             if lengths:
                 raise _HttpError(400, "both Transfer-Encoding and Content-Length sent")
@@ -880,7 +940,9 @@ class DensemarkServer:
             raise _HttpError(400, "conflicting Content-Length values")
         text = values.pop()
         if not text.isdigit() or not text.isascii():
-            raise _HttpError(400, f"malformed Content-Length {text!r}")
+            raise _HttpError(400, f"malformed Content-Length {text[:40]!r}")
+        if len(text) > 18:  # far over any limit, and int() refuses over 4300 digits
+            raise _HttpError(400, f"Content-Length of {len(text)} digits")
         size = int(text)
         if size > limit:
             raise too_large()
@@ -977,7 +1039,7 @@ class DensemarkServer:
             }
         try:
             args = json.loads(body) if body.strip() else {}
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             return 400, {"error": f"{key}: body is not JSON ({exc})"}
         if not isinstance(args, dict):
             return 400, {"error": f"{key}: body must be a JSON object"}

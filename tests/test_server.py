@@ -295,6 +295,9 @@ def test_tencent_body_over_the_limit_gets_the_vendor_error_envelope() -> None:
 # -- malformed input and stalling clients ----------------------------------------------------
 
 
+H = b"Host: 127.0.0.1\r\n"
+
+
 @pytest.mark.parametrize(
     ("request_bytes", "status"),
     [
@@ -303,18 +306,65 @@ def test_tencent_body_over_the_limit_gets_the_vendor_error_envelope() -> None:
         (b"G(T / HTTP/1.1\r\n\r\n", 400),
         (b"GET / HTTP/2.0\r\n\r\n", 505),
         (b"GET / FTP/1.0\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nbad name: v\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + H + b"no colon here\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + H + b"bad name: v\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: -1\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        (b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
         (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431),
         (b"GET /" + b"a" * (70 * 1024) + b" HTTP/1.1\r\n\r\n", 431),
         (b"GET /" + b"a" * (20 * 1024) + b" HTTP/1.1\r\n\r\n", 414),
-        (b"GET http://elsewhere/ HTTP/1.1\r\n\r\n", 400),
+        (b"GET ftp://elsewhere/ HTTP/1.1\r\n" + H + b"\r\n", 400),
+        (b"GET http:///path HTTP/1.1\r\n" + H + b"\r\n", 400),
+        (b"GET http://user@elsewhere/ HTTP/1.1\r\n" + H + b"\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+        # issue 13 item 7: each of these was accepted, hung or gave 500
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: " + b"0" * 5000 + b"1\r\n\r\na", 400),
+        (
+            b"POST / HTTP/1.1\r\n"
+            + H
+            + b"Transfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n+2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST / HTTP/1.1\r\n"
+            + H
+            + b"Transfer-Encoding: chunked\r\n\r\n0_2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n-0\r\n\r\n", 400),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n 2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST / HTTP/1.1\r\n"
+            + H
+            + b"Transfer-Encoding: chunked\r\n\r\n"
+            + b"1" * 40
+            + b"\r\n",
+            400,
+        ),
+        (b"GET / HTTP/1.1\nHost: 127.0.0.1\n\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\n\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\nX-Smuggled: 1\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nX-A: 1\rX-B: 2\r\n" + H + b"\r\n", 400),
+        (b"GET / HTTP/1.1\r\nX-A: 1\x00\r\n" + H + b"\r\n", 400),
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + H + H + b"\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400),
+        (b"GET / HTTP/1.0\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400),
+        (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", 400),
     ],
 )
 def test_malformed_requests_get_an_error_and_the_server_survives(
@@ -326,10 +376,81 @@ def test_malformed_requests_get_an_error_and_the_server_survives(
     assert raw(echo_server, b"GET /after HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 ")
 
 
+def test_bare_lf_request_is_refused_at_once() -> None:
+    """Not left waiting for a CRLF CRLF that never comes (issue 13 item 7)."""
+    with DensemarkServer(echo, request_timeout=30.0) as server:
+        began = time.monotonic()
+        answer = raw(server, b"GET / HTTP/1.1\nHost: 127.0.0.1\n\n", timeout=10)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"bare LF" in answer
+        assert time.monotonic() - began < 5.0  # the linger after a refusal, not the 30 s
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "path", "query"),
+    [
+        (b"http://127.0.0.1:9/facepp/v1/x?a=1", "127.0.0.1:9", "/facepp/v1/x", "a=1"),
+        (b"HTTP://iai.tencentcloudapi.com/", "iai.tencentcloudapi.com", "/", ""),
+        (b"http://a.test?q=2", "a.test", "/", "q=2"),
+        (b"http://[::1]:8/p", "[::1]:8", "/p", ""),
+    ],
+)
+def test_absolute_form_targets_are_accepted(
+    echo_server: DensemarkServer, target: bytes, host: str, path: str, query: str
+) -> None:
+    """RFC 9112 3.2.2: the target's authority replaces the Host header."""
+    answer = raw(
+        echo_server,
+        b"GET " + target + b" HTTP/1.1\r\nHost: ignored.test\r\nConnection: close\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+    seen = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert (seen["host"], seen["path"], seen["query"]) == (host, path, query)
+
+
+def test_http10_without_host_is_still_served(echo_server: DensemarkServer) -> None:
+    answer = raw(echo_server, b"GET /old HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def tencent_body_post(server: DensemarkServer, body: bytes) -> requests.Response:
+    """A signed AnalyzeDenseLandmarks request with this exact body."""
+    now = int(time.time())
+    headers = {
+        "Content-Type": tencent.CONTENT_TYPE,
+        "X-TC-Action": tencent.ACTION,
+        "X-TC-Version": tencent.VERSIONS[-1],
+        "X-TC-Timestamp": str(now),
+        "Authorization": tc3.authorization_header(
+            "AKIDsynthetic", "synthetic-key", host=server.tencent_endpoint, body=body, timestamp=now
+        ),
+    }
+    return requests.post(server.tencent_url, data=body, headers=headers, timeout=10)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"Image": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"Image": ' + b"7" * 5000 + b"}",
+    ],
+    ids=["100k-deep", "5000-digit-int"],
+)
+def test_deeply_nested_or_huge_json_gets_the_vendor_error_not_500(
+    server: DensemarkServer, body: bytes
+) -> None:
+    with tencent_body_post(server, body) as response:
+        assert response.status_code == 200
+        assert response.json()["Response"]["Error"]["Code"] == "InvalidParameter"
+    status, answer = control(server, "fault", raw_body=body.replace(b"Image", b"type"))
+    assert status == 400
+    assert "body is not JSON" in answer["error"]
+
+
 def test_stalled_request_is_cut_off_and_its_thread_ends(echo_server: DensemarkServer) -> None:
     port = echo_server.port
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")  # 7 bytes short
+        sock.sendall(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc")  # 7 short
         assert wait_until(lambda: len(server_threads(port)) == 2)  # acceptor + this connection
         began = time.monotonic()
         assert sock.recv(100) == b""  # closed without an answer
@@ -491,6 +612,21 @@ def test_injected_disconnect_drops_the_connection(server: DensemarkServer) -> No
         facepp_post(server, jpeg())
     with facepp_post(server, jpeg()) as response:
         assert response.status_code == 200
+
+
+def test_injected_disconnect_is_a_tcp_reset(server: DensemarkServer) -> None:
+    """A raw client sees ECONNRESET, not an orderly end of stream (issue 13 item 9)."""
+    server.inject_disconnect(vendor="facepp")
+    body = b"api_key=k&api_secret=s&return_landmark=all"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            f"POST {facepp.PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        with pytest.raises(ConnectionResetError):
+            sock.recv(100)
 
 
 def test_stop_interrupts_an_emulated_timeout() -> None:
