@@ -48,7 +48,10 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         type=Path,
-        help="folder searched for --cassette before the shipped library (repeatable)",
+        help=(
+            "folder searched for --cassette (and the control API's cassettes) before the"
+            " shipped library (repeatable)"
+        ),
     )
     for option, field in (
         ("--api-key", "api_key"),
@@ -83,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if credentials:
         server.set_credentials(**credentials)
+    server.cassette_dirs = tuple(args.cassette_dir)  # the control API may load from them too
     if args.cassette:
         try:
             server.use_cassette(args.cassette, search_dirs=tuple(args.cassette_dir))

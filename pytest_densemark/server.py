@@ -42,6 +42,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -49,8 +50,15 @@ from urllib.parse import parse_qsl
 import httpx
 
 from pytest_densemark import facepp, payloads, tencent
+from pytest_densemark._resources import data_dir
 from pytest_densemark.cassettes import Cassette, Interaction
-from pytest_densemark.checks import delay_problem, header_problem, status_problem
+from pytest_densemark.checks import (
+    MAX_DELAY_SECONDS,
+    check_delay,
+    delay_problem,
+    header_problem,
+    status_problem,
+)
 from pytest_densemark.emulator import Call, EmulatedDisconnect, EmulatedTimeout, Emulator
 from pytest_densemark.faces import Face
 
@@ -106,6 +114,11 @@ MAX_TARGET_BYTES = 16 * 1024
 MAX_HEADERS = 100
 #: Largest control-API body, in bytes (it may carry an image, base64-encoded).
 MAX_CONTROL_BYTES = 16 * 1024 * 1024
+#: Connections admitted past ``max_connections`` for the control API alone, so that
+#: ``/_densemark/reset`` and friends answer even while vendor clients fill every slot.
+CONTROL_CONNECTIONS = 8
+#: How long such a control-only connection may wait for its request, in seconds.
+_CONTROL_IDLE_SECONDS = 2.0
 #: How long a refused body is drained (and discarded) so the client can read the refusal.
 _LINGER_SECONDS = 2.0
 _RECV_SIZE = 256 * 1024
@@ -205,11 +218,19 @@ class _Connection:
     system call hands the interpreter lock to another connection's thread and back.
     """
 
-    __slots__ = ("buf", "chunk", "poller", "server", "sock")
+    __slots__ = ("buf", "chunk", "control_only", "idle_timeout", "poller", "server", "sock")
 
-    def __init__(self, server: DensemarkServer, sock: socket.socket) -> None:
+    def __init__(
+        self, server: DensemarkServer, sock: socket.socket, *, control_only: bool = False
+    ) -> None:
         self.server = server
         self.sock = sock
+        # A connection admitted past max_connections may only reach the control API, answered
+        # once and closed; it may not sit idle for long either, or idle ones could fill it.
+        self.control_only = control_only
+        self.idle_timeout = (
+            min(server.idle_timeout, _CONTROL_IDLE_SECONDS) if control_only else server.idle_timeout
+        )
         self.buf = bytearray()
         # Reads land in one reused buffer (a fresh 256 KiB bytes per read would be mapped and
         # unmapped by the allocator every time).
@@ -260,7 +281,7 @@ class _Connection:
         buf = self.buf
         # Between requests the client may take ``idle_timeout``; once it starts, the whole
         # head must arrive within ``request_timeout`` (this defeats byte-trickling clients).
-        deadline = time.monotonic() + server.idle_timeout
+        deadline = time.monotonic() + self.idle_timeout
         started = False
         while True:
             while buf[:2] == b"\r\n":  # RFC 9112 2.2: ignore empty lines before a request
@@ -414,6 +435,29 @@ class _Connection:
         except _ClientGone:
             pass
 
+    def delay(self, seconds: float) -> bool:
+        """Wait ``seconds`` before an answer; ``False`` as soon as the client has gone.
+
+        Injected latency must not outlive the client: a client that gives up (closes or
+        resets the connection) ends the wait at once and frees its connection slot, as does
+        :meth:`DensemarkServer.stop`. What the client sends meanwhile (a pipelined request)
+        is kept for the next request; past ``MAX_HEAD_BYTES`` of it the wait goes on without
+        watching the socket.
+        """
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.server._stopping.is_set():
+                return False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            if len(self.buf) > MAX_HEAD_BYTES:
+                return not self.server._stopping.wait(remaining)
+            try:
+                self._recv(deadline)
+            except _ClientGone:
+                return time.monotonic() >= deadline and not self.server._stopping.is_set()
+
     def hold(self) -> None:
         """Answer nothing until the client hangs up, ``hold_timeout`` passes or the server stops."""
         deadline = time.monotonic() + self.server.hold_timeout
@@ -523,8 +567,18 @@ class DensemarkServer:
 
     ``port=0`` picks a free port. ``idle_timeout`` bounds the wait for a keep-alive client's
     next request; ``request_timeout`` bounds reading one request and writing its answer;
-    ``hold_timeout`` bounds an emulated timeout; past ``max_connections`` open connections a
-    new one gets ``503``.
+    ``hold_timeout`` bounds an emulated timeout (each a finite number of seconds up to
+    :data:`~pytest_densemark.checks.MAX_DELAY_SECONDS`). Past ``max_connections`` open
+    connections, up to :data:`CONTROL_CONNECTIONS` more are admitted for the control API only
+    (a vendor request on one gets ``503``), so ``/_densemark/reset`` answers even when vendor
+    clients hold every slot; past those a new connection gets ``503`` at once.
+    ``cassette_dirs`` are searched for cassettes by name before the shipped library; the
+    control API loads cassettes from them, the library and an emulator's own ``search_dirs``
+    only.
+
+    The control API answers only requests whose ``Host`` is a loopback address (with this
+    server's port, if any) and takes state-changing requests only as ``application/json``,
+    so a web page in a browser on this machine can neither read nor change it.
     """
 
     def __init__(
@@ -537,6 +591,7 @@ class DensemarkServer:
         request_timeout: float = 10.0,
         hold_timeout: float = 60.0,
         max_connections: int = 128,
+        cassette_dirs: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -547,13 +602,25 @@ class DensemarkServer:
         self._handle: Handler = self._app.handle if isinstance(self._app, Emulator) else self._app
         self._host = host
         self._requested_port = port
-        self.idle_timeout = idle_timeout
-        self.request_timeout = request_timeout
-        self.hold_timeout = hold_timeout
+        self.idle_timeout = check_delay(idle_timeout, where="DensemarkServer: idle_timeout")
+        self.request_timeout = check_delay(
+            request_timeout, where="DensemarkServer: request_timeout"
+        )
+        self.hold_timeout = check_delay(hold_timeout, where="DensemarkServer: hold_timeout")
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise ValueError(
+                "DensemarkServer: max_connections: expected an integer >= 1,"
+                f" got {max_connections!r}"
+            )
         self.max_connections = max_connections
+        #: Folders searched for cassettes by name before the shipped library; with the
+        #: library (and a controller's own folders), the only places the control API may
+        #: load a cassette from.
+        self.cassette_dirs: tuple[Path, ...] = tuple(Path(d) for d in cassette_dirs)
         self._stopping = threading.Event()
         self._conn_lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
+        self._control_only: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
@@ -692,8 +759,10 @@ class DensemarkServer:
         *,
         search_dirs: Sequence[str | os.PathLike[str]] = (),
     ) -> Cassette:
-        """Answer from a cassette (see :meth:`Emulator.use_cassette`)."""
-        return self.emulator.use_cassette(name_or_path, search_dirs=search_dirs)
+        """Answer from a cassette (see :meth:`Emulator.use_cassette`); ``search_dirs`` are
+        searched first, then :attr:`cassette_dirs`."""
+        dirs = (*search_dirs, *self.cassette_dirs)
+        return self.emulator.use_cassette(name_or_path, search_dirs=dirs)
 
     def queue_response(
         self,
@@ -825,15 +894,18 @@ class DensemarkServer:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._conn_lock:
-            busy = len(self._connections) >= self.max_connections
+            control_only = len(self._connections) >= self.max_connections
+            busy = control_only and len(self._control_only) >= CONTROL_CONNECTIONS
             if not busy:
                 thread = threading.Thread(
                     target=self._serve_connection,
-                    args=(sock,),
+                    args=(sock, control_only),
                     name=f"densemark-conn-{self._port}",
                     daemon=True,
                 )
                 self._connections[sock] = thread
+                if control_only:
+                    self._control_only.add(sock)
         if busy:
             with contextlib.suppress(OSError):
                 sock.settimeout(0.5)
@@ -850,8 +922,8 @@ class DensemarkServer:
         thread.start()
 
     # -- serving -------------------------------------------------------------------------
-    def _serve_connection(self, sock: socket.socket) -> None:
-        conn = _Connection(self, sock)
+    def _serve_connection(self, sock: socket.socket, control_only: bool = False) -> None:
+        conn = _Connection(self, sock, control_only=control_only)
         try:
             while not self._stopping.is_set():
                 if not self._serve_one(conn):
@@ -866,6 +938,7 @@ class DensemarkServer:
                 sock.close()
             with self._conn_lock:
                 self._connections.pop(sock, None)
+                self._control_only.discard(sock)
 
     def _serve_one(self, conn: _Connection) -> bool:
         """Serve one request; whether the connection stays open for another."""
@@ -885,15 +958,22 @@ class DensemarkServer:
             keep_alive = "keep-alive" in connection
         else:
             keep_alive = "close" not in connection
+        path = target.split("?", 1)[0]
+        is_control = path.startswith(CONTROL_PREFIX) or path + "/" == CONTROL_PREFIX
         try:
             host = _host_of(version, framing, authority)
+            if conn.control_only:
+                if not is_control:
+                    raise _HttpError(503, "densemark server: too many connections")
+                keep_alive = False  # free the extra slot at once
+            if is_control:
+                self._guard_control(method, host, headers)
             body = self._read_body(conn, version, target, framing)
         except _HttpError as error:
             conn.send_error(error)
             conn.linger()
             return False
-        path = target.split("?", 1)[0]
-        if path.startswith(CONTROL_PREFIX) or path + "/" == CONTROL_PREFIX:
+        if is_control:
             status, payload = self._control(method, target, body)
             data = json.dumps(payload, default=str).encode()
             head_bytes = (
@@ -998,8 +1078,11 @@ class DensemarkServer:
             conn.send_error(_HttpError(500, message))
             return False
         latency = response.extensions.get("densemark_latency")
-        if latency and self._stopping.wait(float(latency)):
-            return False
+        if latency:
+            # The emulator checks the delay; this also bounds any other handler's (NaN: none).
+            seconds = float(latency)
+            if seconds > 0 and not conn.delay(min(seconds, MAX_DELAY_SECONDS)):
+                return False
         # Head and body leave in one write (with TCP_NODELAY set, two writes would mean two
         # segments and, for small answers, a wait for the client's delayed ACK).
         if (problem := status_problem(response.status_code)) is not None:
@@ -1022,6 +1105,33 @@ class DensemarkServer:
         return keep_alive
 
     # -- control API ---------------------------------------------------------------------
+    def _guard_control(
+        self, method: str, host: str | None, headers: Sequence[tuple[bytes, bytes]]
+    ) -> None:
+        """Refuse control requests a web page could make: see :func:`_loopback_host`.
+
+        A page on another site can make a browser send a "simple" request (``text/plain``,
+        form-encoded or no ``Content-Type``) without asking first; requiring JSON makes the
+        browser ask (a CORS preflight) and this server never says yes. A page reached
+        through a rebound DNS name sends that name as ``Host``, which is refused.
+        """
+        if not _loopback_host(host, self._port):
+            raise _control_refusal(
+                403,
+                f"Host {host!r:.80} is not this server's loopback address: expected"
+                f" 127.0.0.1, localhost or [::1], optionally with :{self._port}",
+            )
+        if method in ("GET", "HEAD"):
+            return
+        types = [v for n, v in headers if n.lower() == b"content-type"]
+        media = types[0].split(b";", 1)[0].strip().lower() if len(types) == 1 else b""
+        if media != b"application/json":
+            got = types[0].decode("latin-1")[:80] if len(types) == 1 else f"{len(types)} given"
+            raise _control_refusal(
+                415,
+                f"{method} control requests need Content-Type: application/json (got {got!r})",
+            )
+
     def _control(self, method: str, target: str, body: bytes) -> tuple[int, Any]:
         path, _, query = target.partition("?")
         name = path[len(CONTROL_PREFIX) :].strip("/") if path != CONTROL_PREFIX[:-1] else ""
@@ -1063,7 +1173,9 @@ class DensemarkServer:
             return {"calls": [_call_summary(call) for call in calls]}
         if name == "cassette":
             _unknown(args, ("name",))
-            cassette = self.use_cassette(_field(args, "name", str))
+            cassette_name = _field(args, "name", str)
+            self._check_cassette_name(cassette_name)
+            cassette = self.use_cassette(cassette_name)
             return {
                 "name": cassette.name,
                 "vendor": cassette.vendor,
@@ -1125,6 +1237,39 @@ class DensemarkServer:
             return {"ok": True}
         raise _ControlError(f"no such control endpoint {name!r}")  # pragma: no cover
 
+    def _cassette_folders(self) -> list[Path]:
+        """Where cassettes are looked up by name, in order: ours, the controller's, the library."""
+        folders = [*self.cassette_dirs, *getattr(self._app, "search_dirs", ())]
+        with contextlib.suppress(FileNotFoundError):
+            folders.append(data_dir("cassettes"))
+        return [Path(folder) for folder in folders]
+
+    def _check_cassette_name(self, name: str) -> None:
+        """Refuse a control-API cassette that is a file outside the cassette folders.
+
+        Whoever reaches the control API may name a cassette, but not make the server read an
+        arbitrary file: the file :func:`~pytest_densemark.cassettes.load_cassette` would pick
+        (a path as given, else NAME.json in each folder) must lie, symbolic links resolved,
+        inside :attr:`cassette_dirs`, the controller's folders or the shipped library.
+        """
+        folders = self._cassette_folders()
+        stem = name.removesuffix(".json")
+        for candidate in (Path(name), *(folder / f"{stem}.json" for folder in folders)):
+            try:
+                if not candidate.is_file():
+                    continue
+                resolved = candidate.resolve()
+            except (OSError, ValueError):
+                continue
+            if any(resolved.is_relative_to(folder.resolve()) for folder in folders):
+                return
+            raise _ControlError(
+                f"field 'name': {name!r:.120} is a file outside the cassette folders and the"
+                " shipped library; name a cassette in them (folders: "
+                + ", ".join(str(folder) for folder in folders)
+                + ")"
+            )
+
     def _control_fault(self, args: Mapping[str, Any]) -> Any:
         kind = _field(args, "type", str)
         vendor = _field(args, "vendor", str, None)
@@ -1183,6 +1328,34 @@ def _unknown(args: Mapping[str, Any], allowed: Iterable[str]) -> None:
     extra = sorted(set(args) - set(allowed))
     if extra:
         raise _ControlError(f"unknown field(s) {', '.join(extra)}; expected {', '.join(allowed)}")
+
+
+def _loopback_host(host: str | None, port: int) -> bool:
+    """Whether a Host value names this server: a loopback address, with our port if any.
+
+    ``None`` (an HTTP/1.0 request without Host, which no browser sends) passes; names other
+    than ``localhost`` never do, as a DNS name could be rebound to 127.0.0.1 by its owner.
+    """
+    if host is None:
+        return True
+    name, port_text = host, ""
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0 or (host[end + 1 :] and not host[end + 1 :].startswith(":")):
+            return False
+        name, port_text = host[1:end], host[end + 2 :]
+    elif ":" in host:
+        name, _, port_text = host.rpartition(":")
+        if ":" in name:  # an IPv6 address without brackets is not a valid Host
+            return False
+    if port_text and port_text != str(port):
+        return False
+    return _is_loopback(name.lower())
+
+
+def _control_refusal(status: int, message: str) -> _HttpError:
+    body = json.dumps({"error": message}).encode()
+    return _HttpError(status, message, body=body, content_type="application/json")
 
 
 def _control_too_large() -> _HttpError:

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import http.client
 import json
+import math
 import os
 import shutil
 import socket
@@ -27,7 +28,7 @@ from pytest_densemark import facepp, tc3, tencent
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_faceless_image, make_image
-from pytest_densemark.server import CONTROL_ENDPOINTS, DensemarkServer
+from pytest_densemark.server import CONTROL_CONNECTIONS, CONTROL_ENDPOINTS, DensemarkServer
 from pytest_densemark.server_fixture import loopback_no_proxy
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -476,16 +477,125 @@ def test_idle_keep_alive_connection_is_closed() -> None:
         assert wait_until(lambda: server.active_connections == 0)
 
 
-def test_connections_past_the_cap_get_503() -> None:
+def test_connections_past_the_cap_get_503_but_the_control_api_answers() -> None:
     with DensemarkServer(echo, max_connections=2) as server:
         held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
         try:
             assert wait_until(lambda: server.active_connections == 2)
-            answer = raw(server, b"GET / HTTP/1.1\r\n\r\n")
+            answer = raw(server, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
             assert answer.startswith(b"HTTP/1.1 503 ")
+            answer = raw(server, b"GET /_densemark/ HTTP/1.1\r\n" + H + b"\r\n")
+            assert answer.startswith(b"HTTP/1.1 200 ")
+            assert b"Connection: close" in answer  # the extra slot is freed at once
+            # Idle connections can fill the control slots too, but not for long.
+            extra = [
+                socket.create_connection(("127.0.0.1", server.port))
+                for _ in range(CONTROL_CONNECTIONS)
+            ]
+            try:
+                assert wait_until(lambda: server.active_connections == 2 + CONTROL_CONNECTIONS)
+                assert raw(server, b"GET /_densemark/ HTTP/1.1\r\n" + H + b"\r\n").startswith(
+                    b"HTTP/1.1 503 "
+                )
+            finally:
+                for sock in extra:
+                    sock.close()
         finally:
             for sock in held:
                 sock.close()
+
+
+def post_raw_facepp(port: int) -> socket.socket:
+    """A socket that has sent one Face++ request and not read the answer."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    body = b"api_key=k&api_secret=s&return_landmark=all"
+    sock.sendall(
+        f"POST {facepp.PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    return sock
+
+
+def test_control_api_answers_while_delayed_answers_hold_every_slot() -> None:
+    """Issue 13 item 4: 503 for /_densemark/reset while latency holds all slots."""
+    with DensemarkServer(Emulator(), max_connections=4) as server:
+        server.inject_latency(60)
+        waiting = [post_raw_facepp(server.port) for _ in range(4)]
+        try:
+            assert wait_until(lambda: len(server.calls) == 4)
+            began = time.monotonic()
+            assert control(server, "reset", {}) == (200, {"ok": True})
+            assert control(server, "calls") == (200, {"calls": []})
+            assert time.monotonic() - began < 2.0
+        finally:
+            for sock in waiting:
+                sock.close()
+
+
+def test_a_delayed_answer_ends_when_its_client_gives_up() -> None:
+    """Impatient clients free their slots at once instead of after the whole delay."""
+    with DensemarkServer(Emulator(), max_connections=4) as server:
+        server.inject_latency(60)
+        port = server.port
+        for _round in range(2):  # the second round finds every slot free again
+            outcomes: list[str] = []
+
+            def impatient(outcomes: list[str] = outcomes) -> None:
+                try:
+                    with requests.post(
+                        server.facepp_url,
+                        data=FACEPP_FIELDS,
+                        files={"image_file": b"x"},
+                        timeout=0.3,
+                    ) as response:
+                        outcomes.append(str(response.status_code))
+                except requests.exceptions.ReadTimeout:
+                    outcomes.append("timeout")
+
+            threads = [threading.Thread(target=impatient) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert outcomes == ["timeout"] * 4
+            assert wait_until(lambda: server.active_connections == 0, timeout=3.0)
+        assert wait_until(lambda: len(server_threads(port)) == 1)
+        server.reset()
+        with facepp_post(server, jpeg(), timeout=5) as response:
+            assert response.status_code == 200
+
+
+def test_stop_ends_a_delayed_answer() -> None:
+    server = DensemarkServer(Emulator()).start()
+    port = server.port
+    server.inject_latency(60)
+    sock = post_raw_facepp(port)
+    try:
+        assert wait_until(lambda: len(server.calls) == 1)
+        began = time.monotonic()
+        server.stop()
+        assert time.monotonic() - began < 2.0
+    finally:
+        sock.close()
+    assert server_threads(port) == []
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"idle_timeout": math.nan},
+        {"request_timeout": math.inf},
+        {"hold_timeout": -1},
+        {"hold_timeout": 1e300},
+        {"max_connections": 0},
+    ],
+    ids=["idle-nan", "request-inf", "hold-negative", "hold-1e300", "max-0"],
+)
+def test_server_options_are_checked(option: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=f"DensemarkServer: {next(iter(option))}: expected"):
+        DensemarkServer(echo, **option)
 
 
 def test_a_failing_handler_gives_500_and_the_server_survives() -> None:
@@ -845,6 +955,107 @@ def test_a_handler_cannot_put_an_impossible_answer_on_the_wire(answer: httpx.Res
         data = raw(server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert data.startswith(b"HTTP/1.1 500 "), data[:80]
     assert b"Set-Cookie" not in data.split(b"\r\n\r\n", 1)[0]
+
+
+def control_raw(server: DensemarkServer, head: bytes, body: bytes = b"") -> tuple[int, Any]:
+    """Send a control request head (request line and headers) as given; status and JSON."""
+    length = b"Content-Length: %d\r\n" % len(body) if body else b""
+    answer = raw(server, head + length + b"Connection: close\r\n\r\n" + body)
+    status = int(answer.split(b" ", 2)[1])
+    return status, json.loads(answer.split(b"\r\n\r\n", 1)[1])
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        b"evil.example",
+        b"evil.example:{port}",
+        b"127.0.0.1.nip.io:{port}",
+        b"localhost.:{port}",
+        b"127.0.0.1:1",
+        b"0.0.0.0:{port}",
+        b"::1",
+    ],
+)
+def test_control_api_refuses_a_foreign_host(server: DensemarkServer, host: bytes) -> None:
+    """A page reached through a rebound DNS name cannot read or change the control API."""
+    host = host.replace(b"{port}", str(server.port).encode())
+    server.inject_error("facepp", "INTERNAL_ERROR")
+    status, answer = control_raw(
+        server, b"GET /_densemark/calls HTTP/1.1\r\nHost: " + host + b"\r\n"
+    )
+    assert status == 403
+    assert "loopback" in answer["error"]
+    status, _ = control_raw(
+        server,
+        b"POST /_densemark/reset HTTP/1.1\r\nHost: " + host + b"\r\n"
+        b"Content-Type: application/json\r\n",
+        b"{}",
+    )
+    assert status == 403
+    status, _ = control_raw(  # an absolute-form target's authority counts as the Host
+        server,
+        b"GET http://" + host + b"/_densemark/calls HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    )
+    assert status == 403
+    assert len(server.emulator._faults) == 1  # the reset did not happen
+
+
+@pytest.mark.parametrize(
+    "host", [b"127.0.0.1", b"127.0.0.1:{port}", b"localhost:{port}", b"LocalHost", b"[::1]:{port}"]
+)
+def test_control_api_accepts_loopback_hosts(server: DensemarkServer, host: bytes) -> None:
+    host = host.replace(b"{port}", str(server.port).encode())
+    status, answer = control_raw(server, b"GET /_densemark/ HTTP/1.1\r\nHost: " + host + b"\r\n")
+    assert (status, answer["facepp_url"]) == (200, server.facepp_url)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded"],
+)
+def test_control_api_refuses_state_changes_without_json_content_type(
+    server: DensemarkServer, content_type: str | None
+) -> None:
+    """What a cross-site page can send without a preflight is refused (415), and nothing changes."""
+    server.inject_error("facepp", "INTERNAL_ERROR")
+    header = b"" if content_type is None else f"Content-Type: {content_type}\r\n".encode()
+    for body in (b"{}", b""):
+        status, answer = control_raw(
+            server, b"POST /_densemark/reset HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header, body
+        )
+        assert status == 415
+        assert "application/json" in answer["error"]
+    assert len(server.emulator._faults) == 1
+    status, _ = control_raw(
+        server,
+        b"POST /_densemark/reset HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: Application/JSON; charset=utf-8\r\n",
+        b"{}",
+    )
+    assert status == 200
+    assert server.emulator._faults == []
+
+
+def test_control_cassette_must_lie_in_the_cassette_folders(tmp_path: Path) -> None:
+    library = json.loads(
+        (Path(__file__).parent.parent / "cassettes" / "facepp" / "full-9part.json").read_text()
+    )
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "ok.json").write_text(json.dumps(library))
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps(library))
+    (mine / "link.json").symlink_to(outside)
+    with DensemarkServer(Emulator(), cassette_dirs=[mine]) as server:
+        for name in (str(outside), "../outside", str(mine / "link.json"), "link", __file__):
+            status, answer = control(server, "cassette", {"name": name})
+            assert status == 400, name
+            assert "outside the cassette folders" in answer["error"], name
+            assert server.cassette is None
+        for name in ("ok", str(mine / "ok.json"), "facepp/full-9part"):
+            status, answer = control(server, "cassette", {"name": name})
+            assert (status, answer["vendor"]) == (200, "facepp"), name
 
 
 def test_control_unknown_endpoint_is_404(server: DensemarkServer) -> None:
