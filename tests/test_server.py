@@ -1129,6 +1129,33 @@ def test_serve_command_prints_the_addresses_and_stops_on_sigterm() -> None:
     assert err == ""
 
 
+def test_serve_command_lets_the_control_api_load_from_its_cassette_dirs(tmp_path: Path) -> None:
+    library = Path(__file__).parent.parent / "cassettes" / "facepp" / "full-9part.json"
+    (tmp_path / "mine.json").write_text(library.read_text())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_densemark.cli", "serve", "--cassette-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[3]
+        with requests.post(
+            f"{url}/_densemark/cassette", json={"name": "mine"}, timeout=5
+        ) as answer:
+            assert (answer.status_code, answer.json()["name"]) == (200, "mine")
+        with requests.post(
+            f"{url}/_densemark/cassette",
+            json={"name": str(library.parent.parent.parent / "README.md")},
+            timeout=5,
+        ) as answer:
+            assert answer.status_code == 400
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
 def test_serve_command_rejects_a_public_host() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest_densemark.cli", "serve", "--host", "0.0.0.0"],
