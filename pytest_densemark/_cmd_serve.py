@@ -49,7 +49,10 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         type=Path,
-        help="folder searched for --cassette before the shipped library (repeatable)",
+        help=(
+            "folder searched for --cassette (and the control API's cassettes) before the"
+            " shipped library (repeatable)"
+        ),
     )
     parser.add_argument(
         "--record",
@@ -113,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if credentials:
         server.set_credentials(**credentials)
+    server.cassette_dirs = tuple(args.cassette_dir)  # the control API may load from them too
     if args.cassette:
         try:
             server.use_cassette(args.cassette)

@@ -43,6 +43,7 @@ import httpx
 from pytest_densemark import __version__, facepp, tencent
 from pytest_densemark._redaction import REDACTED, is_credential_name, redact_url, url_credentials
 from pytest_densemark._resources import data_dir
+from pytest_densemark.checks import header_problem, status_problem
 from pytest_densemark.images import sniff
 from pytest_densemark.validation import ValidationResult, Violation, validate
 from pytest_densemark.wire import (
@@ -416,6 +417,8 @@ class _Reader:
         for key, item in value.items():
             if not isinstance(item, str):
                 raise self.fail(f"{path}.{key}", "a string", item)
+            if (problem := header_problem(key, item)) is not None:
+                raise CassetteError(f"{self.where}: {path}.{key}: expected {problem}")
         return value
 
     def text(self, data: Mapping[str, Any], key: str, path: str, *, optional: bool = False) -> Any:
@@ -474,11 +477,9 @@ def cassette_from_data(data: Any, *, path: Path | None = None, name: str | None 
         # and a body too deep for it was refused when the file was parsed.
         reader.not_too_deep(params, f"{where}.request.params")
         status = resp.get("status")
-        # 1xx are interim answers, never the final one a client gets back.
-        if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
-            raise reader.fail(
-                f"{where}.response.status", "an HTTP status of a final answer (200-599)", status
-            )
+        if (problem := status_problem(status)) is not None:
+            raise CassetteError(f"{reader.where}: {where}.response.status: expected {problem}")
+        assert isinstance(status, int)  # status_problem() found nothing
         content, is_json = _encode_body(resp.get("body"))
         interactions.append(
             Interaction(

@@ -40,6 +40,7 @@ import httpx
 
 from pytest_densemark import facepp, tc3, tencent, wire
 from pytest_densemark._redaction import redact_fields, redact_url
+from pytest_densemark.checks import check_delay, check_header, check_status
 from pytest_densemark.faces import Face
 from pytest_densemark.images import ImageInfo, embedded_faces, sniff
 from pytest_densemark.payloads import (
@@ -98,7 +99,12 @@ class EmulatedTimeout(InjectedFault):
 
 
 class EmulatedDisconnect(InjectedFault):
-    """The connection drops before an answer: the client should see a protocol error."""
+    """The connection drops before an answer.
+
+    In process the client sees ``httpx.RemoteProtocolError``; over the loopback server the
+    connection is reset (a TCP RST), so a client sees ``ECONNRESET`` (``requests``:
+    ``ConnectionError``).
+    """
 
 
 @dataclass
@@ -516,14 +522,14 @@ class Emulator:
         """Delay the next ``times`` answers (``None``: every answer) by ``seconds``.
 
         The delay travels as ``response.extensions["densemark_latency"]``; several
-        injections add up.
+        injections add up. ``seconds`` must be finite, from 0 to
+        :data:`~pytest_densemark.checks.MAX_DELAY_SECONDS` (``ValueError`` otherwise).
         """
         checked = _check_vendor(vendor, allow_any=True)
         _check_times(times, allow_none=True)
-        if not isinstance(seconds, (int, float)) or seconds < 0:
-            raise ValueError(f"inject_latency: seconds must be a number >= 0, got {seconds!r}")
+        delay = check_delay(seconds, where="inject_latency: seconds")
         with self._lock:
-            self._faults.append(_Fault("latency", checked, times, seconds=float(seconds)))
+            self._faults.append(_Fault("latency", checked, times, seconds=delay))
 
     def inject_timeout(self, *, vendor: str | None = None, times: int | None = 1) -> None:
         """The next ``times`` requests get no answer: :meth:`handle` raises EmulatedTimeout."""
@@ -552,10 +558,13 @@ class Emulator:
 
         A dict is sent as JSON with ``Content-Type: application/json``, a str as
         ``text/plain``, bytes as ``application/octet-stream``, unless ``headers`` say
-        otherwise. Queued answers are used in order, before anything else.
+        otherwise. Queued answers are used in order, before anything else. ``status`` must be a
+        final status (200-599) and no header may hold CR, LF or NUL: ``ValueError`` names the
+        field otherwise.
         """
         checked = _check_vendor(vendor, allow_any=True)
         _check_times(times, allow_none=False)
+        check_status(status, where="queue_response: status")
         if isinstance(body, bytes):
             content, default_type = body, "application/octet-stream"
         elif isinstance(body, str):
@@ -569,6 +578,8 @@ class Emulator:
         if headers:
             final = {k: v for k, v in final.items() if k.lower() not in map(str.lower, headers)}
             final.update(headers)
+        for name, value in final.items():
+            check_header(name, value, where="queue_response: headers")
         raw = httpx.Headers(final).raw  # encoded now: a bad header fails here, not per answer
         with self._lock:
             self._queue.append(_Queued(checked, status, raw, content, times))

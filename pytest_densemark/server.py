@@ -21,7 +21,8 @@ without being buffered; malformed requests get ``400``; a client that stalls is 
 joins every thread it started.
 
 Emulated faults are delivered for real: latency sleeps before the answer, a timeout holds the
-connection without answering until the client gives up, a disconnect resets the connection.
+connection without answering until the client gives up, a disconnect resets the connection
+(a TCP RST: the client's next read fails with ``ECONNRESET``).
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ import http
 import ipaddress
 import json
 import os
+import re
 import select
 import selectors
 import socket
+import struct
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -46,7 +50,15 @@ from urllib.parse import parse_qsl
 import httpx
 
 from pytest_densemark import facepp, payloads, tencent
+from pytest_densemark._resources import data_dir
 from pytest_densemark.cassettes import Cassette, Interaction
+from pytest_densemark.checks import (
+    MAX_DELAY_SECONDS,
+    check_delay,
+    delay_problem,
+    header_problem,
+    status_problem,
+)
 from pytest_densemark.emulator import Call, EmulatedDisconnect, EmulatedTimeout, Emulator
 from pytest_densemark.faces import Face
 
@@ -102,11 +114,17 @@ MAX_TARGET_BYTES = 16 * 1024
 MAX_HEADERS = 100
 #: Largest control-API body, in bytes (it may carry an image, base64-encoded).
 MAX_CONTROL_BYTES = 16 * 1024 * 1024
+#: Connections admitted past ``max_connections`` for the control API alone, so that
+#: ``/_densemark/reset`` and friends answer even while vendor clients fill every slot.
+CONTROL_CONNECTIONS = 8
+#: How long such a control-only connection may wait for its request, in seconds.
+_CONTROL_IDLE_SECONDS = 2.0
 #: How long a refused body is drained (and discarded) so the client can read the refusal.
 _LINGER_SECONDS = 2.0
 _RECV_SIZE = 256 * 1024
 
 _TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te"}
 )
@@ -116,6 +134,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: one costs more than the rest of a request's framing, while a client sends few distinct ones.
 _URL_CACHE_SIZE = 256
 _STATUS_LINES: dict[int, bytes] = {}
+#: Bytes that would end a header line early (header injection) or that no header may hold.
+_UNSAFE_IN_HEADER = re.compile(rb"[\r\n\0]")
+_UNSAFE_IN_TARGET = re.compile(rb"[\x00-\x20\x7f#]")
 
 
 def _status_line(status: int) -> bytes:
@@ -153,6 +174,27 @@ class _Head(NamedTuple):
     target: bytes
     version: bytes
     headers: list[tuple[bytes, bytes]]
+    #: The ``host[:port]`` of an absolute-form target (``POST http://host/path``), which
+    #: RFC 9112 3.2.2 says replaces the Host header; ``None`` for the usual origin form.
+    authority: bytes | None = None
+
+
+def _absolute_form(target: bytes) -> tuple[bytes, bytes]:
+    """Split an absolute-form request target into its authority and its origin-form target.
+
+    RFC 9112 3.2.2: a server must accept ``http://host:port/path?query`` (what a client
+    talking to a proxy sends); the path defaults to ``/``.
+    """
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https"):
+        raise _HttpError(400, "request target must be a path starting with / or an http URL")
+    cut = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=len(rest))
+    authority, path = rest[:cut], rest[cut:]
+    if not authority or b"@" in authority or _UNSAFE_IN_TARGET.search(authority):
+        raise _HttpError(400, "malformed authority in absolute-form request target")
+    if not path.startswith(b"/"):
+        path = b"/" + path
+    return authority, path
 
 
 class _ClientGone(Exception):
@@ -176,11 +218,19 @@ class _Connection:
     system call hands the interpreter lock to another connection's thread and back.
     """
 
-    __slots__ = ("buf", "chunk", "poller", "server", "sock")
+    __slots__ = ("buf", "chunk", "control_only", "idle_timeout", "poller", "server", "sock")
 
-    def __init__(self, server: DensemarkServer, sock: socket.socket) -> None:
+    def __init__(
+        self, server: DensemarkServer, sock: socket.socket, *, control_only: bool = False
+    ) -> None:
         self.server = server
         self.sock = sock
+        # A connection admitted past max_connections may only reach the control API, answered
+        # once and closed; it may not sit idle for long either, or idle ones could fill it.
+        self.control_only = control_only
+        self.idle_timeout = (
+            min(server.idle_timeout, _CONTROL_IDLE_SECONDS) if control_only else server.idle_timeout
+        )
         self.buf = bytearray()
         # Reads land in one reused buffer (a fresh 256 KiB bytes per read would be mapped and
         # unmapped by the allocator every time).
@@ -231,7 +281,7 @@ class _Connection:
         buf = self.buf
         # Between requests the client may take ``idle_timeout``; once it starts, the whole
         # head must arrive within ``request_timeout`` (this defeats byte-trickling clients).
-        deadline = time.monotonic() + server.idle_timeout
+        deadline = time.monotonic() + self.idle_timeout
         started = False
         while True:
             while buf[:2] == b"\r\n":  # RFC 9112 2.2: ignore empty lines before a request
@@ -246,6 +296,9 @@ class _Connection:
                 break
             if len(buf) > MAX_HEAD_BYTES:
                 raise _HttpError(431, "request head too large")
+            if buf.count(b"\n") != buf.count(b"\r\n"):
+                # A bare-LF head would otherwise wait for a CRLF CRLF that never comes.
+                raise _HttpError(400, "request head lines must end with CRLF, not a bare LF")
             try:
                 self._recv(deadline)
             except _ClientGone:
@@ -259,10 +312,13 @@ class _Connection:
         if len(parts) != 3 or not parts[0] or not parts[1]:
             raise _HttpError(400, "malformed request line")
         method_b, target_b, version_b = parts
+        if _UNSAFE_IN_HEADER.search(lines[0]):
+            raise _HttpError(400, "request line holds a bare CR, LF or NUL")
         if len(target_b) > MAX_TARGET_BYTES:
             raise _HttpError(414, f"request target over {MAX_TARGET_BYTES} bytes")
+        authority: bytes | None = None
         if not target_b.startswith(b"/") and target_b != b"*":
-            raise _HttpError(400, "request target must be a path starting with /")
+            authority, target_b = _absolute_form(target_b)
         if method_b.translate(None, _TOKEN_CHARS):
             raise _HttpError(400, "malformed method in request line")
         if version_b not in (b"HTTP/1.1", b"HTTP/1.0"):
@@ -277,8 +333,10 @@ class _Connection:
             # translate() deletes every token character: anything left is not one.
             if not sep or not name or name.translate(None, _TOKEN_CHARS):
                 raise _HttpError(400, "malformed header line")
+            if _UNSAFE_IN_HEADER.search(value):
+                raise _HttpError(400, "header value holds a bare CR, LF or NUL")
             headers.append((name, value.strip(b" \t")))
-        return _Head(method_b.decode("latin-1"), target_b, version_b, headers)
+        return _Head(method_b.decode("latin-1"), target_b, version_b, headers, authority)
 
     def read_exact(self, size: int) -> bytes:
         """``size`` body bytes, within ``request_timeout``."""
@@ -298,14 +356,13 @@ class _Connection:
                 if len(self.buf) > 4096:
                     raise _HttpError(400, "malformed chunk size line")
                 self._recv(deadline)
-            size_text = bytes(self.buf[:end]).split(b";", 1)[0].strip()
+            # RFC 9112 7.1: chunk-size is 1*HEXDIG, optionally followed by whitespace and
+            # extensions. int(x, 16) alone would also take "0x2", "+2", "0_2" and "-0".
+            size_text = bytes(self.buf[:end]).split(b";", 1)[0].rstrip(b" \t")
             del self.buf[: end + 2]
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise _HttpError(400, "malformed chunk size") from None
-            if size < 0:
-                raise _HttpError(400, "malformed chunk size")
+            if not size_text or size_text.translate(None, _HEX_DIGITS) or len(size_text) > 16:
+                raise _HttpError(400, f"malformed chunk size {size_text[:20]!r}")
+            size = int(size_text, 16)
             if size == 0:
                 break
             if len(body) + size > limit:
@@ -378,6 +435,29 @@ class _Connection:
         except _ClientGone:
             pass
 
+    def delay(self, seconds: float) -> bool:
+        """Wait ``seconds`` before an answer; ``False`` as soon as the client has gone.
+
+        Injected latency must not outlive the client: a client that gives up (closes or
+        resets the connection) ends the wait at once and frees its connection slot, as does
+        :meth:`DensemarkServer.stop`. What the client sends meanwhile (a pipelined request)
+        is kept for the next request; past ``MAX_HEAD_BYTES`` of it the wait goes on without
+        watching the socket.
+        """
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.server._stopping.is_set():
+                return False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            if len(self.buf) > MAX_HEAD_BYTES:
+                return not self.server._stopping.wait(remaining)
+            try:
+                self._recv(deadline)
+            except _ClientGone:
+                return time.monotonic() >= deadline and not self.server._stopping.is_set()
+
     def hold(self) -> None:
         """Answer nothing until the client hangs up, ``hold_timeout`` passes or the server stops."""
         deadline = time.monotonic() + self.server.hold_timeout
@@ -405,9 +485,14 @@ class _Connection:
             return True
 
     def reset(self) -> None:
-        """Drop the connection with a TCP reset (what an emulated disconnect looks like)."""
+        """Drop the connection with a TCP reset (what an emulated disconnect looks like).
+
+        ``SO_LINGER`` on with a zero timeout makes ``close()`` (done by the caller) abort the
+        connection: the kernel sends RST instead of FIN, and the client's next read or write
+        fails with ``ECONNRESET``.
+        """
         with contextlib.suppress(OSError):
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 _FRAMING_HEADERS = frozenset(
@@ -423,6 +508,25 @@ def _framing_headers(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, list
         if key in _FRAMING_HEADERS:
             found.setdefault(key, []).append(value.decode("latin-1"))
     return found
+
+
+def _host_of(
+    version: bytes, framing: Mapping[bytes, list[str]], authority: bytes | None
+) -> str | None:
+    """The request's host: an absolute-form target's authority, else the one Host header.
+
+    RFC 9112 3.2: an HTTP/1.1 request without a Host header, or any request with more than
+    one, is refused with 400 (a proxy and this server could otherwise disagree on which host
+    was meant).
+    """
+    hosts = framing.get(b"host", [])
+    if len(hosts) > 1:
+        raise _HttpError(400, "more than one Host header")
+    if not hosts and version == b"HTTP/1.1":
+        raise _HttpError(400, "HTTP/1.1 request without a Host header")
+    if authority is not None:
+        return authority.decode("latin-1")
+    return hosts[0] if hosts else None
 
 
 def _request(
@@ -471,8 +575,18 @@ class DensemarkServer:
 
     ``port=0`` picks a free port. ``idle_timeout`` bounds the wait for a keep-alive client's
     next request; ``request_timeout`` bounds reading one request and writing its answer;
-    ``hold_timeout`` bounds an emulated timeout; past ``max_connections`` open connections a
-    new one gets ``503``.
+    ``hold_timeout`` bounds an emulated timeout (each a finite number of seconds up to
+    :data:`~pytest_densemark.checks.MAX_DELAY_SECONDS`). Past ``max_connections`` open
+    connections, up to :data:`CONTROL_CONNECTIONS` more are admitted for the control API only
+    (a vendor request on one gets ``503``), so ``/_densemark/reset`` answers even when vendor
+    clients hold every slot; past those a new connection gets ``503`` at once.
+    ``cassette_dirs`` are searched for cassettes by name before the shipped library; the
+    control API loads cassettes from them, the library and an emulator's own ``search_dirs``
+    only.
+
+    The control API answers only requests whose ``Host`` is a loopback address (with this
+    server's port, if any) and takes state-changing requests only as ``application/json``,
+    so a web page in a browser on this machine can neither read nor change it.
     """
 
     def __init__(
@@ -485,6 +599,7 @@ class DensemarkServer:
         request_timeout: float = 10.0,
         hold_timeout: float = 60.0,
         max_connections: int = 128,
+        cassette_dirs: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -496,13 +611,25 @@ class DensemarkServer:
         self._idle_app = self._app
         self._host = host
         self._requested_port = port
-        self.idle_timeout = idle_timeout
-        self.request_timeout = request_timeout
-        self.hold_timeout = hold_timeout
+        self.idle_timeout = check_delay(idle_timeout, where="DensemarkServer: idle_timeout")
+        self.request_timeout = check_delay(
+            request_timeout, where="DensemarkServer: request_timeout"
+        )
+        self.hold_timeout = check_delay(hold_timeout, where="DensemarkServer: hold_timeout")
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise ValueError(
+                "DensemarkServer: max_connections: expected an integer >= 1,"
+                f" got {max_connections!r}"
+            )
         self.max_connections = max_connections
+        #: Folders searched for cassettes by name before the shipped library; with the
+        #: library (and a controller's own folders), the only places the control API may
+        #: load a cassette from.
+        self.cassette_dirs: tuple[Path, ...] = tuple(Path(d) for d in cassette_dirs)
         self._stopping = threading.Event()
         self._conn_lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
+        self._control_only: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
@@ -656,8 +783,10 @@ class DensemarkServer:
         *,
         search_dirs: Sequence[str | os.PathLike[str]] = (),
     ) -> Cassette:
-        """Answer from a cassette (see :meth:`Emulator.use_cassette`)."""
-        return self.emulator.use_cassette(name_or_path, search_dirs=search_dirs)
+        """Answer from a cassette (see :meth:`Emulator.use_cassette`); ``search_dirs`` are
+        searched first, then :attr:`cassette_dirs`."""
+        dirs = (*search_dirs, *self.cassette_dirs)
+        return self.emulator.use_cassette(name_or_path, search_dirs=dirs)
 
     def queue_response(
         self,
@@ -690,7 +819,8 @@ class DensemarkServer:
         self.emulator.inject_timeout(vendor=vendor, times=times)
 
     def inject_disconnect(self, *, vendor: str | None = None, times: int | None = 1) -> None:
-        """Reset the connection instead of answering the next ``times`` requests."""
+        """Reset the connection (a TCP RST: the client sees ``ECONNRESET``) instead of
+        answering the next ``times`` requests."""
         self.emulator.inject_disconnect(vendor=vendor, times=times)
 
     def set_credentials(
@@ -788,15 +918,18 @@ class DensemarkServer:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._conn_lock:
-            busy = len(self._connections) >= self.max_connections
+            control_only = len(self._connections) >= self.max_connections
+            busy = control_only and len(self._control_only) >= CONTROL_CONNECTIONS
             if not busy:
                 thread = threading.Thread(
                     target=self._serve_connection,
-                    args=(sock,),
+                    args=(sock, control_only),
                     name=f"densemark-conn-{self._port}",
                     daemon=True,
                 )
                 self._connections[sock] = thread
+                if control_only:
+                    self._control_only.add(sock)
         if busy:
             with contextlib.suppress(OSError):
                 sock.settimeout(0.5)
@@ -813,8 +946,8 @@ class DensemarkServer:
         thread.start()
 
     # -- serving -------------------------------------------------------------------------
-    def _serve_connection(self, sock: socket.socket) -> None:
-        conn = _Connection(self, sock)
+    def _serve_connection(self, sock: socket.socket, control_only: bool = False) -> None:
+        conn = _Connection(self, sock, control_only=control_only)
         try:
             while not self._stopping.is_set():
                 if not self._serve_one(conn):
@@ -829,6 +962,7 @@ class DensemarkServer:
                 sock.close()
             with self._conn_lock:
                 self._connections.pop(sock, None)
+                self._control_only.discard(sock)
 
     def _serve_one(self, conn: _Connection) -> bool:
         """Serve one request; whether the connection stays open for another."""
@@ -840,7 +974,7 @@ class DensemarkServer:
             return False
         if head is None:
             return False
-        method, target_b, version, headers = head
+        method, target_b, version, headers, authority = head
         target = target_b.decode("latin-1")
         framing = _framing_headers(headers)
         connection = ",".join(framing.get(b"connection", ())).lower()
@@ -848,14 +982,22 @@ class DensemarkServer:
             keep_alive = "keep-alive" in connection
         else:
             keep_alive = "close" not in connection
+        path = target.split("?", 1)[0]
+        is_control = path.startswith(CONTROL_PREFIX) or path + "/" == CONTROL_PREFIX
         try:
-            body = self._read_body(conn, target, framing)
+            host = _host_of(version, framing, authority)
+            if conn.control_only:
+                if not is_control:
+                    raise _HttpError(503, "densemark server: too many connections")
+                keep_alive = False  # free the extra slot at once
+            if is_control:
+                self._guard_control(method, host, headers)
+            body = self._read_body(conn, version, target, framing)
         except _HttpError as error:
             conn.send_error(error)
             conn.linger()
             return False
-        path = target.split("?", 1)[0]
-        if path.startswith(CONTROL_PREFIX) or path + "/" == CONTROL_PREFIX:
+        if is_control:
             status, payload = self._control(method, target, body)
             data = json.dumps(payload, default=str).encode()
             head_bytes = (
@@ -866,10 +1008,9 @@ class DensemarkServer:
             )
             conn.send(head_bytes + data)
             return keep_alive
-        host = framing.get(b"host")
-        return self._deliver(
-            conn, method, target, host[0] if host else None, headers, body, keep_alive
-        )
+        if authority is not None:  # RFC 9112 3.2.2: the target's authority wins over Host
+            headers = [(n, authority if n.lower() == b"host" else v) for n, v in headers]
+        return self._deliver(conn, method, target, host, headers, body, keep_alive)
 
     @staticmethod
     def _limit_for(target: str) -> tuple[int, Callable[[], _HttpError]]:
@@ -880,11 +1021,14 @@ class DensemarkServer:
         return tencent.MAX_REQUEST_BYTES, _tencent_too_large
 
     def _read_body(
-        self, conn: _Connection, target: str, framing: Mapping[bytes, list[str]]
+        self, conn: _Connection, version: bytes, target: str, framing: Mapping[bytes, list[str]]
     ) -> bytes:
         transfer = framing.get(b"transfer-encoding")
         lengths = framing.get(b"content-length")
         limit, too_large = self._limit_for(target)
+        if transfer and version == b"HTTP/1.0":
+            # RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
+            raise _HttpError(400, "Transfer-Encoding is not HTTP/1.0")
         if transfer:
             if lengths:
                 raise _HttpError(400, "both Transfer-Encoding and Content-Length sent")
@@ -900,7 +1044,9 @@ class DensemarkServer:
             raise _HttpError(400, "conflicting Content-Length values")
         text = values.pop()
         if not text.isdigit() or not text.isascii():
-            raise _HttpError(400, f"malformed Content-Length {text!r}")
+            raise _HttpError(400, f"malformed Content-Length {text[:40]!r}")
+        if len(text) > 18:  # far over any limit, and int() refuses over 4300 digits
+            raise _HttpError(400, f"Content-Length of {len(text)} digits")
         size = int(text)
         if size > limit:
             raise too_large()
@@ -956,12 +1102,23 @@ class DensemarkServer:
             conn.send_error(_HttpError(500, message))
             return False
         latency = response.extensions.get("densemark_latency")
-        if latency and self._stopping.wait(float(latency)):
-            return False
+        if latency:
+            # The emulator checks the delay; this also bounds any other handler's (NaN: none).
+            seconds = float(latency)
+            if seconds > 0 and not conn.delay(min(seconds, MAX_DELAY_SECONDS)):
+                return False
         # Head and body leave in one write (with TCP_NODELAY set, two writes would mean two
         # segments and, for small answers, a wait for the client's delayed ACK).
+        if (problem := status_problem(response.status_code)) is not None:
+            conn.send_error(_HttpError(500, f"densemark server: the handler's status: {problem}"))
+            return False
         parts = [_status_line(response.status_code)]
         for name, value in response.headers.raw:
+            if _UNSAFE_IN_HEADER.search(name) or _UNSAFE_IN_HEADER.search(value):
+                # The Python API and cassettes refuse such headers; this catches any handler.
+                message = f"densemark server: the handler's header {name!r:.80} holds CR, LF or NUL"
+                conn.send_error(_HttpError(500, message))
+                return False
             if name.lower() not in _HOP_BY_HOP_BYTES:
                 parts += (name, b": ", value, b"\r\n")
         parts.append(b"Content-Length: %d\r\n" % len(content))
@@ -972,6 +1129,33 @@ class DensemarkServer:
         return keep_alive
 
     # -- control API ---------------------------------------------------------------------
+    def _guard_control(
+        self, method: str, host: str | None, headers: Sequence[tuple[bytes, bytes]]
+    ) -> None:
+        """Refuse control requests a web page could make: see :func:`_loopback_host`.
+
+        A page on another site can make a browser send a "simple" request (``text/plain``,
+        form-encoded or no ``Content-Type``) without asking first; requiring JSON makes the
+        browser ask (a CORS preflight) and this server never says yes. A page reached
+        through a rebound DNS name sends that name as ``Host``, which is refused.
+        """
+        if not _loopback_host(host, self._port):
+            raise _control_refusal(
+                403,
+                f"Host {host!r:.80} is not this server's loopback address: expected"
+                f" 127.0.0.1, localhost or [::1], optionally with :{self._port}",
+            )
+        if method in ("GET", "HEAD"):
+            return
+        types = [v for n, v in headers if n.lower() == b"content-type"]
+        media = types[0].split(b";", 1)[0].strip().lower() if len(types) == 1 else b""
+        if media != b"application/json":
+            got = types[0].decode("latin-1")[:80] if len(types) == 1 else f"{len(types)} given"
+            raise _control_refusal(
+                415,
+                f"{method} control requests need Content-Type: application/json (got {got!r})",
+            )
+
     def _control(self, method: str, target: str, body: bytes) -> tuple[int, Any]:
         path, _, query = target.partition("?")
         name = path[len(CONTROL_PREFIX) :].strip("/") if path != CONTROL_PREFIX[:-1] else ""
@@ -989,7 +1173,7 @@ class DensemarkServer:
             }
         try:
             args = json.loads(body) if body.strip() else {}
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             return 400, {"error": f"{key}: body is not JSON ({exc})"}
         if not isinstance(args, dict):
             return 400, {"error": f"{key}: body must be a JSON object"}
@@ -1013,7 +1197,9 @@ class DensemarkServer:
             return {"calls": [_call_summary(call) for call in calls]}
         if name == "cassette":
             _unknown(args, ("name",))
-            cassette = self.use_cassette(_field(args, "name", str))
+            cassette_name = _field(args, "name", str)
+            self._check_cassette_name(cassette_name)
+            cassette = self.use_cassette(cassette_name)
             return {
                 "name": cassette.name,
                 "vendor": cassette.vendor,
@@ -1027,11 +1213,18 @@ class DensemarkServer:
         if name == "queue":
             _unknown(args, ("vendor", "body", "status", "headers", "times"))
             body = _field(args, "body", (dict, list, str))
+            status = _field(args, "status", int, 200)
+            if (problem := status_problem(status)) is not None:
+                raise _ControlError(f"field 'status': expected {problem}")
+            headers = _field(args, "headers", dict, None)
+            for name, value in (headers or {}).items():
+                if (problem := header_problem(name, value)) is not None:
+                    raise _ControlError(f"field 'headers', header {name!r:.80}: expected {problem}")
             self.queue_response(
                 _field(args, "vendor", str),
                 body if isinstance(body, (dict, str)) else json.dumps(body),
-                status=_field(args, "status", int, 200),
-                headers=_field(args, "headers", dict, None),
+                status=status,
+                headers=headers,
                 times=_field(args, "times", int, 1),
             )
             return {"ok": True}
@@ -1068,6 +1261,39 @@ class DensemarkServer:
             return {"ok": True}
         raise _ControlError(f"no such control endpoint {name!r}")  # pragma: no cover
 
+    def _cassette_folders(self) -> list[Path]:
+        """Where cassettes are looked up by name, in order: ours, the controller's, the library."""
+        folders = [*self.cassette_dirs, *getattr(self._app, "search_dirs", ())]
+        with contextlib.suppress(FileNotFoundError):
+            folders.append(data_dir("cassettes"))
+        return [Path(folder) for folder in folders]
+
+    def _check_cassette_name(self, name: str) -> None:
+        """Refuse a control-API cassette that is a file outside the cassette folders.
+
+        Whoever reaches the control API may name a cassette, but not make the server read an
+        arbitrary file: the file :func:`~pytest_densemark.cassettes.load_cassette` would pick
+        (a path as given, else NAME.json in each folder) must lie, symbolic links resolved,
+        inside :attr:`cassette_dirs`, the controller's folders or the shipped library.
+        """
+        folders = self._cassette_folders()
+        stem = name.removesuffix(".json")
+        for candidate in (Path(name), *(folder / f"{stem}.json" for folder in folders)):
+            try:
+                if not candidate.is_file():
+                    continue
+                resolved = candidate.resolve()
+            except (OSError, ValueError):
+                continue
+            if any(resolved.is_relative_to(folder.resolve()) for folder in folders):
+                return
+            raise _ControlError(
+                f"field 'name': {name!r:.120} is a file outside the cassette folders and the"
+                " shipped library; name a cassette in them (folders: "
+                + ", ".join(str(folder) for folder in folders)
+                + ")"
+            )
+
     def _control_fault(self, args: Mapping[str, Any]) -> Any:
         kind = _field(args, "type", str)
         vendor = _field(args, "vendor", str, None)
@@ -1083,10 +1309,11 @@ class DensemarkServer:
             )
         elif kind == "latency":
             _unknown(args, ("type", "vendor", "seconds", "times"))
+            seconds = _field(args, "seconds", (int, float))
+            if (problem := delay_problem(seconds)) is not None:
+                raise _ControlError(f"field 'seconds': expected {problem}")
             self.inject_latency(
-                float(_field(args, "seconds", (int, float))),
-                vendor=vendor,
-                times=_field(args, "times", int, None),
+                float(seconds), vendor=vendor, times=_field(args, "times", int, None)
             )
         elif kind in ("timeout", "disconnect"):
             _unknown(args, ("type", "vendor", "times"))
@@ -1125,6 +1352,34 @@ def _unknown(args: Mapping[str, Any], allowed: Iterable[str]) -> None:
     extra = sorted(set(args) - set(allowed))
     if extra:
         raise _ControlError(f"unknown field(s) {', '.join(extra)}; expected {', '.join(allowed)}")
+
+
+def _loopback_host(host: str | None, port: int) -> bool:
+    """Whether a Host value names this server: a loopback address, with our port if any.
+
+    ``None`` (an HTTP/1.0 request without Host, which no browser sends) passes; names other
+    than ``localhost`` never do, as a DNS name could be rebound to 127.0.0.1 by its owner.
+    """
+    if host is None:
+        return True
+    name, port_text = host, ""
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0 or (host[end + 1 :] and not host[end + 1 :].startswith(":")):
+            return False
+        name, port_text = host[1:end], host[end + 2 :]
+    elif ":" in host:
+        name, _, port_text = host.rpartition(":")
+        if ":" in name:  # an IPv6 address without brackets is not a valid Host
+            return False
+    if port_text and port_text != str(port):
+        return False
+    return _is_loopback(name.lower())
+
+
+def _control_refusal(status: int, message: str) -> _HttpError:
+    body = json.dumps({"error": message}).encode()
+    return _HttpError(status, message, body=body, content_type="application/json")
 
 
 def _control_too_large() -> _HttpError:

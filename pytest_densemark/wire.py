@@ -247,7 +247,7 @@ def parse_tencent(request: httpx.Request) -> TencentParams:
     error = None
     try:
         parsed = json.loads(body.decode("utf-8")) if body else {}
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too deep, or a 5000-digit integer
         error = f"request body is not JSON: {exc}"
     else:
         if isinstance(parsed, dict):

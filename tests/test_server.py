@@ -6,6 +6,7 @@ import base64
 import contextlib
 import http.client
 import json
+import math
 import os
 import shutil
 import socket
@@ -27,7 +28,7 @@ from pytest_densemark import facepp, tc3, tencent
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_faceless_image, make_image
-from pytest_densemark.server import CONTROL_ENDPOINTS, DensemarkServer
+from pytest_densemark.server import CONTROL_CONNECTIONS, CONTROL_ENDPOINTS, DensemarkServer
 from pytest_densemark.server_fixture import loopback_no_proxy
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -295,6 +296,9 @@ def test_tencent_body_over_the_limit_gets_the_vendor_error_envelope() -> None:
 # -- malformed input and stalling clients ----------------------------------------------------
 
 
+H = b"Host: 127.0.0.1\r\n"
+
+
 @pytest.mark.parametrize(
     ("request_bytes", "status"),
     [
@@ -303,18 +307,65 @@ def test_tencent_body_over_the_limit_gets_the_vendor_error_envelope() -> None:
         (b"G(T / HTTP/1.1\r\n\r\n", 400),
         (b"GET / HTTP/2.0\r\n\r\n", 505),
         (b"GET / FTP/1.0\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nbad name: v\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + H + b"no colon here\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + H + b"bad name: v\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: -1\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        (b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
         (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431),
         (b"GET /" + b"a" * (70 * 1024) + b" HTTP/1.1\r\n\r\n", 431),
         (b"GET /" + b"a" * (20 * 1024) + b" HTTP/1.1\r\n\r\n", 414),
-        (b"GET http://elsewhere/ HTTP/1.1\r\n\r\n", 400),
+        (b"GET ftp://elsewhere/ HTTP/1.1\r\n" + H + b"\r\n", 400),
+        (b"GET http:///path HTTP/1.1\r\n" + H + b"\r\n", 400),
+        (b"GET http://user@elsewhere/ HTTP/1.1\r\n" + H + b"\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+        # issue 13 item 7: each of these was accepted, hung or gave 500
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\n" + H + b"Content-Length: " + b"0" * 5000 + b"1\r\n\r\na", 400),
+        (
+            b"POST / HTTP/1.1\r\n"
+            + H
+            + b"Transfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n+2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST / HTTP/1.1\r\n"
+            + H
+            + b"Transfer-Encoding: chunked\r\n\r\n0_2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n-0\r\n\r\n", 400),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n 2\r\nab\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST / HTTP/1.1\r\n"
+            + H
+            + b"Transfer-Encoding: chunked\r\n\r\n"
+            + b"1" * 40
+            + b"\r\n",
+            400,
+        ),
+        (b"GET / HTTP/1.1\nHost: 127.0.0.1\n\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\n\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\nX-Smuggled: 1\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nX-A: 1\rX-B: 2\r\n" + H + b"\r\n", 400),
+        (b"GET / HTTP/1.1\r\nX-A: 1\x00\r\n" + H + b"\r\n", 400),
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + H + H + b"\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400),
+        (b"GET / HTTP/1.0\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400),
+        (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", 400),
     ],
 )
 def test_malformed_requests_get_an_error_and_the_server_survives(
@@ -326,10 +377,81 @@ def test_malformed_requests_get_an_error_and_the_server_survives(
     assert raw(echo_server, b"GET /after HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 ")
 
 
+def test_bare_lf_request_is_refused_at_once() -> None:
+    """Not left waiting for a CRLF CRLF that never comes (issue 13 item 7)."""
+    with DensemarkServer(echo, request_timeout=30.0) as server:
+        began = time.monotonic()
+        answer = raw(server, b"GET / HTTP/1.1\nHost: 127.0.0.1\n\n", timeout=10)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"bare LF" in answer
+        assert time.monotonic() - began < 5.0  # the linger after a refusal, not the 30 s
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "path", "query"),
+    [
+        (b"http://127.0.0.1:9/facepp/v1/x?a=1", "127.0.0.1:9", "/facepp/v1/x", "a=1"),
+        (b"HTTP://iai.tencentcloudapi.com/", "iai.tencentcloudapi.com", "/", ""),
+        (b"http://a.test?q=2", "a.test", "/", "q=2"),
+        (b"http://[::1]:8/p", "[::1]:8", "/p", ""),
+    ],
+)
+def test_absolute_form_targets_are_accepted(
+    echo_server: DensemarkServer, target: bytes, host: str, path: str, query: str
+) -> None:
+    """RFC 9112 3.2.2: the target's authority replaces the Host header."""
+    answer = raw(
+        echo_server,
+        b"GET " + target + b" HTTP/1.1\r\nHost: ignored.test\r\nConnection: close\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+    seen = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert (seen["host"], seen["path"], seen["query"]) == (host, path, query)
+
+
+def test_http10_without_host_is_still_served(echo_server: DensemarkServer) -> None:
+    answer = raw(echo_server, b"GET /old HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def tencent_body_post(server: DensemarkServer, body: bytes) -> requests.Response:
+    """A signed AnalyzeDenseLandmarks request with this exact body."""
+    now = int(time.time())
+    headers = {
+        "Content-Type": tencent.CONTENT_TYPE,
+        "X-TC-Action": tencent.ACTION,
+        "X-TC-Version": tencent.VERSIONS[-1],
+        "X-TC-Timestamp": str(now),
+        "Authorization": tc3.authorization_header(
+            "AKIDsynthetic", "synthetic-key", host=server.tencent_endpoint, body=body, timestamp=now
+        ),
+    }
+    return requests.post(server.tencent_url, data=body, headers=headers, timeout=10)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"Image": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"Image": ' + b"7" * 5000 + b"}",
+    ],
+    ids=["100k-deep", "5000-digit-int"],
+)
+def test_deeply_nested_or_huge_json_gets_the_vendor_error_not_500(
+    server: DensemarkServer, body: bytes
+) -> None:
+    with tencent_body_post(server, body) as response:
+        assert response.status_code == 200
+        assert response.json()["Response"]["Error"]["Code"] == "InvalidParameter"
+    status, answer = control(server, "fault", raw_body=body.replace(b"Image", b"type"))
+    assert status == 400
+    assert "body is not JSON" in answer["error"]
+
+
 def test_stalled_request_is_cut_off_and_its_thread_ends(echo_server: DensemarkServer) -> None:
     port = echo_server.port
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")  # 7 bytes short
+        sock.sendall(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc")  # 7 short
         assert wait_until(lambda: len(server_threads(port)) == 2)  # acceptor + this connection
         began = time.monotonic()
         assert sock.recv(100) == b""  # closed without an answer
@@ -355,16 +477,125 @@ def test_idle_keep_alive_connection_is_closed() -> None:
         assert wait_until(lambda: server.active_connections == 0)
 
 
-def test_connections_past_the_cap_get_503() -> None:
+def test_connections_past_the_cap_get_503_but_the_control_api_answers() -> None:
     with DensemarkServer(echo, max_connections=2) as server:
         held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
         try:
             assert wait_until(lambda: server.active_connections == 2)
-            answer = raw(server, b"GET / HTTP/1.1\r\n\r\n")
+            answer = raw(server, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
             assert answer.startswith(b"HTTP/1.1 503 ")
+            answer = raw(server, b"GET /_densemark/ HTTP/1.1\r\n" + H + b"\r\n")
+            assert answer.startswith(b"HTTP/1.1 200 ")
+            assert b"Connection: close" in answer  # the extra slot is freed at once
+            # Idle connections can fill the control slots too, but not for long.
+            extra = [
+                socket.create_connection(("127.0.0.1", server.port))
+                for _ in range(CONTROL_CONNECTIONS)
+            ]
+            try:
+                assert wait_until(lambda: server.active_connections == 2 + CONTROL_CONNECTIONS)
+                assert raw(server, b"GET /_densemark/ HTTP/1.1\r\n" + H + b"\r\n").startswith(
+                    b"HTTP/1.1 503 "
+                )
+            finally:
+                for sock in extra:
+                    sock.close()
         finally:
             for sock in held:
                 sock.close()
+
+
+def post_raw_facepp(port: int) -> socket.socket:
+    """A socket that has sent one Face++ request and not read the answer."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    body = b"api_key=k&api_secret=s&return_landmark=all"
+    sock.sendall(
+        f"POST {facepp.PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    return sock
+
+
+def test_control_api_answers_while_delayed_answers_hold_every_slot() -> None:
+    """Issue 13 item 4: 503 for /_densemark/reset while latency holds all slots."""
+    with DensemarkServer(Emulator(), max_connections=4) as server:
+        server.inject_latency(60)
+        waiting = [post_raw_facepp(server.port) for _ in range(4)]
+        try:
+            assert wait_until(lambda: len(server.calls) == 4)
+            began = time.monotonic()
+            assert control(server, "reset", {}) == (200, {"ok": True})
+            assert control(server, "calls") == (200, {"calls": []})
+            assert time.monotonic() - began < 2.0
+        finally:
+            for sock in waiting:
+                sock.close()
+
+
+def test_a_delayed_answer_ends_when_its_client_gives_up() -> None:
+    """Impatient clients free their slots at once instead of after the whole delay."""
+    with DensemarkServer(Emulator(), max_connections=4) as server:
+        server.inject_latency(60)
+        port = server.port
+        for _round in range(2):  # the second round finds every slot free again
+            outcomes: list[str] = []
+
+            def impatient(outcomes: list[str] = outcomes) -> None:
+                try:
+                    with requests.post(
+                        server.facepp_url,
+                        data=FACEPP_FIELDS,
+                        files={"image_file": b"x"},
+                        timeout=0.3,
+                    ) as response:
+                        outcomes.append(str(response.status_code))
+                except requests.exceptions.ReadTimeout:
+                    outcomes.append("timeout")
+
+            threads = [threading.Thread(target=impatient) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert outcomes == ["timeout"] * 4
+            assert wait_until(lambda: server.active_connections == 0, timeout=3.0)
+        assert wait_until(lambda: len(server_threads(port)) == 1)
+        server.reset()
+        with facepp_post(server, jpeg(), timeout=5) as response:
+            assert response.status_code == 200
+
+
+def test_stop_ends_a_delayed_answer() -> None:
+    server = DensemarkServer(Emulator()).start()
+    port = server.port
+    server.inject_latency(60)
+    sock = post_raw_facepp(port)
+    try:
+        assert wait_until(lambda: len(server.calls) == 1)
+        began = time.monotonic()
+        server.stop()
+        assert time.monotonic() - began < 2.0
+    finally:
+        sock.close()
+    assert server_threads(port) == []
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"idle_timeout": math.nan},
+        {"request_timeout": math.inf},
+        {"hold_timeout": -1},
+        {"hold_timeout": 1e300},
+        {"max_connections": 0},
+    ],
+    ids=["idle-nan", "request-inf", "hold-negative", "hold-1e300", "max-0"],
+)
+def test_server_options_are_checked(option: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=f"DensemarkServer: {next(iter(option))}: expected"):
+        DensemarkServer(echo, **option)
 
 
 def test_a_failing_handler_gives_500_and_the_server_survives() -> None:
@@ -493,6 +724,21 @@ def test_injected_disconnect_drops_the_connection(server: DensemarkServer) -> No
         assert response.status_code == 200
 
 
+def test_injected_disconnect_is_a_tcp_reset(server: DensemarkServer) -> None:
+    """A raw client sees ECONNRESET, not an orderly end of stream (issue 13 item 9)."""
+    server.inject_disconnect(vendor="facepp")
+    body = b"api_key=k&api_secret=s&return_landmark=all"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            f"POST {facepp.PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        with pytest.raises(ConnectionResetError):
+            sock.recv(100)
+
+
 def test_stop_interrupts_an_emulated_timeout() -> None:
     server = DensemarkServer(Emulator(), hold_timeout=30.0).start()
     port = server.port
@@ -518,10 +764,21 @@ def test_stop_interrupts_an_emulated_timeout() -> None:
 # -- control API -----------------------------------------------------------------------------
 
 
-def control(server: DensemarkServer, name: str, payload: object = None) -> tuple[int, Any]:
-    data = None if payload is None else json.dumps(payload).encode()
+def control(
+    server: DensemarkServer,
+    name: str,
+    payload: object = None,
+    *,
+    raw_body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    """Call the control API as a client in another language would: status and JSON answer."""
+    data = raw_body if payload is None else json.dumps(payload).encode()
     request = urllib.request.Request(
-        f"{server.url}/_densemark/{name}", data=data, method="GET" if data is None else "POST"
+        f"{server.url}/_densemark/{name}",
+        data=data,
+        method="GET" if data is None else "POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
@@ -644,6 +901,163 @@ def test_control_errors_name_the_field(
     assert message in answer["error"]
 
 
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (
+            {"vendor": "facepp", "body": {}, "headers": {"X-A": "1\r\nSet-Cookie: evil=1"}},
+            "field 'headers', header 'X-A': expected a header value without CR, LF or NUL",
+        ),
+        ({"vendor": "facepp", "body": {}, "headers": {"X-A": "1\u0000"}}, "CR, LF or NUL"),
+        ({"vendor": "facepp", "body": {}, "headers": {"X-A\nB": "1"}}, "token characters"),
+        ({"vendor": "facepp", "body": {}, "status": 99999}, "field 'status': expected"),
+        ({"vendor": "facepp", "body": {}, "status": -1}, "field 'status': expected"),
+        ({"vendor": "facepp", "body": {}, "status": 10**20}, "field 'status': expected"),
+        ({"vendor": "facepp", "body": {}, "status": 101}, "1xx is interim"),
+    ],
+    ids=["crlf-value", "nul-value", "lf-name", "99999", "minus-1", "1e20", "101"],
+)
+def test_control_queue_refuses_injected_headers_and_impossible_statuses(
+    server: DensemarkServer, payload: dict[str, Any], message: str
+) -> None:
+    status, answer = control(server, "queue", payload)
+    assert (status, message in answer["error"]) == (400, True), answer
+    with facepp_post(server, jpeg()) as response:  # nothing was queued
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("seconds", ["NaN", "Infinity", "-Infinity", "1e300", "-1", "1e400"])
+def test_control_latency_refuses_impossible_delays(server: DensemarkServer, seconds: str) -> None:
+    body = b'{"type": "latency", "seconds": ' + seconds.encode() + b"}"
+    status, answer = control(server, "fault", raw_body=body)
+    assert status == 400
+    assert "field 'seconds': expected a finite number of seconds" in answer["error"]
+    began = time.monotonic()
+    with facepp_post(server, jpeg()) as response:  # no fault was stored
+        assert response.status_code == 200
+    assert time.monotonic() - began < 2.0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, headers=[(b"X-A", b"1\r\nSet-Cookie: evil=1")], content=b"x"),
+        httpx.Response(200, headers=[(b"X-A", b"\x00")], content=b"x"),
+        httpx.Response(99999, content=b"x"),
+        httpx.Response(101, content=b"x"),
+        httpx.Response(-1, content=b"x"),
+    ],
+    ids=["crlf", "nul", "99999", "101", "minus-1"],
+)
+def test_a_handler_cannot_put_an_impossible_answer_on_the_wire(answer: httpx.Response) -> None:
+    with DensemarkServer(lambda request: answer) as server:
+        data = raw(server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 500 "), data[:80]
+    assert b"Set-Cookie" not in data.split(b"\r\n\r\n", 1)[0]
+
+
+def control_raw(server: DensemarkServer, head: bytes, body: bytes = b"") -> tuple[int, Any]:
+    """Send a control request head (request line and headers) as given; status and JSON."""
+    length = b"Content-Length: %d\r\n" % len(body) if body else b""
+    answer = raw(server, head + length + b"Connection: close\r\n\r\n" + body)
+    status = int(answer.split(b" ", 2)[1])
+    return status, json.loads(answer.split(b"\r\n\r\n", 1)[1])
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        b"evil.example",
+        b"evil.example:{port}",
+        b"127.0.0.1.nip.io:{port}",
+        b"localhost.:{port}",
+        b"127.0.0.1:1",
+        b"0.0.0.0:{port}",
+        b"::1",
+    ],
+)
+def test_control_api_refuses_a_foreign_host(server: DensemarkServer, host: bytes) -> None:
+    """A page reached through a rebound DNS name cannot read or change the control API."""
+    host = host.replace(b"{port}", str(server.port).encode())
+    server.inject_error("facepp", "INTERNAL_ERROR")
+    status, answer = control_raw(
+        server, b"GET /_densemark/calls HTTP/1.1\r\nHost: " + host + b"\r\n"
+    )
+    assert status == 403
+    assert "loopback" in answer["error"]
+    status, _ = control_raw(
+        server,
+        b"POST /_densemark/reset HTTP/1.1\r\nHost: " + host + b"\r\n"
+        b"Content-Type: application/json\r\n",
+        b"{}",
+    )
+    assert status == 403
+    status, _ = control_raw(  # an absolute-form target's authority counts as the Host
+        server,
+        b"GET http://" + host + b"/_densemark/calls HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    )
+    assert status == 403
+    assert len(server.emulator._faults) == 1  # the reset did not happen
+
+
+@pytest.mark.parametrize(
+    "host", [b"127.0.0.1", b"127.0.0.1:{port}", b"localhost:{port}", b"LocalHost", b"[::1]:{port}"]
+)
+def test_control_api_accepts_loopback_hosts(server: DensemarkServer, host: bytes) -> None:
+    host = host.replace(b"{port}", str(server.port).encode())
+    status, answer = control_raw(server, b"GET /_densemark/ HTTP/1.1\r\nHost: " + host + b"\r\n")
+    assert (status, answer["facepp_url"]) == (200, server.facepp_url)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded"],
+)
+def test_control_api_refuses_state_changes_without_json_content_type(
+    server: DensemarkServer, content_type: str | None
+) -> None:
+    """What a cross-site page can send without a preflight is refused (415), and nothing changes."""
+    server.inject_error("facepp", "INTERNAL_ERROR")
+    header = b"" if content_type is None else f"Content-Type: {content_type}\r\n".encode()
+    for body in (b"{}", b""):
+        status, answer = control_raw(
+            server, b"POST /_densemark/reset HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header, body
+        )
+        assert status == 415
+        assert "application/json" in answer["error"]
+    assert len(server.emulator._faults) == 1
+    status, _ = control_raw(
+        server,
+        b"POST /_densemark/reset HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: Application/JSON; charset=utf-8\r\n",
+        b"{}",
+    )
+    assert status == 200
+    assert server.emulator._faults == []
+
+
+def test_control_cassette_must_lie_in_the_cassette_folders(tmp_path: Path) -> None:
+    library = json.loads(
+        (Path(__file__).parent.parent / "cassettes" / "facepp" / "full-9part.json").read_text()
+    )
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "ok.json").write_text(json.dumps(library))
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps(library))
+    (mine / "link.json").symlink_to(outside)
+    with DensemarkServer(Emulator(), cassette_dirs=[mine]) as server:
+        for name in (str(outside), "../outside", str(mine / "link.json"), "link", __file__):
+            status, answer = control(server, "cassette", {"name": name})
+            assert status == 400, name
+            assert "outside the cassette folders" in answer["error"], name
+            assert server.cassette is None
+        for name in ("ok", str(mine / "ok.json"), "facepp/full-9part"):
+            status, answer = control(server, "cassette", {"name": name})
+            assert (status, answer["vendor"]) == (200, "facepp"), name
+
+
 def test_control_unknown_endpoint_is_404(server: DensemarkServer) -> None:
     status, answer = control(server, "nope", {})
     assert status == 404
@@ -713,6 +1127,33 @@ def test_serve_command_prints_the_addresses_and_stops_on_sigterm() -> None:
     assert process.returncode == 0, err
     assert "stopped" in out
     assert err == ""
+
+
+def test_serve_command_lets_the_control_api_load_from_its_cassette_dirs(tmp_path: Path) -> None:
+    library = Path(__file__).parent.parent / "cassettes" / "facepp" / "full-9part.json"
+    (tmp_path / "mine.json").write_text(library.read_text())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_densemark.cli", "serve", "--cassette-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[3]
+        with requests.post(
+            f"{url}/_densemark/cassette", json={"name": "mine"}, timeout=5
+        ) as answer:
+            assert (answer.status_code, answer.json()["name"]) == (200, "mine")
+        with requests.post(
+            f"{url}/_densemark/cassette",
+            json={"name": str(library.parent.parent.parent / "README.md")},
+            timeout=5,
+        ) as answer:
+            assert answer.status_code == 400
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
 
 
 def test_serve_command_rejects_a_public_host() -> None:

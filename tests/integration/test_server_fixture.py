@@ -175,7 +175,10 @@ def test_one_server_per_xdist_worker(pytester: pytest.Pytester) -> None:
 def test_control_api_through_the_fixture(densemark_server: DensemarkServer) -> None:
     fault = {"type": "error", "vendor": "facepp", "error": "CONCURRENCY_LIMIT_EXCEEDED"}
     with requests.post(
-        f"{densemark_server.url}/_densemark/fault", data=json.dumps(fault), timeout=5
+        f"{densemark_server.url}/_densemark/fault",
+        data=json.dumps(fault),
+        headers={"Content-Type": "application/json"},  # the control API takes JSON only
+        timeout=5,
     ) as answer:
         assert answer.json() == {"ok": True}
     with requests.post(
