@@ -524,6 +524,7 @@ _cache_lock = threading.Lock()
 
 
 @functools.cache
+@functools.lru_cache(maxsize=1)
 def _shipped_dir() -> Path | None:
     try:
         return data_dir("cassettes")
@@ -532,7 +533,7 @@ def _shipped_dir() -> Path | None:
 
 
 def _search_dirs(search_dirs: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    dirs = [Path(d) for d in search_dirs]
+    dirs = [d if isinstance(d, Path) else Path(d) for d in search_dirs]
     shipped = _shipped_dir()
     if shipped is not None:
         dirs.append(shipped)
@@ -544,7 +545,7 @@ def _read(path: Path, name: str) -> Cassette:
     __tracebackhide__ = True  # the CassetteError names the file and path: that is the report
     resolved = Path(os.path.abspath(path))
     try:
-        stat = resolved.stat()
+        stat = os.stat(resolved)
     except OSError as exc:
         raise CassetteError(f"{path}: cannot read cassette: {exc.strerror or exc}") from exc
     stamp = (stat.st_mtime_ns, stat.st_size)
@@ -588,18 +589,19 @@ def load_cassette(
     """
     __tracebackhide__ = True
     raw = os.fspath(name_or_path)
-    direct = Path(raw)
     dirs = _search_dirs(search_dirs)
-    if direct.is_file():
+    if os.path.isfile(raw):
+        direct = Path(raw)
         for directory in dirs:
             if direct.resolve().is_relative_to(directory.resolve()):
                 return _read(direct, _name_in(directory.resolve(), direct.resolve()))
         return _read(direct, direct.stem)
     stem = raw[: -len(".json")] if raw.endswith(".json") else raw
+    # os.path rather than pathlib: this runs in every test that names a cassette.
     for directory in dirs:
-        candidate = directory / f"{stem}.json"
-        if candidate.is_file():
-            return _read(candidate, stem)
+        candidate = os.path.join(directory, f"{stem}.json")
+        if os.path.isfile(candidate):
+            return _read(Path(candidate), stem)
     known = sorted({c.name for d in dirs for c in _scan(d)})
     close = difflib.get_close_matches(stem, known, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -101,7 +101,9 @@ class Controller(Emulator):
             raise ValueError(
                 f"record_mode must be one of {', '.join(RECORD_MODES)}, got {record_mode!r}"
             )
-        self.search_dirs: tuple[Path, ...] = tuple(Path(d) for d in search_dirs)
+        self.search_dirs: tuple[Path, ...] = tuple(
+            d if isinstance(d, Path) else Path(d) for d in search_dirs
+        )
         self.record_mode: RecordMode = record_mode
         self.upstream = upstream if upstream is not None else os.environ.get(UPSTREAM_ENV)
         self.allow_unplayed = allow_unplayed

@@ -96,6 +96,9 @@ class _Stub:
         self.module = module
         self.stub = stub
         self.part = part
+        # The library module the stub was installed for: a library imported anew (pytester's
+        # in-process runs drop and re-import modules) is a new module, patched again.
+        self.installed_for: ModuleType | None = None
 
     def _call(self, action: str) -> None:
         stub = importlib.import_module(f"pytest_densemark.stubs.{self.stub}")
@@ -103,13 +106,15 @@ class _Stub:
         function()
 
     def install(self) -> None:
-        # Idempotent per class patched, so a library imported anew (pytester's in-process
-        # runs drop and re-import modules) is patched again.
-        self._call("install")
+        library = sys.modules.get(self.module)
+        if library is not None and library is not self.installed_for:
+            self._call("install")
+            self.installed_for = library
 
     def uninstall(self) -> None:
         if self.module in sys.modules:
             self._call("uninstall")
+        self.installed_for = None
 
 
 _STUBS: Sequence[_Stub] = (
@@ -123,8 +128,7 @@ _STUBS: Sequence[_Stub] = (
 def _install_imported() -> None:
     """Install the stub of every supported library imported so far."""
     for stub in _STUBS:
-        if stub.module in sys.modules:
-            stub.install()
+        stub.install()
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):
