@@ -209,3 +209,24 @@ def test_a_library_imported_during_interception_is_patched() -> None:
         """
     )
     assert out.strip() == "400 facepp"
+
+
+def test_a_configured_proxy_does_not_let_vendor_requests_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A proxy that does not exist: reaching it would fail the request.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+
+    async def with_aiohttp() -> int:
+        async with (
+            aiohttp.ClientSession(trust_env=True) as session,
+            session.post(facepp.URL, data=FORM) as response,
+        ):
+            return response.status
+
+    with emulate() as controller:
+        files = {"image_file": IMAGE}
+        assert requests.post(facepp.URL, data=FORM, files=files, timeout=5).status_code == 200
+        assert asyncio.run(with_aiohttp()) == 400  # no image sent: the vendor's own error
+    assert [call.vendor for call in controller.calls] == ["facepp", "facepp"]
