@@ -149,6 +149,9 @@ def _refuse_constant(name: str) -> object:
     raise InputError(f"invalid JSON: {name} is not a JSON value (JSON has no NaN or Infinity)")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def _int_digit_limit() -> int | None:
     limit: int | None = getattr(sys, "get_int_max_str_digits", lambda: None)()
     return limit or None
@@ -171,7 +174,7 @@ def parse(data: bytes) -> object:
             f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
         ) from None
     try:
-        document: object = json.loads(text, parse_constant=_refuse_constant)
+        document: object = _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise InputError(
             f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
