@@ -82,7 +82,7 @@ def out(line: str) -> None:
     A closed pipe does not stop the command: it goes on and its exit status still tells the
     verdict, as when the report is read in full.
     """
-    if _Stdout.closed:
+    if _Stdout.closed or sys.stdout is None:  # None: started with standard output closed
         return
     try:
         _write(sys.stdout, line)
@@ -92,13 +92,14 @@ def out(line: str) -> None:
 
 def err(line: str) -> None:
     """Print one line on standard error (a closed standard error is ignored)."""
-    with contextlib.suppress(BrokenPipeError, ValueError):
-        _write(sys.stderr, line)
+    if sys.stderr is not None:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            _write(sys.stderr, line)
 
 
 def finish() -> None:
     """Flush standard output so that a reader that has gone is noticed here, not at exit."""
-    if _Stdout.closed:
+    if _Stdout.closed or sys.stdout is None:
         return
     try:
         sys.stdout.flush()
