@@ -13,12 +13,16 @@ hits both sides alike:
 
 Each process is timed twice: wall-clock time, and the CPU time (user + system) it used, which
 load from other processes on a shared machine disturbs far less. The figures are the medians
-of the per-round ratios, with their range. The start-up rows compare
+of the per-round ratios, with their range. Every process may cache bytecode (in a temporary
+``PYTHONPYCACHEPREFIX``, even when ``PYTHONDONTWRITEBYTECODE`` is set), as an installed
+package does, so that start-up is not compiling the sources each time. The start-up rows compare
 ``densemark validate --help`` with ``python -c pass`` and with a process that only imports the
 validator (``python -c "import pytest_densemark.validation"``).
 
+Unix only (CPU time comes from ``resource``).
 Run: ``python benchmarks/bench_cli_validate.py [--files 1000] [--rounds 7] [--check]``.
-``--check`` exits 1 when the median ratio is over 1.3.
+``--check`` exits 1 when the median CPU-time ratio is over 1.3 (CPU time, because it is the
+steadier of the two on a shared machine; both are printed).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,17 +65,18 @@ def write_files(folder: Path, count: int) -> None:
 
 Times = tuple[float, float]  # wall-clock seconds, CPU seconds
 
+#: The environment of the timed processes: bytecode cached outside the source tree.
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 
 def timed(argv: list[str]) -> Times:
     """Wall-clock and CPU (user + system) seconds of one process; it must exit 0."""
-    before = os.times()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, env=_ENV)
     wall = time.perf_counter() - start
-    after = os.times()
-    cpu = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
-    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
 
@@ -116,42 +122,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help=f"fail above {LIMIT}x")
     args = parser.parse_args(argv)
     python = sys.executable
-    with tempfile.TemporaryDirectory() as folder:
-        write_files(Path(folder), args.files)
-        print(
-            f"Python {sys.version.split()[0]}; {args.files} synthetic Face++ payload files;"
-            f" median of {args.rounds} alternated rounds (range in brackets)\n"
-        )
-        print("| what | wall-clock ratio (range); medians | CPU-time ratio (range); medians |")
-        print("|---|---:|---:|")
-        base, cli = paired(
-            [python, "-c", LOOP, folder],
-            [python, "-m", "pytest_densemark.cli", "validate", folder],
-            args.rounds,
-        )
-        ratio, cpu_ratio = describe(
-            f"`densemark validate` on {args.files} files vs a `json.loads` + `validate()` loop",
-            base,
-            cli,
-        )
-    bare, helped = paired(
-        [python, "-c", "pass"],
-        [python, "-m", "pytest_densemark.cli", "validate", "--help"],
-        args.rounds,
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as folder:
+        _ENV["PYTHONPYCACHEPREFIX"] = cache
+        return _run(python, Path(folder), args.files, args.rounds, args.check)
+
+
+def _run(python: str, folder: Path, files: int, rounds: int, check: bool) -> int:
+    """Write the files into ``folder``, time every row, print the table; the exit status."""
+    write_files(folder, files)
+    print(
+        f"Python {sys.version.split()[0]}; {files} synthetic Face++ payload files;"
+        f" median of {rounds} alternated rounds (range in brackets)\n"
     )
+    print("| what | wall-clock ratio (range); medians | CPU-time ratio (range); medians |")
+    print("|---|---:|---:|")
+    base, cli = paired(
+        [python, "-c", LOOP, str(folder)],
+        [python, "-m", "pytest_densemark.cli", "validate", str(folder)],
+        rounds,
+    )
+    ratio, cpu_ratio = describe(
+        f"`densemark validate` on {files} files vs a `json.loads` + `validate()` loop", base, cli
+    )
+    help_command = [python, "-m", "pytest_densemark.cli", "validate", "--help"]
+    bare, helped = paired([python, "-c", "pass"], help_command, rounds)
     describe("start-up: `densemark validate --help` vs `python -c pass`", bare, helped)
     imported, helped = paired(
-        [python, "-c", "import pytest_densemark.validation"],
-        [python, "-m", "pytest_densemark.cli", "validate", "--help"],
-        args.rounds,
+        [python, "-c", "import pytest_densemark.validation"], help_command, rounds
     )
     describe("start-up: `densemark validate --help` vs importing the validator", imported, helped)
-    verdict = "within" if ratio <= LIMIT else "OVER"
+    verdict = "within" if cpu_ratio <= LIMIT else "OVER"
     print(
-        f"\ndensemark validate: {ratio:.2f}x the Python loop in wall-clock time"
-        f" ({verdict} {LIMIT}x), {cpu_ratio:.2f}x in CPU time"
+        f"\ndensemark validate: {cpu_ratio:.2f}x the Python loop in CPU time ({verdict} {LIMIT}x),"
+        f" {ratio:.2f}x in wall-clock time"
     )
-    return 1 if args.check and ratio > LIMIT else 0
+    return 1 if check and cpu_ratio > LIMIT else 0
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pytest_densemark._cli_io import err, finish, guarded, out, printable
 from pytest_densemark.validation import KINDS, ValidationResult, validate
@@ -101,6 +102,29 @@ class _Hooks:
         return iter(self._loaded)
 
 
+def _read_upto(handle: BinaryIO, limit: int) -> bytes:
+    """At most ``limit`` bytes from ``handle``, in reads sized by what is there (a regular
+    file's size, else growing chunks), never a ``limit``-sized buffer per input."""
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError, AttributeError):  # not a file descriptor
+        size = 0
+    first = handle.read(min(limit, size + 1 if size > 0 else _CHUNK))
+    if len(first) >= limit or not first:
+        return first
+    chunks, total = [first], len(first)
+    while total < limit:
+        chunk = handle.read(min(limit - total, max(_CHUNK, total)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return first if len(chunks) == 1 else b"".join(chunks)
+
+
+_CHUNK = 1 << 16
+
+
 def read_bounded(path: Path | None, max_bytes: int) -> bytes:
     """Read at most ``max_bytes`` from ``path`` (``None``: standard input).
 
@@ -111,10 +135,10 @@ def read_bounded(path: Path | None, max_bytes: int) -> bytes:
         if path is None:
             if sys.stdin is None:
                 raise InputError("standard input is closed")
-            data: bytes = sys.stdin.buffer.read(max_bytes + 1)
+            data = _read_upto(sys.stdin.buffer, max_bytes + 1)
         else:
             with path.open("rb") as handle:
-                data = handle.read(max_bytes + 1)
+                data = _read_upto(handle, max_bytes + 1)
     except FileNotFoundError:
         raise InputError("no such file") from None
     except IsADirectoryError:
@@ -163,7 +187,7 @@ def parse(data: bytes) -> object:
     Nesting is only limited by the parser itself (:class:`RecursionError`, reported as too
     deep); :func:`too_deep` is the :data:`MAX_DEPTH` check.
     """
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError("empty file, expected a JSON document")
     if b"\x00" in data:
         raise InputError("binary file (contains NUL bytes), expected JSON text")

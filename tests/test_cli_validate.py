@@ -503,3 +503,17 @@ def test_an_unforeseen_failure_is_one_line_and_exit_2(
     assert capsys.readouterr().err == (
         "densemark validate: internal error (RuntimeError: boom\\nsecond line); please report it\n"
     )
+
+
+def test_stdin_is_read_up_to_the_limit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = json.dumps(facepp_body(["nose"])).encode()
+    _stdin(monkeypatch, text)
+    assert main(["validate", "--max-bytes", str(len(text)), "-"]) == 0
+    _stdin(monkeypatch, text + b" " * 200_000)  # more than one read's worth
+    assert main(["validate", "--max-bytes", str(len(text) + 150_000), "-"]) == 2
+    assert capsys.readouterr().err == (
+        f"densemark validate: <stdin>: larger than the {len(text) + 150_000}-byte limit"
+        " (raise it with --max-bytes)\n"
+    )
