@@ -23,7 +23,9 @@ the checks JSON Schema cannot express:
   response does not carry it), ``check_bounds=True`` for Tencent (which reports the size).
 
 JSON Schema's own rules apply: ``140.0`` is an integer (the same number as ``140``), ``true``
-is not.
+is not; a ``str`` subclass or ``StrEnum`` member in an ``enum`` position is the string it holds
+(``jsonschema``'s equality); ``pattern`` is ECMA-262, where ``$`` is the end of the text and
+``.`` matches no line terminator.
 """
 
 from __future__ import annotations
