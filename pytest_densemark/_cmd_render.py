@@ -144,6 +144,13 @@ def _exists(path: Path) -> bool:
         return True
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _read_json(path: Path, max_bytes: int) -> object:
     """The parsed document, read and parsed as ``densemark validate`` does."""
     document = parse(read_bounded(path, max_bytes))
@@ -154,7 +161,6 @@ def _read_json(path: Path, max_bytes: int) -> object:
 
 def run(args: argparse.Namespace) -> int:
     """Render ``args.payload`` to ``args.output``; return the exit code."""
-    from pytest_densemark.cassettes import CassetteError, cassette_from_data
     from pytest_densemark.render import RenderError, render
 
     max_bytes: int = getattr(args, "max_bytes", MAX_INPUT_BYTES)
@@ -173,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
     source = ""
     if "densemark_cassette" in payload:
         if cassette is None:
+            from pytest_densemark.cassettes import CassetteError, cassette_from_data
+
             try:
                 cassette = cassette_from_data(payload, path=Path(args.payload))
             except CassetteError as exc:
@@ -186,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{args.payload}: --interaction applies to a cassette; this is a payload")
     image = None
     if args.image is not None:
-        if not Path(args.image).is_file():
+        if not _is_file(Path(args.image)):
             return _fail(f"{args.image}: background image not found (or not a regular file)")
         try:
             image = read_bounded(Path(args.image), max_bytes)

@@ -102,6 +102,10 @@ class _Hooks:
         return iter(self._loaded)
 
 
+#: The first read from an input whose size is unknown (a pipe, a device); later reads grow.
+_CHUNK = 1 << 16
+
+
 def _read_upto(handle: BinaryIO, limit: int) -> bytes:
     """At most ``limit`` bytes from ``handle``, in reads sized by what is there (a regular
     file's size, else growing chunks), never a ``limit``-sized buffer per input."""
@@ -120,9 +124,6 @@ def _read_upto(handle: BinaryIO, limit: int) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
     return first if len(chunks) == 1 else b"".join(chunks)
-
-
-_CHUNK = 1 << 16
 
 
 def read_bounded(path: Path | None, max_bytes: int) -> bytes:
