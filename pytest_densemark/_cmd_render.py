@@ -4,17 +4,30 @@ PAYLOAD is a Face++ or Tencent response body, or a densemark cassette (a JSON fi
 cassette name such as ``facepp/full-9part`` when no such file exists): the cassette's first
 interaction whose response body holds landmarks is drawn, or interaction ``N`` (counted from
 0, as cassette messages number them).
+
+Inputs are read as ``densemark validate`` reads them: at most ``--max-bytes`` bytes (so
+``/dev/zero`` is refused at once), strict JSON (no ``NaN``/``Infinity``), at most 64 levels
+deep. Every problem is one line on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pytest_densemark._cli_io import err, guarded, out, printable
+from pytest_densemark._cmd_validate import (
+    MAX_DEPTH,
+    MAX_INPUT_BYTES,
+    InputError,
+    _positive,
+    parse,
+    read_bounded,
+    too_deep,
+)
 
 if TYPE_CHECKING:
     from pytest_densemark.cassettes import Cassette
@@ -52,12 +65,23 @@ def register(subparsers: Any) -> None:
         help="cassette only: draw interaction N (counted from 0) instead of the first one"
         " holding landmarks",
     )
-    parser.set_defaults(func=run)
+    parser.add_argument(
+        "--max-bytes",
+        type=_positive,
+        default=MAX_INPUT_BYTES,
+        metavar="N",
+        help=f"refuse a payload or image larger than N bytes (default: {MAX_INPUT_BYTES})",
+    )
+    parser.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    return guarded("densemark render", lambda: run(args))
 
 
 def _fail(message: str) -> int:
     """Report an unusable input or output in one line; exit 2, as ``densemark validate``."""
-    print(f"densemark render: {message}", file=sys.stderr)
+    err(f"densemark render: {printable(message)}")
     return 2
 
 
@@ -109,34 +133,54 @@ def _library_cassette(name: Path) -> Cassette | None:
 
     try:
         return load_cassette(str(name))
-    except CassetteError:
+    except (CassetteError, OSError, ValueError):
         return None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long, say: reading it reports the problem
+        return True
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _read_json(path: Path, max_bytes: int) -> object:
+    """The parsed document, read and parsed as ``densemark validate`` does."""
+    document = parse(read_bounded(path, max_bytes))
+    if too_deep(document):
+        raise InputError(f"JSON nested deeper than the {MAX_DEPTH}-level limit")
+    return document
 
 
 def run(args: argparse.Namespace) -> int:
     """Render ``args.payload`` to ``args.output``; return the exit code."""
-    from pytest_densemark.cassettes import CassetteError, cassette_from_data
     from pytest_densemark.render import RenderError, render
 
-    cassette = None if Path(args.payload).exists() else _library_cassette(args.payload)
+    max_bytes: int = getattr(args, "max_bytes", MAX_INPUT_BYTES)
+    cassette = None if _exists(Path(args.payload)) else _library_cassette(args.payload)
     where = cassette.path if cassette is not None and cassette.path else args.payload
     try:
         payload = (
             cassette.to_json()
             if cassette is not None
-            else json.loads(Path(args.payload).read_text(encoding="utf-8"))
+            else _read_json(Path(args.payload), max_bytes)
         )
-    except OSError as exc:
-        return _fail(f"{args.payload}: cannot read: {exc.strerror or exc}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _fail(f"{args.payload}: not valid JSON: {exc}")
-    except RecursionError:
-        return _fail(f"{args.payload}: not a landmark payload (JSON nested too deeply)")
+    except InputError as exc:
+        return _fail(f"{args.payload}: {exc}")
     if not isinstance(payload, dict):
         return _fail(f"{args.payload}: expected a JSON object, got {type(payload).__name__}")
     source = ""
     if "densemark_cassette" in payload:
         if cassette is None:
+            from pytest_densemark.cassettes import CassetteError, cassette_from_data
+
             try:
                 cassette = cassette_from_data(payload, path=Path(args.payload))
             except CassetteError as exc:
@@ -148,10 +192,16 @@ def run(args: argparse.Namespace) -> int:
         source = f" from {label}"
     elif args.interaction is not None:
         return _fail(f"{args.payload}: --interaction applies to a cassette; this is a payload")
-    if args.image is not None and not Path(args.image).is_file():
-        return _fail(f"{args.image}: background image not found")
+    image = None
+    if args.image is not None:
+        if not _is_file(Path(args.image)):
+            return _fail(f"{args.image}: background image not found (or not a regular file)")
+        try:
+            image = read_bounded(Path(args.image), max_bytes)
+        except InputError as exc:
+            return _fail(f"{args.image}: background image: {exc}")
     try:
-        picture = render(payload, image=args.image, dots=not args.no_dots)
+        picture = render(payload, image=image, dots=not args.no_dots)
     except RenderError as exc:
         return _fail(f"{args.payload}: {exc}")
     output = Path(args.output)
@@ -167,5 +217,5 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         return _fail(f"{output}: cannot write: {exc.strerror or exc}")
-    print(f"wrote {args.output} ({picture.size[0]}x{picture.size[1]}){source}")
+    out(printable(f"wrote {args.output} ({picture.size[0]}x{picture.size[1]}){source}"))
     return 0

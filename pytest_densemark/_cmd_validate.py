@@ -3,8 +3,11 @@
 Arguments are files, directories (every ``*.json`` below them, recursively, in sorted
 order) and ``-`` for standard input. Exit status: 0 when every payload is valid, 1 when any
 is invalid, 2 for a usage error or any input that cannot be read as JSON (missing, empty,
-binary or non-UTF-8, malformed, over :data:`MAX_INPUT_BYTES`, nested deeper than
-:data:`MAX_DEPTH`); each such input gets one line on stderr naming it.
+binary or non-UTF-8, malformed, ``NaN``/``Infinity`` literals, an integer longer than Python
+converts, over :data:`MAX_INPUT_BYTES`, nested deeper than :data:`MAX_DEPTH`); each such
+input gets one line on stderr naming it. File names and keys are printed with control
+characters escaped (see :func:`pytest_densemark._cli_io.printable`); a closed standard output
+ends the report, not the run, so the exit status is the verdict either way.
 
 Documents that are not a single payload (a cassette holding many) are handed to the
 functions named in :data:`DOCUMENT_HOOKS`; see there.
@@ -15,20 +18,35 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from pytest_densemark._cli_io import err, finish, guarded, out, printable
 from pytest_densemark.validation import KINDS, ValidationResult, validate
 
-__all__ = ["DOCUMENT_HOOKS", "MAX_DEPTH", "MAX_INPUT_BYTES", "InputError", "register", "run"]
+__all__ = [
+    "DOCUMENT_HOOKS",
+    "MAX_DEPTH",
+    "MAX_INPUT_BYTES",
+    "InputError",
+    "cassette_hook",
+    "parse",
+    "read_bounded",
+    "register",
+    "run",
+    "too_deep",
+]
 
 #: Inputs larger than this many bytes are refused (``--max-bytes`` changes it). A full Face++
 #: payload is about 35 kB and a five-face Tencent one about 100 kB.
 MAX_INPUT_BYTES = 16 * 1024 * 1024
-#: Documents nested deeper than this are refused; vendor payloads are 6 levels deep.
+#: Documents nested deeper than this are refused; vendor payloads are 6 levels deep. A
+#: payload the validator finds valid is never checked: the shipped schemas are closed, so it
+#: is at most as deep as they are.
 MAX_DEPTH = 64
 
 #: Hooks for documents that hold payloads rather than being one, as ``"module:function"``.
@@ -39,7 +57,9 @@ MAX_DEPTH = 64
 #: ``interactions[0].response.body``) and ``result`` is a
 #: :class:`~pytest_densemark.validation.ValidationResult`. A hook may raise an exception
 #: whose message explains why the document is unusable; it is reported as unreadable input.
-DOCUMENT_HOOKS: tuple[str, ...] = ("pytest_densemark.cassettes:validation_hook",)
+#: Hooks only see documents that are not a valid payload of the ``--kind`` asked for, after
+#: the :data:`MAX_DEPTH` check; their modules are imported when first needed.
+DOCUMENT_HOOKS: tuple[str, ...] = ("pytest_densemark._cmd_validate:cassette_hook",)
 
 Hook = Callable[..., "list[tuple[str, ValidationResult]] | None"]
 
@@ -54,35 +74,87 @@ class _Source:
     path: Path | None  # None: standard input
 
 
-def _load_hooks() -> list[Hook]:
-    hooks = []
-    for spec in DOCUMENT_HOOKS:
-        module, _, function = spec.partition(":")
-        hooks.append(getattr(importlib.import_module(module), function))
-    return hooks
+def cassette_hook(document: object, *, kind: str) -> list[tuple[str, ValidationResult]] | None:
+    """The cassette hook: a document with a ``densemark_cassette`` key goes to
+    :func:`pytest_densemark.cassettes.validation_hook`; others are not its kind (``None``).
+
+    Checking the key here keeps the cassette machinery unimported for plain payloads.
+    """
+    if not (isinstance(document, dict) and "densemark_cassette" in document):
+        return None
+    from pytest_densemark.cassettes import validation_hook
+
+    return validation_hook(document, kind=kind)
 
 
-def _read(source: _Source, max_bytes: int) -> bytes:
-    if source.path is None:
-        data: bytes = sys.stdin.buffer.read(max_bytes + 1)
-    else:
-        try:
-            with source.path.open("rb") as handle:
-                data = handle.read(max_bytes + 1)
-        except FileNotFoundError:
-            raise InputError("no such file") from None
-        except IsADirectoryError:
-            raise InputError("is a directory") from None
-        except PermissionError:
-            raise InputError("permission denied") from None
-        except OSError as error:
-            raise InputError(f"cannot read: {error.strerror or error}") from None
+class _Hooks:
+    """The :data:`DOCUMENT_HOOKS` functions, imported on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: list[Hook] | None = None
+
+    def __iter__(self) -> Iterator[Hook]:
+        if self._loaded is None:
+            self._loaded = []
+            for spec in DOCUMENT_HOOKS:
+                module, _, function = spec.partition(":")
+                self._loaded.append(getattr(importlib.import_module(module), function))
+        return iter(self._loaded)
+
+
+#: The first read from an input whose size is unknown (a pipe, a device); later reads grow.
+_CHUNK = 1 << 16
+
+
+def _read_upto(handle: BinaryIO, limit: int) -> bytes:
+    """At most ``limit`` bytes from ``handle``, in reads sized by what is there (a regular
+    file's size, else growing chunks), never a ``limit``-sized buffer per input."""
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError, AttributeError):  # not a file descriptor
+        size = 0
+    first = handle.read(min(limit, size + 1 if size > 0 else _CHUNK))
+    if len(first) >= limit or not first:
+        return first
+    chunks, total = [first], len(first)
+    while total < limit:
+        chunk = handle.read(min(limit - total, max(_CHUNK, total)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return first if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_bounded(path: Path | None, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes`` from ``path`` (``None``: standard input).
+
+    Raises :class:`InputError` when the input is larger (reading stops there, so
+    ``/dev/zero`` is refused at once) or cannot be read.
+    """
+    try:
+        if path is None:
+            if sys.stdin is None:
+                raise InputError("standard input is closed")
+            data = _read_upto(sys.stdin.buffer, max_bytes + 1)
+        else:
+            with path.open("rb") as handle:
+                data = _read_upto(handle, max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except IsADirectoryError:
+        raise InputError("is a directory") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}") from None
     if len(data) > max_bytes:
         raise InputError(f"larger than the {max_bytes}-byte limit (raise it with --max-bytes)")
     return data
 
 
-def _too_deep(document: object, limit: int) -> bool:
+def too_deep(document: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``document`` nests arrays and objects deeper than ``limit`` levels."""
     stack: list[tuple[object, int]] = [(document, 1)]
     while stack:
         value, depth = stack.pop()
@@ -98,9 +170,25 @@ def _too_deep(document: object, limit: int) -> bool:
     return False
 
 
+def _refuse_constant(name: str) -> object:
+    raise InputError(f"invalid JSON: {name} is not a JSON value (JSON has no NaN or Infinity)")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _int_digit_limit() -> int | None:
+    limit: int | None = getattr(sys, "get_int_max_str_digits", lambda: None)()
+    return limit or None
+
+
 def parse(data: bytes) -> object:
-    """Decode and parse one input; raise :class:`InputError` with a one-line reason."""
-    if not data.strip():
+    """Decode and parse one input; raise :class:`InputError` with a one-line reason.
+
+    Nesting is only limited by the parser itself (:class:`RecursionError`, reported as too
+    deep); :func:`too_deep` is the :data:`MAX_DEPTH` check.
+    """
+    if not data or data.isspace():
         raise InputError("empty file, expected a JSON document")
     if b"\x00" in data:
         raise InputError("binary file (contains NUL bytes), expected JSON text")
@@ -111,16 +199,27 @@ def parse(data: bytes) -> object:
             f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
         ) from None
     try:
-        document: object = json.loads(text)
+        document: object = _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise InputError(
             f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
     except RecursionError:
         raise InputError(f"JSON nested deeper than the {MAX_DEPTH}-level limit") from None
-    if _too_deep(document, MAX_DEPTH):
-        raise InputError(f"JSON nested deeper than the {MAX_DEPTH}-level limit")
+    except ValueError:  # int(): more digits than sys.get_int_max_str_digits() allows
+        limit = _int_digit_limit()
+        over = f"more than {limit} digits" if limit else "too many digits"
+        raise InputError(
+            f"unreadable JSON number: an integer with {over} (Python's conversion limit)"
+        ) from None
     return document
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, say: reading it reports the problem
+        return False
 
 
 def _sources(paths: list[str]) -> Iterator[_Source | tuple[str, str]]:
@@ -130,8 +229,12 @@ def _sources(paths: list[str]) -> Iterator[_Source | tuple[str, str]]:
             yield _Source("<stdin>", None)
             continue
         path = Path(argument)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.json") if p.is_file())
+        if _is_dir(path):
+            try:
+                found = sorted(p for p in path.rglob("*.json") if p.is_file())
+            except OSError as error:
+                yield (argument, f"cannot list the directory: {error.strerror or error}")
+                continue
             if not found:
                 yield (argument, "directory holds no *.json file")
             yield from (_Source(str(p), p) for p in found)
@@ -139,7 +242,12 @@ def _sources(paths: list[str]) -> Iterator[_Source | tuple[str, str]]:
             yield _Source(argument, path)
 
 
-def _check(document: object, kind: str, hooks: list[Hook]) -> list[tuple[str, ValidationResult]]:
+def _check(document: object, kind: str, hooks: _Hooks) -> list[tuple[str, ValidationResult]]:
+    result = validate(document, kind)
+    if result:  # valid under a closed schema: a payload, and as shallow as the schema
+        return [("", result)]
+    if too_deep(document):
+        raise InputError(f"JSON nested deeper than the {MAX_DEPTH}-level limit")
     for hook in hooks:
         try:
             results = hook(document, kind=kind)
@@ -147,52 +255,53 @@ def _check(document: object, kind: str, hooks: list[Hook]) -> list[tuple[str, Va
             raise InputError(str(error) or type(error).__name__) from None
         if results is not None:
             return results
-    return [("", validate(document, kind))]
+    return [("", result)]
 
 
 def run(
     paths: list[str], *, kind: str = "auto", fmt: str = "text", max_bytes: int = MAX_INPUT_BYTES
 ) -> int:
     """Validate every input named in ``paths``; print the report; return the exit status."""
-    hooks = _load_hooks()
+    hooks = _Hooks()
     report: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     counts = {"valid": 0, "invalid": 0}
     for source in _sources(paths):
         if isinstance(source, tuple):
-            name, problem = source
+            name, problem = printable(source[0]), source[1]
         else:
-            name = source.name
+            name = printable(source.name)
             try:
-                outcomes = _check(parse(_read(source, max_bytes)), kind, hooks)
+                outcomes = _check(parse(read_bounded(source.path, max_bytes)), kind, hooks)
             except InputError as error:
                 problem = str(error)
             else:
                 for label, result in outcomes:
                     counts["valid" if result else "invalid"] += 1
-                    report.append({"file": name, "label": label, **result.to_dict()})
-                    if fmt == "text":
+                    if fmt == "json":
+                        report.append({"file": name, "label": label, **result.to_dict()})
+                    else:
                         _print_text(name, label, result)
                 continue
         errors.append({"file": name, "error": problem})
-        print(f"densemark validate: {name}: {problem}", file=sys.stderr)
+        err(f"densemark validate: {name}: {printable(problem)}")
     status = 2 if errors else 1 if counts["invalid"] else 0
     if fmt == "json":
         summary = {**counts, "unreadable": len(errors), "exit_status": status}
-        json.dump({"results": report, "errors": errors, "summary": summary}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        out(json.dumps({"results": report, "errors": errors, "summary": summary}, indent=2))
     else:
-        print(f"{counts['valid']} valid, {counts['invalid']} invalid, {len(errors)} unreadable")
+        out(f"{counts['valid']} valid, {counts['invalid']} invalid, {len(errors)} unreadable")
+    finish()
     return status
 
 
 def _print_text(name: str, label: str, result: ValidationResult) -> None:
-    where = f"{name} ({label})" if label else name
+    where = f"{name} ({printable(label)})" if label else name
     if result:
-        print(f"{where}: ok ({result.kind})")
+        out(f"{where}: ok ({result.kind})")
         return
     for violation in result.violations:
-        print(f"{where}: {result.kind}: {violation}")
+        out(f"{where}: {result.kind}: {printable(str(violation))}")
 
 
 def _positive(text: str) -> int:
@@ -206,7 +315,10 @@ def _positive(text: str) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    return run(args.paths, kind=args.kind, fmt=args.format, max_bytes=args.max_bytes)
+    return guarded(
+        "densemark validate",
+        lambda: run(args.paths, kind=args.kind, fmt=args.format, max_bytes=args.max_bytes),
+    )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

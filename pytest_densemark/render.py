@@ -10,6 +10,7 @@ up as a zigzag.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -20,11 +21,16 @@ from pytest_densemark import facepp, tencent
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["RenderError", "landmark_polylines", "render"]
+__all__ = ["MAX_COORDINATE", "RenderError", "landmark_polylines", "render"]
 
 Polyline = tuple[list[tuple[int, int]], bool]  # points, closed
 
-_RUN_INDEX = re.compile(r"^(.*?)(\d+)$")
+#: Coordinates, radii and image sizes beyond this many pixels (either sign) are refused: no
+#: vendor image comes near it, and the drawing library works in 32-bit integers.
+MAX_COORDINATE = 1_000_000
+
+# A contour point's key: the contour's name, then its index (ASCII digits, a sane length).
+_RUN_INDEX = re.compile(r"(.*?)([0-9]{1,9})")
 # Runs drawn as closed loops (the rest are open curves).
 _CLOSED_SUFFIXES = ("eye_", "eyelid_", "eyebrow_", "lip_")
 _TENCENT_OPEN = ("Nose", "CentralAxis", "Chin", "LeftEyeBags", "RightEyeBags", "Forehead")
@@ -45,11 +51,27 @@ class RenderError(Exception):
     """The payload cannot be drawn, or Pillow is missing; the message says which and why."""
 
 
-def _point(value: Any, x: str, y: str) -> tuple[int, int] | None:
+def _pixels(value: int | float, where: str) -> int:
+    """``value`` rounded to a pixel; :class:`RenderError` naming ``where`` when it is NaN,
+    infinite or beyond :data:`MAX_COORDINATE`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RenderError(f"{where} is {value}, expected a finite number of pixels")
+    if not -MAX_COORDINATE <= value <= MAX_COORDINATE:
+        if isinstance(value, float) or value.bit_length() < 1000:
+            shown = f"{value:.3g}"
+        else:  # too big for a float
+            shown = f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+        raise RenderError(
+            f"{where} is {shown}, beyond the {MAX_COORDINATE:,}-pixel range this can draw"
+        )
+    return round(value)
+
+
+def _point(value: Any, x: str, y: str, where: str) -> tuple[int, int] | None:
     if isinstance(value, Mapping):
         px, py = value.get(x), value.get(y)
         if isinstance(px, (int, float)) and isinstance(py, (int, float)):
-            return (round(px), round(py))
+            return (_pixels(px, f"{where}.{x}"), _pixels(py, f"{where}.{y}"))
     return None
 
 
@@ -64,8 +86,8 @@ def _facepp_polylines(face: Mapping[str, Any]) -> tuple[list[Polyline], list[tup
             continue
         runs: dict[str, dict[int, tuple[int, int]]] = {}
         for key, value in part.items():
-            p = _point(value, "x", "y")
-            match = _RUN_INDEX.match(key)
+            p = _point(value, "x", "y", f"face.landmark.{part_name}.{key}")
+            match = _RUN_INDEX.fullmatch(key)
             if p is None:
                 continue
             if match:
@@ -77,20 +99,26 @@ def _facepp_polylines(face: Mapping[str, Any]) -> tuple[list[Polyline], list[tup
             lines.append((ordered, prefix.endswith(_CLOSED_SUFFIXES)))
         known = facepp.PARTS.get(str(part_name))
         for radius_key in known.radii if known else ():
-            centre = _point(part.get(radius_key.replace("radius", "center")), "x", "y")
+            centre_key = radius_key.replace("radius", "center")
+            where = f"face.landmark.{part_name}"
+            centre = _point(part.get(centre_key), "x", "y", f"{where}.{centre_key}")
             radius = part.get(radius_key)
             if centre is not None and isinstance(radius, int):
-                circles.append((centre[0], centre[1], radius))
+                pixels = _pixels(radius, f"{where}.{radius_key}")
+                if pixels < 0:
+                    raise RenderError(f"{where}.{radius_key} is {pixels}, a radius cannot be < 0")
+                circles.append((centre[0], centre[1], pixels))
     return lines, circles
 
 
-def _tencent_polylines(shape: Mapping[str, Any]) -> list[Polyline]:
+def _tencent_polylines(shape: Mapping[str, Any], where: str) -> list[Polyline]:
     lines: list[Polyline] = []
     for name in tencent.POINT_LISTS:
         points = shape.get(name)
         if not isinstance(points, list):
             continue
-        pts = [p for p in (_point(v, "X", "Y") for v in points) if p is not None]
+        found = (_point(v, "X", "Y", f"{where}.{name}[{i}]") for i, v in enumerate(points))
+        pts = [p for p in found if p is not None]
         lines.append((pts, name not in _TENCENT_OPEN))
     return lines
 
@@ -106,14 +134,19 @@ def landmark_polylines(
         shapes = response.get("DenseFaceShapeSet")
         if not isinstance(shapes, list):
             raise RenderError("Tencent payload has no 'Response.DenseFaceShapeSet' list")
-        lines = [line for s in shapes if isinstance(s, Mapping) for line in _tencent_polylines(s)]
+        lines = [
+            line
+            for index, shape in enumerate(shapes)
+            if isinstance(shape, Mapping)
+            for line in _tencent_polylines(shape, f"Response.DenseFaceShapeSet[{index}]")
+        ]
         size = None
         w, h = response.get("ImageWidth"), response.get("ImageHeight")
         if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
-            size = (w, h)
+            size = (_pixels(w, "Response.ImageWidth"), _pixels(h, "Response.ImageHeight"))
         return lines, [], size
     if tencent.POINT_LISTS[0] in payload:
-        return _tencent_polylines(payload), [], None
+        return _tencent_polylines(payload, "(shape)"), [], None
     face = payload.get("face", payload)
     if not isinstance(face, Mapping) or "landmark" not in face:
         raise RenderError(
@@ -148,7 +181,8 @@ def render(
     colour with a dot on every point (``dots=False``: lines only); pupil radii are circles.
 
     Raises :class:`RenderError` when Pillow is missing, the payload is not a landmark payload
-    or holds no point, or ``image`` cannot be read.
+    or holds no point, a coordinate, radius or image size is NaN, infinite or beyond
+    :data:`MAX_COORDINATE` pixels (the message names it), or ``image`` cannot be read.
     """
     pil_image, pil_draw = _import_pillow()
     lines, circles, size = landmark_polylines(payload)

@@ -146,11 +146,23 @@ def _facepp_success() -> Schema:
     }
 
 
+#: Any character but an ECMA-262 line terminator (what ECMA's ``.`` matches), and the end of
+#: the text (ECMA's ``$`` without the multiline flag), written alike for ECMA-262 and ``re``.
+_LINE = r"[^\n\r\u2028\u2029]"
+_END = r"(?![\s\S])"
+
+
 def facepp_error_pattern() -> str:
     """A regular expression matching every JSON ``error_message`` in the catalogue.
 
     Where the vendor appends an argument, either spacing after the colon is accepted (the
-    vendor's own docs use both).
+    vendor's own docs use both); the argument holds no line break.
+
+    The expression means the same in ECMA-262 (JSON Schema's dialect) and in Python's ``re``
+    (which ``jsonschema`` uses): it avoids the two constructs they read differently, ``$``
+    (Python's also matches before a final newline, so ``"INTERNAL_ERROR\\n"`` would pass) and
+    ``.`` (Python's matches CR, U+2028 and U+2029). The end is ``(?![\\s\\S])``, "no character
+    follows", and the argument ``[^\\n\\r\\u2028\\u2029]*``.
     """
     alternatives = []
     for error in facepp.ERRORS.values():
@@ -158,10 +170,10 @@ def facepp_error_pattern() -> str:
             continue
         if "{arg}" in error.template:
             head = error.template.split("{arg}", 1)[0].rstrip()
-            alternatives.append(f"{re.escape(head)} ?[^ ].*")
+            alternatives.append(f"{re.escape(head)} ?[^ ]{_LINE}*")
         else:
             alternatives.append(re.escape(error.template))
-    return "^(?:" + "|".join(alternatives) + ")$"
+    return "^(?:" + "|".join(alternatives) + f"){_END}"
 
 
 def _facepp_error() -> Schema:

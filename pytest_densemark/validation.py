@@ -23,7 +23,9 @@ the checks JSON Schema cannot express:
   response does not carry it), ``check_bounds=True`` for Tencent (which reports the size).
 
 JSON Schema's own rules apply: ``140.0`` is an integer (the same number as ``140``), ``true``
-is not.
+is not; a ``str`` subclass or ``StrEnum`` member in an ``enum`` position is the string it holds
+(``jsonschema``'s equality); ``pattern`` is ECMA-262, where ``$`` is the end of the text and
+``.`` matches no line terminator.
 """
 
 from __future__ import annotations
@@ -410,9 +412,31 @@ def _render_path(path: Iterable[Segment]) -> str:
     return "".join(out)
 
 
+def _number_text(value: int | float) -> str:
+    """``repr(value)``, or its size for an integer too long for Python to print."""
+    try:
+        return repr(value)
+    except ValueError:  # more digits than sys.get_int_max_str_digits() allows
+        assert isinstance(value, int)
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1
+        return f"{'-' if value < 0 else ''}<integer of about {digits} digits>"
+
+
 def _short(value: object) -> str:
-    text = json.dumps(value) if isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        text = json.dumps(value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = _number_text(value)
+    else:
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _key_text(key: object) -> str:
+    """A key as reports show it: as it is when printable, else JSON-escaped."""
+    if isinstance(key, str):
+        return key if key.isprintable() else json.dumps(key)
+    return repr(key)
 
 
 def _describe(value: object) -> str:
@@ -422,7 +446,7 @@ def _describe(value: object) -> str:
     if isinstance(value, bool):
         return f"a boolean ({'true' if value else 'false'})"
     if isinstance(value, int):
-        return f"an integer ({value})"
+        return f"an integer ({_short(value)})"
     if isinstance(value, float):
         return f"a float ({value!r})"
     if isinstance(value, str):
@@ -452,6 +476,50 @@ def _is_type(value: object, name: str) -> bool:
     if name == "number":
         return isinstance(value, (int, float))
     raise RuntimeError(f"unsupported JSON Schema type {name!r}")
+
+
+def _json_equal(one: object, two: object) -> bool:
+    """JSON equality as ``jsonschema`` has it for ``enum``: ``true`` is not ``1``, ``1.0`` is
+    ``1``, a ``str`` subclass (a ``StrEnum`` member) equals the same text."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return one == two
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(map(_json_equal, one, two))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(_json_equal(one[k], two[k]) for k in one)
+    if isinstance(one, bool) or isinstance(two, bool):
+        return type(one) is type(two) and one == two
+    return one == two
+
+
+# ECMA-262 (JSON Schema's regular expressions) against Python's ``re``, outside brackets:
+# ``$`` is the end of the text only (Python's also matches before a final newline) and ``.``
+# matches no line terminator (Python's matches CR, U+2028 and U+2029).
+_ECMA_TRANSLATIONS = {"$": r"(?![\s\S])", ".": r"[^\n\r\u2028\u2029]"}
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    """Compile an ECMA-262 ``pattern`` so that Python's ``search`` gives ECMA's answer for
+    anchors and ``.`` (the shipped schemas use nothing else that differs)."""
+    out = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in _ECMA_TRANSLATIONS:
+            out.append(_ECMA_TRANSLATIONS[char])
+            continue
+        out.append(char)
+    return re.compile("".join(out))
 
 
 _ARTICLE = {"object": "an object", "array": "an array", "integer": "an integer", "null": "null"}
@@ -484,9 +552,7 @@ class _Walker:
                 wanted = " or ".join(_ARTICLE.get(n, f"a {n}") for n in names)
                 self.fail(path, f"expected {wanted}, got {_describe(value)}")
                 return
-        if "enum" in schema and not any(
-            type(value) is type(option) and value == option for option in schema["enum"]
-        ):
+        if "enum" in schema and not any(_json_equal(option, value) for option in schema["enum"]):
             options = schema["enum"]
             shown = ", ".join(json.dumps(o) for o in options[:3])
             more = f" (one of {len(options)} documented values)" if len(options) > 3 else ""
@@ -497,11 +563,13 @@ class _Walker:
             self.walk_array(value, schema, path)
         elif isinstance(value, str):
             pattern = schema.get("pattern")
-            if pattern is not None and not re.search(pattern, value):
+            if pattern is not None and not _ecma_regex(pattern).search(value):
                 self.fail(path, f"{_short(value)} is not a documented value")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             minimum = schema.get("minimum")
-            if minimum is not None and (math.isnan(value) or value < minimum):
+            if minimum is not None and (
+                (isinstance(value, float) and math.isnan(value)) or value < minimum
+            ):
                 self.fail(path, f"{_short(value)} is below the minimum {minimum}")
 
     def walk_object(
@@ -525,8 +593,7 @@ class _Walker:
             if sub is not None:
                 self.walk(item, sub, [*path, key])
             elif additional is False:
-                shown = key if isinstance(key, str) else repr(key)
-                self.fail(path, f"unexpected key {shown}")
+                self.fail(path, f"unexpected key {_key_text(key)}")
             elif isinstance(additional, dict):
                 self.walk(item, additional, [*path, key])
 
@@ -568,7 +635,13 @@ def _outside(point: object, xkey: str, ykey: str, width: int, height: int) -> st
     assert isinstance(y, (int, float))
     if 0 <= x < width and 0 <= y < height:
         return None
-    return f"point ({x:g}, {y:g}) lies outside the {width}x{height} image"
+    return f"point ({_coordinate(x)}, {_coordinate(y)}) lies outside the {width}x{height} image"
+
+
+def _coordinate(value: int | float) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return _short(value)
 
 
 def _facepp_bounds(payload: object, size: tuple[int, int]) -> Iterator[Violation]:

@@ -116,6 +116,15 @@ BAD_INPUTS = [
     ("nan", b"[1, 2", "invalid JSON: Expecting ',' delimiter at line 1 column 6"),
     ("nested", b"[" * 100 + b"]" * 100, "JSON nested deeper than the 64-level limit"),
     ("very-deep", b"[" * 100_000, "JSON nested deeper than the 64-level limit"),
+    ("deep-payload", b'{"time_used": 1, "face": ' + b"[" * 70 + b"]" * 70 + b"}", "JSON nested"),
+    ("nan-literal", b'{"time_used": NaN}', "invalid JSON: NaN is not a JSON value"),
+    ("infinity", b'{"time_used": Infinity}', "invalid JSON: Infinity is not a JSON value"),
+    ("minus-infinity", b"[-Infinity]", "invalid JSON: -Infinity is not a JSON value"),
+    (
+        "5000-digits",
+        b'{"time_used": ' + b"7" * 5000 + b', "request_id": "r"}',
+        "unreadable JSON number: an integer with more than",
+    ),
 ]
 
 
@@ -328,4 +337,183 @@ def test_pre_commit_hook_equivalent_run(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "payloads/bad.json: facepp: face.landmark.nose: missing key nose_midline_59" in (
         done.stdout
+    )
+
+
+# ----------------------------------------------------------------- hostile input
+
+
+def test_keys_with_newlines_and_escapes_are_escaped_in_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = facepp_body(["nose"])
+    body["x\nfake.json: ok (facepp)\x1b[2J"] = 1
+    path = _write(tmp_path / "odd.json", body)
+    assert main(["validate", str(path)]) == 1
+    out, _ = capsys.readouterr()
+    assert out == (
+        f'{path}: facepp: (root): unexpected key "x\\nfake.json: ok (facepp)\\u001b[2J"\n'
+        "0 valid, 1 invalid, 0 unreadable\n"
+    )
+
+
+def test_valid_payloads_never_reach_the_hooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A valid payload is as shallow as the closed schemas: no depth walk, no hook."""
+    monkeypatch.setattr(_cmd_validate, "DOCUMENT_HOOKS", (f"{__name__}:cassette_hook",))
+    walked: list[object] = []
+    real = _cmd_validate.too_deep
+
+    def spy(document: object) -> bool:
+        walked.append(document)
+        return real(document)
+
+    monkeypatch.setattr(_cmd_validate, "too_deep", spy)
+    good = _write(tmp_path / "good.json", facepp_body(["nose"]))
+    claimed = _write(tmp_path / "c.json", {"interactions": []})
+    assert main(["validate", str(good), str(claimed)]) == 0
+    assert walked == [{"interactions": []}]
+    assert capsys.readouterr().out == f"{good}: ok (facepp)\n1 valid, 0 invalid, 0 unreadable\n"
+
+
+def test_name_too_long(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = "a" * 5000
+    assert main(["validate", name]) == 2
+    assert (
+        capsys.readouterr().err == f"densemark validate: {name}: cannot read: File name too long\n"
+    )
+
+
+def _run_env(
+    args: list[str], *, cwd: Path | None = None, stdin: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``densemark validate`` with a strict UTF-8 standard output, as most terminals have."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_densemark.cli", "validate", *args],
+        input=stdin,
+        capture_output=True,
+        check=False,
+        timeout=60,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "0"},
+    )
+
+
+def test_process_lone_surrogate_key_is_escaped_and_later_inputs_run(tmp_path: Path) -> None:
+    odd = tmp_path / "a.json"
+    odd.write_bytes(b'{"time_used": 1, "request_id": "r", "\\ud800": 1}')
+    good = _write(tmp_path / "b.json", facepp_body(["nose"]))
+    done = _run_env([str(odd), str(good)])
+    assert done.stderr == b""
+    assert done.returncode == 1
+    assert done.stdout.decode() == (
+        f'{odd}: facepp: (root): unexpected key "\\ud800"\n'
+        f"{good}: ok (facepp)\n"
+        "1 valid, 1 invalid, 0 unreadable\n"
+    )
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="the file system insists on UTF-8 names")
+def test_process_non_utf8_file_name(tmp_path: Path) -> None:
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.json"
+    with open(raw, "wb") as handle:
+        handle.write(json.dumps(facepp_body(["nose"])).encode())
+    done = _run_env([str(tmp_path)])
+    assert done.stderr == b""
+    assert done.returncode == 0
+    assert (
+        done.stdout.decode()
+        == f"{tmp_path}/caf\\xe9.json: ok (facepp)\n1 valid, 0 invalid, 0 unreadable\n"
+    )
+    done = _run_env([os.fsdecode(raw) + ".missing"])
+    assert done.returncode == 2
+    assert (
+        done.stderr.decode()
+        == f"densemark validate: {tmp_path}/caf\\xe9.json.missing: no such file\n"
+    )
+
+
+def test_process_closed_stdout(tmp_path: Path) -> None:
+    """``densemark validate ... | head -1``: no traceback, and the exit status is the verdict."""
+    body = facepp_body(["nose"])
+    body.update({f"extra_{i}": i for i in range(30_000)})  # about 1.5 MB of report
+    bad = _write(tmp_path / "bad.json", body)
+    with subprocess.Popen(
+        [sys.executable, "-m", "pytest_densemark.cli", "validate", str(bad)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()
+        error = process.stderr.read()
+        status = process.wait(timeout=60)
+    assert first == f"{bad}: facepp: (root): unexpected key extra_0\n".encode()
+    assert error == b""
+    assert status == 1
+
+
+def test_validating_imports_no_http_machinery(tmp_path: Path) -> None:
+    """The command and the validator import neither httpx/respx/anyio nor the cassettes.
+
+    Run in a fresh interpreter with the package's ``__init__`` bypassed, so that only what
+    ``_cmd_validate`` and ``validation`` import is seen.
+    """
+    good = _write(tmp_path / "good.json", facepp_body(["nose"]))
+    bad = _write(tmp_path / "bad.json", _broken())
+    script = f"""
+import importlib.util, sys
+root = {str(REPO / "pytest_densemark")!r}
+spec = importlib.util.spec_from_file_location(
+    "pytest_densemark", root + "/__init__.py", submodule_search_locations=[root]
+)
+sys.modules["pytest_densemark"] = importlib.util.module_from_spec(spec)  # not executed
+from pytest_densemark import _cmd_validate
+status = _cmd_validate.run([{str(good)!r}, {str(bad)!r}])
+heavy = sorted(
+    name for name in sys.modules
+    if name.split(".")[0] in ("httpx", "respx", "anyio", "hypothesis", "jsonschema")
+    or name in ("pytest_densemark.cassettes", "pytest_densemark.emulator")
+)
+print(status, heavy)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.splitlines()[-1] == "1 []"
+
+
+def test_closed_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    assert main(["validate", "-"]) == 2
+    assert capsys.readouterr().err == "densemark validate: <stdin>: standard input is closed\n"
+
+
+def test_an_unforeseen_failure_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(document: object, kind: str) -> ValidationResult:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(_cmd_validate, "validate", broken)
+    path = _write(tmp_path / "good.json", facepp_body(["nose"]))
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        "densemark validate: internal error (RuntimeError: boom\\nsecond line); please report it\n"
+    )
+
+
+def test_stdin_is_read_up_to_the_limit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = json.dumps(facepp_body(["nose"])).encode()
+    _stdin(monkeypatch, text)
+    assert main(["validate", "--max-bytes", str(len(text)), "-"]) == 0
+    _stdin(monkeypatch, text + b" " * 200_000)  # more than one read's worth
+    assert main(["validate", "--max-bytes", str(len(text) + 150_000), "-"]) == 2
+    assert capsys.readouterr().err == (
+        f"densemark validate: <stdin>: larger than the {len(text) + 150_000}-byte limit"
+        " (raise it with --max-bytes)\n"
     )

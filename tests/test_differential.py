@@ -2,7 +2,8 @@
 
 Hypothesis builds valid synthetic payloads of every kind and then mutates them at random
 places (keys deleted or added, values replaced by arbitrary JSON or by near misses such as
-``12 -> 12.0``, ``-13``, ``true``, ``"12"``). For each one, the verdict of :func:`validate`
+``12 -> 12.0``, ``-13``, ``true``, ``"12"``, and strings with a trailing newline or carried
+by a ``str`` subclass or a ``StrEnum``-style member). For each one, the verdict of :func:`validate`
 must equal ``Draft202012Validator(schema).is_valid`` (plus, for Tencent, the 888-points-per-face
 rule JSON Schema cannot express), and the slow pass must report exactly the JSON paths
 jsonschema reports. 500 examples per test, about 2,000 payloads in all.
@@ -11,6 +12,7 @@ jsonschema reports. 500 examples per test, about 2,000 payloads in all.
 from __future__ import annotations
 
 import copy
+import enum
 from typing import Any
 
 from _validator_payloads import facepp_body, tencent_body, tencent_error_body, tencent_shape
@@ -74,13 +76,25 @@ def _containers(value: Any) -> list[Any]:
     return found
 
 
+class _Text(str):
+    """A ``str`` subclass, as a client's own string type would be."""
+
+    __slots__ = ()
+
+
+def _member(text: str) -> str:
+    """A ``(str, Enum)`` member (what ``enum.StrEnum`` is from Python 3.11) worth ``text``."""
+    member: str = enum.Enum("Member", {"VALUE": text}, type=str).VALUE  # type: ignore[attr-defined]
+    return member
+
+
 def _near_misses(value: Any) -> list[Any]:
     if isinstance(value, bool):
         return [int(value), None]
     if isinstance(value, int):
         return [float(value), -value - 1, value + 0.5, True, str(value), None]
     if isinstance(value, str):
-        return ["", value + " ", 5, None]
+        return ["", value + " ", value + "\n", _Text(value), _member(value), 5, None]
     if isinstance(value, dict):
         return [{}, [value], None]
     if isinstance(value, list):

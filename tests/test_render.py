@@ -5,6 +5,9 @@ from __future__ import annotations
 import builtins
 import io
 import json
+import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["render", str(bad), "-o", str(tmp_path / "o.png")]) == 2
     err = capsys.readouterr().err
     assert "bad.json" in err
-    assert "not valid JSON" in err
+    assert "invalid JSON" in err
     other = tmp_path / "other.json"
     other.write_text('{"a": 1}')
     assert main(["render", str(other), "-o", str(tmp_path / "o.png")]) == 2
@@ -228,3 +231,127 @@ def test_cli_cassette_problems_are_one_line(
     assert main(["render", str(payload), "-o", str(tmp_path / "o.png"), "--interaction", "0"]) == 2
     assert "--interaction applies to a cassette" in capsys.readouterr().err
     assert not (tmp_path / "o.png").exists()
+
+
+# -- hostile input ----------------------------------------------------------------------------
+
+
+def _facepp_text() -> str:
+    body = facepp_success(Face(10, 10, 300, 300), request_id="1,x", time_used=1)
+    return json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("NaN", "invalid JSON: NaN is not a JSON value"),
+        ("-Infinity", "invalid JSON: -Infinity is not a JSON value"),
+        ("1e999", "face.landmark.nose.nose_left_0.y is inf, expected a finite number of pixels"),
+        ("1" + "0" * 30, "face.landmark.nose.nose_left_0.y is 1e+30, beyond the 1,000,000-pixel"),
+        ("-1" + "0" * 400, "face.landmark.nose.nose_left_0.y is an integer of about 401 digits"),
+    ],
+)
+def test_cli_refuses_nan_and_huge_coordinates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    text = _facepp_text()
+    prefix = '"nose_left_0": {"y": '
+    assert text.count(prefix) == 1
+    payload = tmp_path / "odd.json"
+    payload.write_text(text.replace(prefix, prefix + value + ', "was": '))
+    out = tmp_path / "o.png"
+    assert main(["render", str(payload), "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"densemark render: {payload}: {message}")
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+    assert not out.exists()
+
+
+def test_render_names_a_non_finite_or_negative_value() -> None:
+    body = facepp_success(Face(10, 10, 300, 300), request_id="1,x", time_used=1)
+    body["face"]["landmark"]["nose"]["nose_left_0"]["y"] = float("nan")
+    with pytest.raises(RenderError, match=r"^face\.landmark\.nose\.nose_left_0\.y is nan"):
+        render(body)
+    body = facepp_success(Face(10, 10, 300, 300), request_id="1,x", time_used=1)
+    body["face"]["landmark"]["left_eye"]["left_eye_pupil_radius"] = -3
+    with pytest.raises(RenderError, match="left_eye_pupil_radius is -3, a radius cannot be < 0"):
+        render(body)
+    body = tencent_success(
+        [Face(20, 40, 100, 100)], image_width=10**12, image_height=200, request_id="r"
+    )
+    with pytest.raises(RenderError, match=r"^Response\.ImageWidth is 1e\+12, beyond"):
+        render(body)
+
+
+def test_keys_with_overlong_indices_are_drawn_as_points() -> None:
+    body = facepp_success(Face(10, 10, 300, 300), request_id="1,x", time_used=1)
+    body["face"]["landmark"]["nose"]["nose_" + "9" * 5000] = {"x": 5, "y": 5}
+    body["face"]["landmark"]["nose"]["nose_7\n"] = {"x": 6, "y": 6}
+    assert render(body).size[0] > 300
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_cli_reads_a_bounded_amount(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "o.png"
+    assert main(["render", "/dev/zero", "-o", str(out), "--max-bytes", "4096"]) == 2
+    assert capsys.readouterr().err == (
+        "densemark render: /dev/zero: larger than the 4096-byte limit (raise it with --max-bytes)\n"
+    )
+    payload = tmp_path / "body.json"
+    payload.write_text(_facepp_text())
+    size = payload.stat().st_size
+    assert main(["render", str(payload), "-o", str(out), "--max-bytes", str(size - 1)]) == 2
+    assert f"larger than the {size - 1}-byte limit" in capsys.readouterr().err
+    background = tmp_path / "bg.png"
+    noise = random.Random(7).randbytes(400 * 400 * 3)  # does not compress: a big PNG
+    Image.frombytes("RGB", (400, 400), noise).save(background)
+    assert background.stat().st_size > size
+    assert (
+        main(
+            [
+                "render",
+                str(payload),
+                "-o",
+                str(out),
+                "--image",
+                str(background),
+                "--max-bytes",
+                str(size),
+            ]
+        )
+        == 2
+    )
+    assert "bg.png: background image: larger than" in capsys.readouterr().err
+    assert main(["render", str(payload), "-o", str(out), "--max-bytes", str(size)]) == 0
+    assert out.is_file()
+
+
+def test_cli_name_too_long(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = "a" * 5000
+    assert main(["render", name, "-o", str(tmp_path / "o.png")]) == 2
+    assert capsys.readouterr().err == f"densemark render: {name}: cannot read: File name too long\n"
+
+
+@pytest.mark.parametrize("closed", ["pipe", "descriptor"])
+def test_process_closed_stdout(tmp_path: Path, closed: str) -> None:
+    """The picture is written and the status is 0 when nobody reads the report line."""
+    payload = tmp_path / "body.json"
+    payload.write_text(_facepp_text())
+    out = tmp_path / "o.png"
+    command = [sys.executable, "-m", "pytest_densemark.cli", "render", str(payload), "-o", str(out)]
+    if closed == "pipe":  # the reader has gone before the line is written
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+            assert process.stdout is not None
+            assert process.stderr is not None
+            process.stdout.close()
+            error = process.stderr.read()
+            status = process.wait(timeout=60)
+    else:  # started with descriptor 1 closed: sh -c '... >&-'
+        done = subprocess.run(
+            ["sh", "-c", '"$@" >&-', "sh", *command], capture_output=True, check=False, timeout=60
+        )
+        error, status = done.stderr, done.returncode
+    assert error == b""
+    assert status == 0
+    assert out.is_file()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import copy
+import enum
+import json
+import re
+import shutil
+import subprocess
 from collections import OrderedDict
 from typing import Any
 
@@ -14,6 +19,7 @@ from _validator_payloads import (
     tencent_error_body,
     tencent_shape,
 )
+from jsonschema import Draft202012Validator
 
 from pytest_densemark import (
     ValidationResult,
@@ -21,9 +27,11 @@ from pytest_densemark import (
     assert_valid,
     detect_kind,
     facepp,
+    load_schema,
     tencent,
     validate,
 )
+from pytest_densemark.validation import _ecma_regex
 
 
 def _paths(result: ValidationResult) -> list[str]:
@@ -365,3 +373,135 @@ def test_schemas_using_unimplemented_keywords_are_refused() -> None:
     _check_supported({"type": "object", "properties": {"a": {"minimum": 0}}}, "demo")
     with pytest.raises(RuntimeError, match=r"schema demo: keywords \['oneOf'\]"):
         _check_supported({"properties": {"a": {"oneOf": []}}}, "demo")
+
+
+# ----------------------------------------------------------------- jsonschema's own semantics
+
+
+class _Text(str):
+    """A ``str`` subclass, as a client's own string type would be."""
+
+    __slots__ = ()
+
+
+class _Version(str, enum.Enum):
+    """A ``StrEnum``-style member (``enum.StrEnum`` is ``(str, Enum)`` from Python 3.11)."""
+
+    V3 = "3.0"
+
+
+class _Code(str, enum.Enum):
+    INTERNAL = "InternalError"
+
+
+@pytest.mark.parametrize("version", [_Text("3.0"), _Version.V3], ids=["str-subclass", "enum"])
+def test_enum_accepts_what_jsonschema_accepts(version: str) -> None:
+    body = tencent_body(1)
+    body["Response"]["FaceModelVersion"] = version
+    assert Draft202012Validator(load_schema("tencent")).is_valid(body)
+    assert validate(body), str(validate(body))
+    error = tencent_error_body()
+    error["Response"]["Error"]["Code"] = _Code.INTERNAL
+    assert Draft202012Validator(load_schema("tencent-error")).is_valid(error)
+    assert validate(error), str(validate(error))
+
+
+def test_enum_still_refuses_other_values() -> None:
+    body = tencent_body(1)
+    body["Response"]["FaceModelVersion"] = _Text("3.0 ")
+    assert _paths(validate(body)) == ['Response.FaceModelVersion: "3.0 " is not one of "3.0"']
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "INTERNAL_ERROR\n",
+        "BAD_ARGUMENTS: image_url\n",
+        "BAD_ARGUMENTS: a\rb",
+        "BAD_ARGUMENTS: a\u2028",
+    ],
+)
+def test_pattern_anchors_are_ecma_262(message: str) -> None:
+    """``$`` is the end of the text and ``.`` no line terminator, as in ECMA-262."""
+    body = facepp_error_body()
+    body["error_message"] = message
+    assert not Draft202012Validator(load_schema("facepp-error")).is_valid(body)
+    assert _paths(validate(body))[0].startswith("error_message: ")
+    body["error_message"] = message.rstrip("\n")[:14]
+    assert validate(body) or body["error_message"] != "INTERNAL_ERROR"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ("^a$", "a", True),
+        ("^a$", "a\n", False),
+        ("^a.c$", "a\rc", False),
+        ("^a.c$", "abc", True),
+        ("^a[.$]$", "a$", True),
+        (r"^a\.\$$", "a.$", True),
+        (r"^a\.$", "ab", False),
+    ],
+)
+def test_schema_patterns_are_read_as_ecma_262(pattern: str, text: str, matches: bool) -> None:
+    assert bool(_ecma_regex(pattern).search(text)) is matches
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no JavaScript engine to compare with")
+def test_facepp_error_pattern_agrees_with_a_javascript_engine() -> None:
+    """The shipped pattern is valid ECMA-262 (``u`` flag) and ECMA gives Python's verdicts."""
+    pattern = load_schema("facepp-error")["properties"]["error_message"]["pattern"]
+    texts = [
+        "INTERNAL_ERROR",
+        "INTERNAL_ERROR\n",
+        "BAD_ARGUMENTS: image_url",
+        "BAD_ARGUMENTS:image_url",
+        "BAD_ARGUMENTS: image_url\r",
+        "BAD_ARGUMENTS: a\u2028b",
+        "BAD_ARGUMENTS:  x",
+        " INTERNAL_ERROR",
+    ]
+    script = (
+        "const p = new RegExp(process.argv[1], 'u');"
+        "console.log(JSON.stringify(JSON.parse(process.argv[2]).map((s) => p.test(s))));"
+    )
+    done = subprocess.run(
+        ["node", "-e", script, pattern, json.dumps(texts)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    python = [bool(re.search(pattern, text)) for text in texts]
+    assert json.loads(done.stdout) == python
+    assert python == [True, False, True, True, False, False, False, False]
+
+
+# ----------------------------------------------------------------- values Python cannot print
+
+
+def test_huge_integers_are_reported_not_raised() -> None:
+    body = facepp_body(["nose"])
+    body["time_used"] = -(10**400)
+    assert _paths(validate(body)) == [f"time_used: -1{'0' * 35}... is below the minimum 0"]
+    body = facepp_body(["nose"])
+    body["request_id"] = 10**5000  # more digits than Python prints by default
+    (violation,) = _paths(validate(body))
+    assert (
+        violation
+        == "request_id: expected a string, got an integer (<integer of about 5001 digits>)"
+    )
+    body = facepp_body(["nose"])
+    body["face"]["landmark"]["nose"]["nose_midline_0"]["x"] = 10**400
+    (violation,) = _paths(validate(body, image_size=(640, 480)))
+    assert violation.startswith("face.landmark.nose.nose_midline_0: point (10000000000")
+
+
+def test_keys_with_control_characters_are_escaped() -> None:
+    body = facepp_body(["nose"])
+    body["face"]["landmark"]["nose"]["a\nb\x1b[31m"] = 1
+    body["\ud800"] = 2
+    assert sorted(_paths(validate(body))) == [
+        '(root): unexpected key "\\ud800"',
+        'face.landmark.nose: unexpected key "a\\nb\\u001b[31m"',
+    ]
