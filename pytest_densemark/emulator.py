@@ -34,7 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import httpx
 
@@ -42,9 +42,12 @@ from pytest_densemark import facepp, tc3, tencent, wire
 from pytest_densemark.faces import Face
 from pytest_densemark.images import ImageInfo, embedded_faces, sniff
 from pytest_densemark.payloads import (
+    LandmarkFragments,
     facepp_error_response,
+    facepp_landmark_fragments,
     facepp_request_id,
     facepp_success,
+    join_landmark,
     tencent_error_response,
     tencent_request_id,
     tencent_success,
@@ -75,6 +78,7 @@ VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
 #: How many images' embedded-marker readings an Emulator remembers (by sha256).
 _MARKER_CACHE_SIZE = 1024
 _UNKNOWN: Any = object()
+_T = TypeVar("_T", "_Template", "_FaceppAnswer")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _FACEPP_SECRETS = facepp.CREDENTIAL_FIELDS
 # The argument MISSING_ARGUMENTS names when no image input was sent: the catalogue's image one.
@@ -109,6 +113,10 @@ class Call:
     ``height``, ``size`` and ``digest``. ``source`` says what answered: ``"emulator"``,
     ``"cassette"``, ``"queue"`` or ``"fault"``; ``fault`` names an injected fault
     (``"error:<name>"``, ``"timeout"``, ``"disconnect"``), ``None`` otherwise.
+    ``order_seed`` is the seed of an emulated Face++ landmark's key order (``None`` for other
+    answers): :func:`pytest_densemark.payloads.facepp_reordered` gives that order again, and
+    ``seed`` is the emulator's seed when the call was made (``Emulator(seed=call.seed)``
+    replays the whole run's ids and orders for the same requests).
     """
 
     vendor: str | None
@@ -120,6 +128,8 @@ class Call:
     fault: str | None = None
     source: str = "emulator"
     latency: float = 0.0
+    order_seed: int | None = None
+    seed: int | None = None
 
     @property
     def status(self) -> int | None:
@@ -195,6 +205,12 @@ def _check_no_face(where: str, answer: object) -> str:
     return answer
 
 
+def _check_seed(where: str, seed: object) -> int | None:
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise ValueError(f"{where}: seed must be an integer or None, got {seed!r}")
+    return seed
+
+
 def _check_times(times: int | None, *, allow_none: bool) -> None:
     if times is None and allow_none:
         return
@@ -261,13 +277,36 @@ class _Template:
         self.chunks = tuple(chunks)
         self.slots = tuple(name for _, _, name in places)
 
-    def render(self, values: Mapping[str, object]) -> bytes:
-        """The body with each slot's value JSON-encoded in place."""
+    def render(self, values: Mapping[str, object], raw: Mapping[str, bytes] | None = None) -> bytes:
+        """The body with each slot's value JSON-encoded in place (``raw`` values: as given,
+        already encoded)."""
         out = [self.chunks[0]]
         for name, chunk in zip(self.slots, self.chunks[1:], strict=True):
-            out.append(json.dumps(values[name]).encode("utf-8"))
+            if raw is not None and name in raw:
+                out.append(raw[name])
+            else:
+                out.append(json.dumps(values[name]).encode("utf-8"))
             out.append(chunk)
         return b"".join(out)
+
+
+class _FaceppAnswer:
+    """A Face++ success answer encoded once: the body around the landmark as a
+    :class:`_Template`, the landmark as per-part, per-key fragments joined in a fresh order
+    for every answer (:func:`~pytest_densemark.payloads.join_landmark`)."""
+
+    __slots__ = ("fragments", "template")
+
+    def __init__(self, template: _Template, fragments: LandmarkFragments | None) -> None:
+        self.template = template
+        self.fragments = fragments
+
+    def render(self, values: Mapping[str, object], order_seed: int) -> bytes:
+        """The body with ``values`` in their slots and the landmark in ``order_seed``'s order."""
+        if self.fragments is None:
+            return self.template.render(values)
+        landmark = join_landmark(self.fragments, random.Random(order_seed))
+        return self.template.render(values, {"landmark": landmark})
 
 
 _FACEPP_HEADERS = [(b"Content-Type", facepp.CONTENT_TYPE.encode("ascii"))]
@@ -312,7 +351,11 @@ class Emulator:
     """Answers Face++ thousandlandmark and Tencent AnalyzeDenseLandmarks requests.
 
     ``clock`` returns unix seconds (Tencent's ``SignatureExpire`` check reads it; tests inject
-    a fixed one). ``seed`` makes request ids and ``time_used`` reproducible. ``profile`` sets
+    a fixed one). ``seed`` makes request ids, ``time_used`` and the Face++ key order
+    reproducible; without one (the default) every emulator, and every :meth:`reset`, draws a
+    fresh seed, so ids are unique across runs and resets and each Face++ answer lists its
+    parts and keys in a new order, as the vendor's hash order does. The seed in use is
+    :attr:`seed` (and each call's :attr:`Call.seed`): pass it back to replay. ``profile`` sets
     the points per Tencent list (default: the kit's assumed 888-point profile).
     ``tencent_no_face`` says what Tencent answers for an image without a face (see
     :meth:`set_tencent_no_face`; default ``"error"``); :meth:`reset` returns to it.
@@ -336,7 +379,7 @@ class Emulator:
         self,
         *,
         clock: Callable[[], float] = time.time,
-        seed: int = 0,
+        seed: int | None = None,
         profile: tencent.PointProfile = tencent.KIT_PROFILE,
         answer_cache_size: int = ANSWER_CACHE_SIZE,
         tencent_no_face: str = "error",
@@ -350,7 +393,8 @@ class Emulator:
                 f"Emulator: answer_cache_size must be an integer >= 0, got {answer_cache_size!r}"
             )
         self.clock = clock
-        self.seed = seed
+        self._seed_option = _check_seed("Emulator", seed)
+        self.seed = 0
         self.profile = profile
         self.answer_cache_size = answer_cache_size
         self._tencent_no_face_default = _check_no_face("Emulator", tencent_no_face)
@@ -358,6 +402,8 @@ class Emulator:
         self._init_state()
 
     def _init_state(self) -> None:
+        option = self._seed_option
+        self.seed = option if option is not None else random.SystemRandom().getrandbits(63)
         self._rng = random.Random(self.seed)
         self._credentials = _Credentials()
         self._faces: dict[str, tuple[Face, ...]] = {}
@@ -368,7 +414,7 @@ class Emulator:
         self._calls: list[Call] = []
         self._cassette: Cassette | None = None
         self._player: Player | None = None
-        self._answers: OrderedDict[Hashable, _Template] = OrderedDict()
+        self._answers: OrderedDict[Hashable, _Template | _FaceppAnswer] = OrderedDict()
         self._markers: dict[str, tuple[Face, ...] | None] = {}
         self._answer_hits = 0
         self._answer_misses = 0
@@ -430,6 +476,18 @@ class Emulator:
                 raise TypeError(f"set_faces: expected Face objects, got {face!r:.80}")
         with self._lock:
             self._faces[digest] = faces
+
+    def set_seed(self, seed: int | None) -> None:
+        """Restart the request ids, ``time_used`` and Face++ key orders from ``seed``.
+
+        ``None`` draws a fresh seed (the default behaviour). The seed is kept across
+        :meth:`reset`, which restarts the same sequence; read the one in use from :attr:`seed`.
+        """
+        checked = _check_seed("set_seed", seed)
+        with self._lock:
+            self._seed_option = checked
+            self.seed = checked if checked is not None else random.SystemRandom().getrandbits(63)
+            self._rng = random.Random(self.seed)
 
     def set_tencent_no_face(self, answer: str) -> None:
         """Choose what Tencent answers for an image without a face: ``"error"`` or ``"empty"``.
@@ -617,14 +675,14 @@ class Emulator:
                 self._answer_hits, self._answer_misses, len(self._answers), self.answer_cache_size
             )
 
-    def _template(self, key: Hashable, build: Callable[[], _Template]) -> _Template:
+    def _template(self, key: Hashable, build: Callable[[], _T]) -> _T:
         """The cached template for ``key``, building (outside the lock) and storing on a miss."""
         with self._lock:
-            template = self._answers.get(key)
-            if template is not None:
+            cached = self._answers.get(key)
+            if cached is not None:
                 self._answers.move_to_end(key)
                 self._answer_hits += 1
-                return template
+                return cast("_T", cached)
             self._answer_misses += 1
         template = build()
         with self._lock:
@@ -659,7 +717,7 @@ class Emulator:
             tencent_params = wire.parse_tencent(request)
             action, version = tencent_params.action, tencent_params.version
             params = self._tencent_log_params(tencent_params)
-        call = Call(vendor, action, version, params, request, None)
+        call = Call(vendor, action, version, params, request, None, seed=self.seed)
 
         with self._lock:
             latency = self._take_latency(vendor)
@@ -679,7 +737,7 @@ class Emulator:
             call.source = "cassette"
             response = player.respond(request, parsed=facepp_params or tencent_params)
         elif facepp_params is not None:
-            response = self._facepp(request, facepp_params, sniffed)
+            response = self._facepp(request, facepp_params, sniffed, call)
         elif tencent_params is not None:
             response = self._tencent(request, tencent_params)
         else:
@@ -754,8 +812,9 @@ class Emulator:
     # -- Face++ ----------------------------------------------------------------------------
 
     def _facepp_ids(self) -> tuple[str, int]:
+        seconds = int(self.clock())
         with self._lock:
-            return facepp_request_id(self._rng), self._rng.randrange(60, 400)
+            return facepp_request_id(self._rng, seconds=seconds), self._rng.randrange(60, 400)
 
     def _facepp_error(
         self, request: httpx.Request, name: str, arg: str | None = None
@@ -784,20 +843,32 @@ class Emulator:
         request: httpx.Request,
         params: wire.FaceppParams,
         sniffed: Mapping[int, ImageInfo | None] | None = None,
+        call: Call | None = None,
     ) -> httpx.Response:
         try:
             face, parts = self._facepp_decide(params, sniffed or {})
         except _Reject as reject:
             return self._facepp_error(request, reject.name, reject.arg)
         request_id, time_used = self._facepp_ids()
+        with self._lock:
+            order_seed = self._rng.getrandbits(63)
 
-        def build() -> _Template:
+        def build() -> _FaceppAnswer:
             body = facepp_success(face, parts=parts, request_id=_slot("request_id"), time_used=0)
             body["time_used"] = _slot("time_used")
-            return _Template(body, ("time_used", "request_id"))
+            fragments = None
+            if face is not None:
+                fragments = facepp_landmark_fragments(body["face"]["landmark"])
+                body["face"]["landmark"] = _slot("landmark")
+                return _FaceppAnswer(
+                    _Template(body, ("time_used", "request_id", "landmark")), fragments
+                )
+            return _FaceppAnswer(_Template(body, ("time_used", "request_id")), fragments)
 
-        template = self._template(("facepp", face, parts), build)
-        content = template.render({"time_used": time_used, "request_id": request_id})
+        answer = self._template(("facepp", face, parts), build)
+        if call is not None and answer.fragments is not None:
+            call.order_seed = order_seed
+        content = answer.render({"time_used": time_used, "request_id": request_id}, order_seed)
         return _response(200, _FACEPP_HEADERS, content, request)
 
     def _facepp_decide(

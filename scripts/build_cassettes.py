@@ -1,9 +1,10 @@
 """Rebuild the shipped cassette library (``cassettes/``) from the face model and the emulator.
 
-Every cassette is synthetic and reproducible: images, faces, request ids, timing and
-timestamps come from fixed seeds and constants, and bodies are written with sorted keys (no
-key order in either vendor's JSON carries meaning; list order is kept), so building twice
-gives byte-identical files. Run from the repository root::
+Every cassette is synthetic and reproducible: images, faces, request ids, timing, timestamps
+and the Face++ key order come from fixed seeds and constants, so building twice gives
+byte-identical files. Bodies keep the emulator's key order: Face++ landmarks in a hash-like
+order that differs between answers, as the vendor's do (a client must never rely on it).
+Run from the repository root::
 
     python scripts/build_cassettes.py            # rewrite cassettes/
     python scripts/build_cassettes.py --check    # exit 1 if cassettes/ is out of date
@@ -19,7 +20,6 @@ import argparse
 import base64
 import filecmp
 import json
-import re
 import sys
 import tempfile
 import zlib
@@ -143,8 +143,12 @@ def facepp_scenarios() -> Iterator[Scenario]:
 
     def legacy(emulator: Emulator) -> None:
         body = payloads.facepp_success(
-            FACE, parts=facepp.LEGACY_PARTS, request_id="pending", time_used=0
+            FACE,
+            parts=facepp.LEGACY_PARTS,
+            request_id=f"{TIMESTAMP},00000000-0000-4000-8000-000000000007",
+            time_used=211,
         )
+        body = payloads.facepp_reordered(body, seed=7)
         emulator.queue_response("facepp", body, headers={"Content-Type": facepp.CONTENT_TYPE})
 
     yield Scenario(
@@ -288,24 +292,11 @@ def tencent_scenarios() -> Iterator[Scenario]:
 # --- building -------------------------------------------------------------------------------
 
 
-def _natural(key: str) -> list[Any]:
-    """``face_contour_left_2`` before ``face_contour_left_10``: numbered runs read in order."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value, key=_natural)}
-    if isinstance(value, list):
-        return [_sorted(item) for item in value]
-    return value
-
-
 def _response(response: httpx.Response) -> dict[str, Any]:
     content_type = response.headers.get("content-type", "")
     body: Any
     if content_type.split(";")[0].strip().endswith("json"):
-        body = _sorted(json.loads(response.content))
+        body = json.loads(response.content)  # in the order answered
     else:
         body = response.text
     return {"status": response.status_code, "headers": {"Content-Type": content_type}, "body": body}

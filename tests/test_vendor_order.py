@@ -1,0 +1,124 @@
+"""Face++ answers list parts and keys in an order that varies per answer, like the vendor's
+hash order, reproducibly from a seed; Tencent and Face++ identifiers follow the vendor."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_densemark import facepp, payloads
+from pytest_densemark.emulator import Emulator
+from pytest_densemark.images import make_image
+from pytest_densemark.validation import validate
+
+KEYS = {"api_key": "synthetic-key", "api_secret": "synthetic-secret"}
+JPEG = make_image("JPEG", 640, 480, seed=3)
+
+
+def post(emulator: Emulator, return_landmark: str = "all") -> httpx.Response:
+    data = {**KEYS, "return_landmark": return_landmark}
+    files = {"image_file": ("face.jpg", JPEG, "image/jpeg")}
+    return emulator.handle(httpx.Request("POST", facepp.URL, data=data, files=files))
+
+
+def order(body: dict[str, Any]) -> list[tuple[str, list[str], list[str]]]:
+    """The part order, each part's key order and each point's coordinate order."""
+    landmark = body["face"]["landmark"]
+    return [
+        (
+            part,
+            list(keys),
+            sorted({"".join(v) for v in keys.values() if isinstance(v, dict)}),
+        )
+        for part, keys in landmark.items()
+    ]
+
+
+subsets = st.lists(st.sampled_from(facepp.ALL_PARTS), min_size=1, unique=True).map(",".join)
+
+
+@settings(max_examples=25, deadline=None)
+@given(return_landmark=st.one_of(st.just("all"), subsets))
+def test_two_answers_differ_in_order_but_validate_and_carry_the_same_points(
+    return_landmark: str,
+) -> None:
+    emulator = Emulator()
+    first, second = (post(emulator, return_landmark).json() for _ in range(2))
+    assert order(first) != order(second)
+    assert first["face"] == second["face"]  # dict equality ignores order
+    for body in (first, second):
+        assert validate(body, "facepp", image_size=(640, 480)), validate(body, "facepp")
+
+
+def test_keys_are_not_in_numeric_order_and_radius_moves() -> None:
+    emulator = Emulator(seed=11)
+    places = set()
+    for _ in range(5):
+        eye = post(emulator, "left_eye").json()["face"]["landmark"]["left_eye"]
+        keys = list(eye)
+        assert keys != sorted(
+            keys, key=lambda k: int(k.rsplit("_", 1)[-1]) if k[-1].isdigit() else 99
+        )
+        places.add(keys.index("left_eye_pupil_radius"))
+    assert len(places) > 1
+
+
+def test_points_come_y_first_and_x_first() -> None:
+    emulator = Emulator(seed=2)
+    spellings = set()
+    for _ in range(12):
+        body = post(emulator, "mouth").json()
+        spellings.add(tuple(body["face"]["landmark"]["mouth"]["upper_lip_0"]))
+    assert spellings == {("x", "y"), ("y", "x")}
+
+
+def test_a_seed_replays_ids_and_orders_and_the_call_log_records_it() -> None:
+    emulator = Emulator()
+    bodies = [post(emulator).content for _ in range(3)]
+    calls = emulator.calls
+    assert {call.seed for call in calls} == {emulator.seed}
+    replay = Emulator(seed=calls[0].seed)
+    assert [post(replay).content for _ in range(3)] == bodies
+    # One answer's order alone, from its order_seed.
+    body = json.loads(bodies[1])
+    order_seed = calls[1].order_seed
+    assert order_seed is not None
+    again = payloads.facepp_reordered(json.loads(bodies[0]), order_seed)
+    assert json.dumps(again["face"]) == json.dumps(body["face"])
+
+
+def test_set_seed_and_reset_restart_the_same_sequence() -> None:
+    emulator = Emulator()
+    emulator.set_seed(42)
+    first = post(emulator).content
+    emulator.reset()
+    assert emulator.seed == 42
+    assert post(emulator).content == first
+    emulator.set_seed(None)
+    assert post(emulator).content != first
+
+
+def test_unseeded_emulators_and_resets_give_new_ids() -> None:
+    a, b = Emulator(), Emulator()
+    ids = {post(a).json()["request_id"], post(b).json()["request_id"]}
+    a.reset()
+    ids.add(post(a).json()["request_id"])
+    assert len(ids) == 3
+
+
+def test_facepp_request_id_seconds_are_the_answer_time() -> None:
+    emulator = Emulator(clock=lambda: 1_714_521_600.7)
+    request_id = post(emulator).json()["request_id"]
+    assert re.fullmatch(r"1714521600,[0-9a-f-]{36}", request_id)
+
+
+def test_no_face_answers_carry_no_order_seed() -> None:
+    emulator = Emulator()
+    emulator.set_faces(JPEG, [])
+    assert "face" not in post(emulator).json()
+    assert emulator.calls[0].order_seed is None
