@@ -122,3 +122,32 @@ def test_no_face_answers_carry_no_order_seed() -> None:
     emulator.set_faces(JPEG, [])
     assert "face" not in post(emulator).json()
     assert emulator.calls[0].order_seed is None
+
+
+def tencent_error_id(emulator: Emulator) -> str:
+    emulator.inject_error("tencent", "InternalError")
+    request = httpx.Request(
+        "POST", "https://iai.tencentcloudapi.com/", headers={"X-TC-Action": "AnalyzeDenseLandmarks"}
+    )
+    request_id: str = emulator.handle(request).json()["Response"]["RequestId"]
+    return request_id
+
+
+def test_tencent_request_ids_are_unique_across_emulators_and_resets() -> None:
+    a, b = Emulator(), Emulator()
+    ids = [tencent_error_id(a), tencent_error_id(b)]
+    a.reset()
+    ids.append(tencent_error_id(a))
+    assert len(set(ids)) == 3
+    for request_id in ids:
+        assert re.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", request_id
+        )
+
+
+def test_tencent_request_ids_repeat_only_when_a_seed_is_asked_for() -> None:
+    seeded = Emulator(seed=9)
+    first = tencent_error_id(seeded)
+    seeded.reset()
+    assert tencent_error_id(seeded) == first
+    assert tencent_error_id(Emulator(seed=9)) == first
