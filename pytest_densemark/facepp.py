@@ -33,7 +33,9 @@ __all__ = [
     "ApiError",
     "ImageLimits",
     "Part",
+    "ReturnLandmarkError",
     "error_body_message",
+    "parts_requested",
 ]
 
 #: Hosts that serve the API (mainland China first, then the international one).
@@ -50,7 +52,10 @@ IMAGE_FIELDS: tuple[str, ...] = ("face_token", "image_file", "image_base64", "im
 RETURN_LANDMARK = "return_landmark"
 #: ``return_landmark`` value meaning every part (anywhere in the comma list).
 ALL = "all"
-#: Part names misspelt in the vendor's Chinese doc, with the name the service uses.
+#: Part names the vendor's docs (Chinese and English) list as legal values of
+#: ``return_landmark``, with the part the answer then holds. ``mouse`` is listed in both docs
+#: and sent by a public SDK; whether the live service accepts it is not published, so the kit
+#: accepts it (answering the ``mouth`` part) unless strict mode refuses unverified spellings.
 DOC_MISSPELLINGS: Mapping[str, str] = MappingProxyType({"mouse": "mouth"})
 #: The ``Content-Type`` of every JSON answer (successes and JSON errors).
 CONTENT_TYPE = "application/json"
@@ -151,6 +156,54 @@ LEGACY_PARTS: tuple[str, ...] = tuple(n for n in ALL_PARTS if not n.endswith("_e
 TOTAL_POINTS = sum(part.point_count for part in _PARTS)
 #: Keys in a full response, radii included (975).
 TOTAL_KEYS = sum(part.key_count for part in _PARTS)
+
+
+class ReturnLandmarkError(ValueError):
+    """A ``return_landmark`` value the kit refuses; ``error`` is the vendor error it answers
+    (``MISSING_ARGUMENTS`` or ``BAD_ARGUMENTS``) and ``note`` why, when the rule is the kit's
+    reading of the docs rather than observed behaviour."""
+
+    def __init__(self, error: str, note: str) -> None:
+        super().__init__(f"{error}: {note}")
+        self.error = error
+        self.note = note
+
+
+def parts_requested(value: str | None, *, strict: bool = False) -> tuple[str, ...]:
+    """The parts the service answers for a ``return_landmark`` value, in the vendor's order.
+
+    ``all`` anywhere in the comma list means every part; names are case-insensitive and
+    blank items are skipped. A doc spelling such as ``mouse`` gives its part (``mouth``)
+    unless ``strict`` (then it is refused, saying the rule is unverified). Raises
+    :class:`ReturnLandmarkError` for a missing, empty or unknown value.
+    """
+    if value is None or not value.strip():
+        raise ReturnLandmarkError("MISSING_ARGUMENTS", f"{RETURN_LANDMARK} was not sent")
+    names = [name.strip().lower() for name in value.split(",")]
+    names = [name for name in names if name]
+    if not names:
+        raise ReturnLandmarkError("BAD_ARGUMENTS", f"{RETURN_LANDMARK}={value!r} names no part")
+    if ALL in names:
+        return ALL_PARTS
+    wanted = set()
+    for name in names:
+        if name in DOC_MISSPELLINGS:
+            if strict:
+                raise ReturnLandmarkError(
+                    "BAD_ARGUMENTS",
+                    f"{RETURN_LANDMARK}: {name!r} is listed in the vendor's docs but unverified"
+                    " against the live service; strict mode refuses it (send"
+                    f" {DOC_MISSPELLINGS[name]!r})",
+                )
+            name = DOC_MISSPELLINGS[name]
+        if name not in PARTS:
+            raise ReturnLandmarkError(
+                "BAD_ARGUMENTS",
+                f"{RETURN_LANDMARK}: unknown part {name!r}; expected all or names from"
+                f" {', '.join(ALL_PARTS)}",
+            )
+        wanted.add(name)
+    return tuple(part for part in ALL_PARTS if part in wanted)
 
 
 @dataclass(frozen=True)

@@ -402,14 +402,43 @@ def faces(
 # --------------------------------------------------------------------------- Face++ bodies
 
 
-def _facepp_parts(draw: Draw) -> tuple[str, ...]:
-    family = _weighted(draw, [(6, "all"), (2, "legacy"), (1, "subset")])
-    if family == "all":
-        return facepp.ALL_PARTS
-    if family == "legacy":
-        return facepp.LEGACY_PARTS
-    chosen = draw(st.lists(st.sampled_from(facepp.ALL_PARTS), min_size=1, unique=True))
-    return tuple(chosen)
+def _facepp_parts(draw: Draw, return_landmark: str | None, legacy: bool | None) -> tuple[str, ...]:
+    """The parts the service sends for the request (``None``: any request is drawn too)."""
+    if return_landmark is None:
+        value = _weighted(draw, [(3, facepp.ALL), (1, "")])
+        if not value:
+            chosen = draw(st.lists(st.sampled_from(facepp.ALL_PARTS), min_size=1, unique=True))
+            value = ",".join(chosen)
+    else:
+        value = return_landmark
+    parts = facepp.parts_requested(value)
+    old = draw(st.booleans()) if legacy is None else legacy
+    if old:
+        # The format before 2019-08-19 had no eyelid parts.
+        legacy_parts = tuple(p for p in parts if p in facepp.LEGACY_PARTS)
+        if legacy_parts:
+            return legacy_parts
+        if legacy:
+            raise InvalidArgument(
+                f"return_landmark={value!r} asks only for eyelid parts, which the legacy"
+                " (pre-2019-08-19) format never sent; use legacy=False"
+            )
+    return parts
+
+
+def _check_return_landmark(return_landmark: object, legacy: object) -> None:
+    if return_landmark is not None:
+        if not isinstance(return_landmark, str):
+            raise InvalidArgument(
+                f"return_landmark={return_landmark!r} must be a str such as 'all' or"
+                " 'left_eye,mouth', or None"
+            )
+        try:
+            facepp.parts_requested(return_landmark)
+        except facepp.ReturnLandmarkError as exc:
+            raise InvalidArgument(f"return_landmark={return_landmark!r}: {exc.note}") from None
+    if legacy not in (True, False, None):
+        raise InvalidArgument(f"legacy={legacy!r} must be True, False or None")
 
 
 def _serialise_facepp(
@@ -440,6 +469,8 @@ def _facepp_bodies(
     image_size: st.SearchStrategy[tuple[int, int]],
     geometry: _Geometry,
     no_face: st.SearchStrategy[str] | None,
+    return_landmark: str | None = facepp.ALL,
+    legacy: bool | None = False,
 ) -> dict[str, Any]:
     rng = random.Random(draw(st.integers(0, 2**32 - 1)))
     time_used = draw(st.integers(0, 3000))
@@ -451,7 +482,10 @@ def _facepp_bodies(
         return facepp_success(
             None, request_id=request_id, time_used=time_used, no_face=cast("NoFace", form)
         )
-    chosen = tuple(draw(parts)) if parts is not None else _facepp_parts(draw)
+    if parts is not None:
+        chosen = tuple(draw(parts))
+    else:
+        chosen = _facepp_parts(draw, return_landmark, legacy)
     if not chosen or any(p not in facepp.PARTS for p in chosen):
         raise InvalidArgument(
             f"parts drew {chosen!r}; expected a non-empty subset of {facepp.ALL_PARTS}"
@@ -468,6 +502,8 @@ def _facepp_bodies(
 
 def facepp_responses(
     *,
+    return_landmark: str | None = facepp.ALL,
+    legacy: bool | None = False,
     parts: st.SearchStrategy[Sequence[str]] | None = None,
     image_size: st.SearchStrategy[tuple[int, int]] | None = None,
     no_face: st.SearchStrategy[str] | None = None,
@@ -480,10 +516,15 @@ def facepp_responses(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Face++ thousandlandmark success bodies (dicts, ready for ``json.dumps``).
 
-    ``parts`` draws the returned part set (default: all 9 most of the time, the legacy 7-part
-    set and other subsets too). ``no_face``, when given (e.g.
-    ``st.sampled_from(pytest_densemark.payloads.NO_FACE_FORMS)``), makes about half the bodies
-    say "no face" in the drawn form: ``"absent"``, ``"null"`` or ``"empty"``. ``image_size``
+    The bodies answer the request your client sends: ``return_landmark`` is its value
+    (default ``"all"``: the 9 parts the service sends today; ``"left_eye,mouth"``: those
+    parts; ``None``: draw the request too, ``all`` or any subset). ``legacy=True`` gives the
+    format before 2019-08-19 (no eyelid parts: 7 parts for ``all``), ``None`` either format.
+    ``parts``, when given, draws the part set directly and overrides both.
+    ``no_face``, when given (e.g. ``st.sampled_from(pytest_densemark.payloads.NO_FACE_FORMS)``),
+    makes about half the bodies say "no face" in the drawn form. The vendor only says ``face``
+    "is empty", so all three readings are kept: ``"absent"`` (no ``face`` key), ``"null"``
+    (``"face": null``) and ``"empty"`` (``"face": {}``). ``image_size``
     and the geometry arguments are as for :func:`faces`. Part and key order are shuffled in
     most bodies and points are sometimes serialised ``x`` before ``y`` (the vendor sends ``y``
     first). Shrinks toward one frontal face with all 9 parts in numeric order.
@@ -491,9 +532,10 @@ def facepp_responses(
     _check_strategy("parts", parts)
     _check_strategy("image_size", image_size)
     _check_strategy("no_face", no_face)
+    _check_return_landmark(return_landmark, legacy)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
     size = image_size if image_size is not None else image_sizes("facepp")
-    return _facepp_bodies(parts, size, geometry, no_face)
+    return _facepp_bodies(parts, size, geometry, no_face, return_landmark, legacy)
 
 
 # --------------------------------------------------------------------------- Tencent bodies
