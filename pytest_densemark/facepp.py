@@ -23,6 +23,7 @@ __all__ = [
     "IMAGE_LIMITS",
     "LEGACY_PARTS",
     "MAX_REQUEST_BYTES",
+    "MISSING_IMAGE_ARGUMENTS",
     "PARTS",
     "PATH",
     "POINT_FIELDS",
@@ -163,10 +164,12 @@ class ReturnLandmarkError(ValueError):
     (``MISSING_ARGUMENTS`` or ``BAD_ARGUMENTS``) and ``note`` why, when the rule is the kit's
     reading of the docs rather than observed behaviour."""
 
-    def __init__(self, error: str, note: str) -> None:
+    def __init__(self, error: str, note: str, *, unverified: bool = False) -> None:
         super().__init__(f"{error}: {note}")
         self.error = error
         self.note = note
+        #: True when the refusal is a rule no vendor observation confirms (strict mode).
+        self.unverified = unverified
 
 
 def parts_requested(value: str | None, *, strict: bool = False) -> tuple[str, ...]:
@@ -194,6 +197,7 @@ def parts_requested(value: str | None, *, strict: bool = False) -> tuple[str, ..
                     f"{RETURN_LANDMARK}: {name!r} is listed in the vendor's docs but unverified"
                     " against the live service; strict mode refuses it (send"
                     f" {DOC_MISSPELLINGS[name]!r})",
+                    unverified=True,
                 )
             name = DOC_MISSPELLINGS[name]
         if name not in PARTS:
@@ -243,6 +247,8 @@ class ApiError:
     retryable: bool = False
     #: The values ``{arg}`` takes, when the vendor documents a closed set.
     args: tuple[str, ...] = ()
+    #: One line: what evidence the exact message (spacing, arguments) follows.
+    evidence: str = ""
 
     @property
     def content_type(self) -> str:
@@ -265,16 +271,29 @@ class ApiError:
         return f"{head} {arg}" if space else f"{head}{arg}"
 
 
+#: What MISSING_ARGUMENTS names when no image input was sent: every image argument, as the
+#: v3 docs' sample failures and clients written against them show.
+MISSING_IMAGE_ARGUMENTS = "image_url, image_file, image_base64"
+
+_DOC = "the thousandlandmark doc's error table (Chinese and English agree)"
+
+
 def _errors() -> Iterator[ApiError]:
     yield ApiError(
         "INVALID_FACE_TOKEN",
         400,
         "INVALID_FACE_TOKEN: {arg}",
-        "The face_token does not exist.",
+        "The face_token does not exist or has expired (72 hours after Detect).",
         args=("c2fc0ad7c8da3af5a34b9c70ff764da0",),
+        evidence="conflicting: the English docs' table has a space after the colon, their"
+        " sample body none; the kit follows the table and strategies draw both",
     )
     yield ApiError(
-        "AUTHENTICATION_ERROR", 401, "AUTHENTICATION_ERROR", "api_key and api_secret do not match."
+        "AUTHENTICATION_ERROR",
+        401,
+        "AUTHENTICATION_ERROR",
+        "api_key and api_secret do not match.",
+        evidence=_DOC,
     )
     yield ApiError(
         "AUTHORIZATION_ERROR",
@@ -282,6 +301,7 @@ def _errors() -> Iterator[ApiError]:
         "AUTHORIZATION_ERROR:{arg}",
         "The api_key may not call this API.",
         args=("Denied by Client", "Denied by Admin", "Insufficient Account Balance"),
+        evidence=f"{_DOC}: the three reasons, no space after the colon",
     )
     yield ApiError(
         "CONCURRENCY_LIMIT_EXCEEDED",
@@ -289,13 +309,17 @@ def _errors() -> Iterator[ApiError]:
         "CONCURRENCY_LIMIT_EXCEEDED",
         "The api_key's QPS limit is reached; retry later.",
         retryable=True,
+        evidence=_DOC,
     )
     yield ApiError(
         "MISSING_ARGUMENTS",
         400,
         "MISSING_ARGUMENTS: {arg}",
         "A required argument is missing.",
-        args=("api_key", "api_secret", "return_landmark", "image_file"),
+        args=("api_key", "api_secret", "return_landmark", MISSING_IMAGE_ARGUMENTS),
+        evidence="the v3 docs' sample failures and their clients: a space after the colon, and"
+        " one message listing every image argument when none was sent (whether"
+        " thousandlandmark also lists face_token there is not published)",
     )
     yield ApiError(
         "BAD_ARGUMENTS",
@@ -303,12 +327,14 @@ def _errors() -> Iterator[ApiError]:
         "BAD_ARGUMENTS:{arg}",
         "An argument could not be parsed.",
         args=("return_landmark",),
+        evidence=f"{_DOC}, written without a space; no client evidence either way",
     )
     yield ApiError(
         "COEXISTENCE_ARGUMENTS",
         400,
         "COEXISTENCE_ARGUMENTS",
         "Mutually exclusive arguments were sent (never for this API).",
+        evidence=f"{_DOC}; the image inputs' precedence makes it unreachable here",
     )
     yield ApiError(
         "IMAGE_DOWNLOAD_TIMEOUT",
@@ -316,6 +342,7 @@ def _errors() -> Iterator[ApiError]:
         "IMAGE_DOWNLOAD_TIMEOUT",
         "Downloading image_url timed out.",
         retryable=True,
+        evidence=_DOC,
     )
     yield ApiError(
         "REQUEST_ENTITY_TOO_LARGE",
@@ -323,25 +350,41 @@ def _errors() -> Iterator[ApiError]:
         "Request Entity Too Large",
         "The request body is over 2 MB; plain text, not JSON.",
         json=False,
+        evidence=f"{_DOC}: the front end's plain-text answer",
     )
-    yield ApiError("API_NOT_FOUND", 404, "API_NOT_FOUND", "No API at this path.")
-    yield ApiError("INTERNAL_ERROR", 500, "INTERNAL_ERROR", "Server error; retry.", retryable=True)
+    yield ApiError("API_NOT_FOUND", 404, "API_NOT_FOUND", "No API at this path.", evidence=_DOC)
+    yield ApiError(
+        "INTERNAL_ERROR",
+        500,
+        "INTERNAL_ERROR",
+        "Server error; retry.",
+        retryable=True,
+        evidence=_DOC,
+    )
     yield ApiError(
         "IMAGE_ERROR_UNSUPPORTED_FORMAT",
         400,
-        "IMAGE_ERROR_UNSUPPORTED_FORMAT:{arg}",
+        "IMAGE_ERROR_UNSUPPORTED_FORMAT: {arg}",
         "The image is not a JPEG or PNG, or cannot be decoded.",
         args=("image_file", "image_base64", "image_url"),
+        evidence="real clients of the v3 image APIs compare against it with a space after the"
+        " colon (the doc table writes none)",
     )
     yield ApiError(
         "INVALID_IMAGE_SIZE",
         400,
-        "INVALID_IMAGE_SIZE:{arg}",
+        "INVALID_IMAGE_SIZE: {arg}",
         "The image is smaller than 100x100 or larger than 4096x4096 pixels.",
         args=("image_file", "image_base64", "image_url"),
+        evidence="real clients of the v3 image APIs compare against it with a space after the"
+        " colon (the doc table writes none)",
     )
     yield ApiError(
-        "INVALID_IMAGE_URL", 400, "INVALID_IMAGE_URL", "image_url could not be downloaded."
+        "INVALID_IMAGE_URL",
+        400,
+        "INVALID_IMAGE_URL",
+        "image_url could not be downloaded.",
+        evidence=_DOC,
     )
     yield ApiError(
         "IMAGE_FILE_TOO_LARGE",
@@ -349,6 +392,7 @@ def _errors() -> Iterator[ApiError]:
         "IMAGE_FILE_TOO_LARGE:{arg}",
         "The image file is over 2 MB.",
         args=("image_file", "image_base64", "image_url"),
+        evidence=f"{_DOC}, written without a space; no client evidence either way",
     )
     yield ApiError(
         "INSUFFICIENT_PERMISSION",
@@ -356,6 +400,7 @@ def _errors() -> Iterator[ApiError]:
         "INSUFFICIENT_PERMISSION:{arg}",
         "The api_key may not use this parameter.",
         args=("return_landmark",),
+        evidence=f"{_DOC}, written without a space; no client evidence either way",
     )
 
 

@@ -211,11 +211,22 @@ def facepp_scenarios() -> Iterator[Scenario]:
             f"HTTP {error.status} {kind} {message!r}: {error.description}",
             [Step(facepp_request(one), _inject("facepp", error.name))],
         )
+    # Every reason of AUTHORIZATION_ERROR (the first one is error-AUTHORIZATION_ERROR above).
+    authorization = facepp.ERRORS["AUTHORIZATION_ERROR"]
+    for reason in authorization.args[1:]:
+        slug = reason.lower().replace(" ", "-")
+        yield Scenario(
+            f"facepp/error-{authorization.name}-{slug}",
+            "facepp",
+            f"HTTP {authorization.status} JSON {authorization.message(reason)!r}:"
+            f" {authorization.description}",
+            [Step(facepp_request(one), _inject("facepp", authorization.name, reason))],
+        )
 
 
-def _inject(vendor: str, name: str) -> Callable[[Emulator], None]:
+def _inject(vendor: str, name: str, arg: str | None = None) -> Callable[[Emulator], None]:
     def prime(emulator: Emulator) -> None:
-        emulator.inject_error(vendor, name, times=1)
+        emulator.inject_error(vendor, name, times=1, arg=arg)
 
     return prime
 

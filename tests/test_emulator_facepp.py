@@ -15,6 +15,7 @@ import pytest
 from pytest_densemark import facepp
 from pytest_densemark.emulator import (
     LATENCY_EXTENSION,
+    NOTE_HEADER,
     EmulatedDisconnect,
     EmulatedTimeout,
     Emulator,
@@ -107,9 +108,27 @@ def test_only_requested_parts(emulator: Emulator) -> None:
     assert set(legacy["face"]["landmark"]) == set(facepp.LEGACY_PARTS)
 
 
-@pytest.mark.parametrize("value", ["nose,ears", "mouths", ",", *facepp.DOC_MISSPELLINGS])
+@pytest.mark.parametrize("value", ["nose,ears", "mouths", ","])
 def test_unknown_part_is_bad_arguments(emulator: Emulator, value: str) -> None:
-    expect_error(post(emulator, {"return_landmark": value}), "BAD_ARGUMENTS", "return_landmark")
+    response = post(emulator, {"return_landmark": value})
+    expect_error(response, "BAD_ARGUMENTS", "return_landmark")
+    assert NOTE_HEADER not in response.headers  # the vendor's own rule: no note
+
+
+@pytest.mark.parametrize("value", ["mouse", "left_eye,MOUSE"])
+def test_docs_mouse_spelling_is_answered_with_the_mouth_part(
+    emulator: Emulator, value: str
+) -> None:
+    landmark = post(emulator, {"return_landmark": value}).json()["face"]["landmark"]
+    assert "mouth" in landmark
+    assert "mouse" not in landmark
+
+
+def test_strict_mode_refuses_mouse_and_says_the_rule_is_unverified() -> None:
+    response = post(Emulator(strict=True), {"return_landmark": "mouse"})
+    expect_error(response, "BAD_ARGUMENTS", "return_landmark")
+    assert "unverified" in response.headers[NOTE_HEADER]
+    assert post(Emulator(strict=True), {"return_landmark": "mouth"}).status_code == 200
 
 
 @pytest.mark.parametrize("missing", ["api_key", "api_secret", "return_landmark"])
@@ -120,8 +139,8 @@ def test_missing_arguments(emulator: Emulator, missing: str) -> None:
 
 def test_missing_image(emulator: Emulator) -> None:
     response = post(emulator, image=None)
-    expect_error(response, "MISSING_ARGUMENTS", "image_file")
-    assert error_of(response) == "MISSING_ARGUMENTS: image_file"
+    expect_error(response, "MISSING_ARGUMENTS", facepp.MISSING_IMAGE_ARGUMENTS)
+    assert error_of(response) == "MISSING_ARGUMENTS: image_url, image_file, image_base64"
 
 
 def test_credentials(emulator: Emulator) -> None:
