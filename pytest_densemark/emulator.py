@@ -739,7 +739,8 @@ class Emulator:
             response = _response(queued.status, queued.headers, queued.content, request)
         elif fault is not None:
             call.source = "fault"
-            response = self._fault_response(fault, vendor, request, call)
+            language = tencent_params.language if tencent_params is not None else None
+            response = self._fault_response(fault, vendor, request, call, language)
         elif player is not None:
             call.source = "cassette"
             response = player.respond(request, parsed=facepp_params or tencent_params)
@@ -794,7 +795,12 @@ class Emulator:
         return None
 
     def _fault_response(
-        self, fault: _Fault, vendor: str | None, request: httpx.Request, call: Call
+        self,
+        fault: _Fault,
+        vendor: str | None,
+        request: httpx.Request,
+        call: Call,
+        language: str | None = None,
     ) -> httpx.Response:
         if fault.kind == "timeout":
             call.fault = "timeout"
@@ -814,7 +820,7 @@ class Emulator:
         call.fault = f"error:{fault.name}"
         if vendor == "facepp":
             return self._facepp_error(request, fault.name, fault.arg)
-        return self._tencent_error(request, fault.name)
+        return self._tencent_error(request, fault.name, language=language)
 
     # -- Face++ ----------------------------------------------------------------------------
 
@@ -988,10 +994,17 @@ class Emulator:
     # -- Tencent ---------------------------------------------------------------------------
 
     def _tencent_error(
-        self, request: httpx.Request, code: str, message: str | None = None
+        self,
+        request: httpx.Request,
+        code: str,
+        message: str | None = None,
+        language: str | None = None,
     ) -> httpx.Response:
         with self._lock:
             request_id = tencent_request_id(self._rng)
+        if language == "zh-CN" or message is None:
+            # The detailed messages are the kit's English; in Chinese the catalogue's text.
+            message = tencent.ERRORS[code].message_in(language)
         answer = tencent_error_response(code, request_id=request_id, message=message)
         return answer.to_httpx(request)
 
@@ -1008,18 +1021,20 @@ class Emulator:
         try:
             content = self._tencent_decide(params)
         except _Reject as reject:
-            return self._tencent_error(request, reject.name, reject.message)
+            return self._tencent_error(request, reject.name, reject.message, params.language)
         return _response(200, _TENCENT_HEADERS, content, request)
 
     def _tencent_decide(self, params: wire.TencentParams) -> bytes:
-        if params.method != "POST":
+        if params.method not in ("POST", "GET"):
             raise _Reject(
                 "UnsupportedProtocol",
-                message=f"The emulator accepts POST with a JSON body, got {params.method}.",
+                message=f"Only GET and POST requests are supported, got {params.method}.",
             )
         if len(params.body) > tencent.MAX_REQUEST_BYTES:
             raise _Reject("RequestSizeLimitExceeded")
-        for header, value in (("X-TC-Action", params.action), ("X-TC-Version", params.version)):
+        old = params.old_signature
+        names = ("Action", "Version") if old else ("X-TC-Action", "X-TC-Version")
+        for header, value in zip(names, (params.action, params.version), strict=True):
             if not value:
                 raise _Reject(
                     "MissingParameter",
@@ -1036,10 +1051,49 @@ class Emulator:
                 message=f"The requested version `{params.version}` of service `iai` does not"
                 " exist.",
             )
-        self._tencent_auth(params)
+        if old:
+            self._tencent_old_auth(params)
+        else:
+            self._tencent_auth(params)
         if params.params is None:
             raise _Reject("InvalidParameter", message=f"Invalid request body: {params.error}.")
         return self._tencent_body(params.params)
+
+    def _tencent_old_auth(self, params: wire.TencentParams) -> None:
+        """The HmacSHA1/HmacSHA256 signatures: as strict as TC3, with the same codes."""
+        fields = params.fields or {}
+        for name in ("Timestamp", "Nonce", "SecretId", "Signature"):
+            if not fields.get(name):
+                raise _Reject(
+                    "MissingParameter",
+                    message=f"The request is missing a required parameter `{name}`.",
+                )
+        if params.signature_method not in tencent.OLD_SIGNATURE_METHODS:
+            raise _Reject(
+                "InvalidParameterValue",
+                message=f"SignatureMethod `{params.signature_method}` is not one of"
+                f" {', '.join(tencent.OLD_SIGNATURE_METHODS)}.",
+            )
+        timestamp = fields["Timestamp"]
+        if not timestamp.isdigit():
+            raise _Reject(
+                "InvalidParameter", message=f"Timestamp `{timestamp}` is not a unix timestamp."
+            )
+        with self._lock:
+            creds = self._credentials
+            secret_id, secret_key, token = creds.secret_id, creds.secret_key, creds.token
+        if secret_id is not None and fields["SecretId"] != secret_id:
+            raise _Reject("AuthFailure.SecretIdNotFound")
+        if token is not None and params.token != token:
+            raise _Reject("AuthFailure.TokenFailure")
+        if secret_key is None:
+            return
+        if abs(self.clock() - int(timestamp)) > tencent.MAX_CLOCK_SKEW_SECONDS:
+            raise _Reject("AuthFailure.SignatureExpire")
+        if not tc3.verify_old(
+            secret_key, method=params.method, host=params.host, path=params.path, params=fields
+        ):
+            raise _Reject("AuthFailure.SignatureFailure")
 
     def _tencent_auth(self, params: wire.TencentParams) -> None:
         if not params.timestamp:

@@ -5,11 +5,13 @@ query, the signed headers and the body's sha256; a string to sign holding the ti
 credential scope (``<UTC date>/<service>/tc3_request``) and the canonical request's sha256;
 an HMAC-SHA256 key chain ``"TC3" + SecretKey`` -> date -> service -> ``tc3_request``.
 A client that sets ``X-TC-Content-SHA256: UNSIGNED-PAYLOAD`` signs that literal string
-instead of the body's hash.
+instead of the body's hash. The older HmacSHA1/HmacSHA256 signatures, still accepted by the
+API and offered by every SDK, are here too (:func:`old_sign`, :func:`verify_old`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -27,11 +29,14 @@ __all__ = [
     "authorization_header",
     "canonical_request",
     "credential_date",
+    "old_sign",
+    "old_string_to_sign",
     "parse_authorization",
     "sign",
     "signing_key",
     "string_to_sign",
     "verify",
+    "verify_old",
 ]
 
 ALGORITHM = tencent.SIGNATURE_ALGORITHM
@@ -247,3 +252,45 @@ def verify(
         if hmac.compare_digest(expected, authorization.signature):
             return True
     return False
+
+
+# -- the older signatures: HmacSHA1 / HmacSHA256 ------------------------------------------
+
+
+def old_string_to_sign(method: str, host: str, path: str, params: Mapping[str, object]) -> str:
+    """The string the older signatures sign: ``METHOD + host + path + "?" + k=v&...``.
+
+    Every parameter but ``Signature``, sorted by name, values as text (not URL-encoded),
+    ``_`` in names replaced by ``.``; ``host`` is the endpoint the client called (port
+    included when it called one).
+    """
+    items = {str(k).replace("_", "."): v for k, v in params.items() if k != "Signature"}
+    query = "&".join(f"{k}={items[k]}" for k in sorted(items))
+    return f"{method.upper()}{host}{path or '/'}?{query}"
+
+
+def old_sign(secret_key: str, string: str, method: str = "HmacSHA256") -> str:
+    """The base64 ``Signature`` of ``string`` under ``secret_key`` (HmacSHA1 or HmacSHA256).
+
+    Raises ``ValueError`` for another method.
+    """
+    digests = {"HmacSHA1": hashlib.sha1, "HmacSHA256": hashlib.sha256}
+    if method not in digests:
+        raise ValueError(
+            f"SignatureMethod {method!r}: expected one of"
+            f" {', '.join(tencent.OLD_SIGNATURE_METHODS)}"
+        )
+    mac = hmac.new(secret_key.encode("utf-8"), string.encode("utf-8"), digests[method])
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+def verify_old(
+    secret_key: str, *, method: str, host: str, path: str, params: Mapping[str, str]
+) -> bool:
+    """Whether ``params["Signature"]`` signs this request under ``secret_key``."""
+    signature = params.get("Signature", "")
+    algorithm = params.get("SignatureMethod") or tencent.OLD_SIGNATURE_METHODS[0]
+    if algorithm not in tencent.OLD_SIGNATURE_METHODS or not signature:
+        return False
+    expected = old_sign(secret_key, old_string_to_sign(method, host, path, params), algorithm)
+    return hmac.compare_digest(expected, signature)

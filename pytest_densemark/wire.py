@@ -60,11 +60,28 @@ def vendor_of(url: httpx.URL | str) -> Vendor | None:
 
 
 def vendor_of_request(request: httpx.Request) -> Vendor | None:
-    """The vendor of a request: :func:`vendor_of` its URL, else an ``X-TC-Action`` header."""
+    """The vendor of a request: :func:`vendor_of` its URL, else an ``X-TC-Action`` header,
+    else an ``Action`` parameter in the query string or a form body (Tencent's older
+    HmacSHA1/HmacSHA256 signatures carry no ``X-TC-*`` header)."""
     vendor = vendor_of(request.url)
-    if vendor is None and "x-tc-action" in request.headers:
+    if vendor is not None:
+        return vendor
+    if "x-tc-action" in request.headers:
         return "tencent"
-    return vendor
+    if "Action" in _query_fields(request):
+        return "tencent"
+    kind, _ = _header_params(request.headers.get("content-type", ""))
+    if kind == "application/x-www-form-urlencoded" and "Action" in _form_fields(_body(request)):
+        return "tencent"
+    return None
+
+
+def _query_fields(request: httpx.Request) -> dict[str, str]:
+    return dict(parse_qsl(request.url.query.decode("latin-1"), keep_blank_values=True))
+
+
+def _form_fields(body: bytes) -> dict[str, str]:
+    return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
 def _body(request: httpx.Request) -> bytes:
@@ -213,23 +230,89 @@ class TencentParams:
     params: dict[str, Any] | None
     error: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: ``TC3-HMAC-SHA256``, or ``HmacSHA1``/``HmacSHA256`` (the ``SignatureMethod`` sent,
+    #: ``HmacSHA1`` when absent) for a request signed the older way.
+    signature_method: str = tencent.SIGNATURE_ALGORITHM
+    #: Every parameter of a query-string or form request as sent (text), common ones
+    #: included; ``None`` for a JSON body.
+    fields: dict[str, str] | None = None
+    #: Whether the request is signed the older way: no ``Authorization`` or ``X-TC-Action``
+    #: header, the common parameters among the others.
+    old_signature: bool = False
+
+
+def _typed(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Action parameters read from text: the integer ones as ints when they parse."""
+    typed: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in tencent.INTEGER_PARAMETERS and value.strip().lstrip("-").isdigit():
+            typed[name] = int(value)
+        else:
+            typed[name] = value
+    return typed
 
 
 def parse_tencent(request: httpx.Request) -> TencentParams:
-    """Read a Tencent request: the ``X-TC-*`` headers, ``Authorization`` and the JSON body."""
+    """Read a Tencent request in any form the official SDKs send.
+
+    TC3-HMAC-SHA256 over POST (``X-TC-*`` headers, ``Authorization``, a JSON body) or over
+    GET (the action's parameters in the query string); or the older HmacSHA1/HmacSHA256
+    signatures, where ``Action``, ``Version``, ``Timestamp``, ``SecretId``, ``Signature`` and
+    the rest travel as parameters beside the action's own, in a form body or the query.
+    """
     body = _body(request)
     headers = request.headers
+    kind, _ = _header_params(headers.get("content-type", ""))
+    query = _query_fields(request)
+    fields: dict[str, str] | None = None
+    # TC3 always carries X-TC-Action or Authorization; the older signatures carry neither.
+    old = "authorization" not in headers and "x-tc-action" not in headers
+    if old and ("Signature" in query or "Action" in query):
+        fields = query
+    elif old and kind == "application/x-www-form-urlencoded":
+        fields = {**query, **_form_fields(body)}
+    elif request.method == "GET":
+        old = False
+        fields = query
+    else:
+        old = False
     params: dict[str, Any] | None = None
     error = None
-    try:
-        parsed = json.loads(body.decode("utf-8")) if body else {}
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        error = f"request body is not JSON: {exc}"
+    if fields is not None:
+        common = tencent.OLD_SIGNATURE_PARAMETERS if old else ()
+        params = _typed({k: v for k, v in fields.items() if k not in common})
     else:
-        if isinstance(parsed, dict):
-            params = parsed
+        try:
+            parsed = json.loads(body.decode("utf-8")) if body else {}
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            error = f"request body is not JSON: {exc}"
         else:
-            error = f"request body is JSON {type(parsed).__name__}, expected an object"
+            if isinstance(parsed, dict):
+                params = parsed
+            else:
+                error = f"request body is JSON {type(parsed).__name__}, expected an object"
+    if fields is not None and old:
+        return TencentParams(
+            method=request.method,
+            host=headers.get("host", request.url.netloc.decode("ascii")),
+            path=request.url.path,
+            query=request.url.query.decode("latin-1"),
+            content_type=headers.get("content-type", ""),
+            action=fields.get("Action"),
+            version=fields.get("Version"),
+            region=fields.get("Region"),
+            timestamp=fields.get("Timestamp"),
+            authorization=None,
+            token=fields.get("Token"),
+            language=fields.get("Language") or headers.get("x-tc-language"),
+            body=body,
+            params=params,
+            error=error,
+            headers={k.lower(): v for k, v in headers.items()},
+            signature_method=fields.get("SignatureMethod") or tencent.OLD_SIGNATURE_METHODS[0],
+            fields=fields,
+            old_signature=True,
+        )
     return TencentParams(
         method=request.method,
         host=headers.get("host", request.url.netloc.decode("ascii")),
@@ -247,4 +330,5 @@ def parse_tencent(request: httpx.Request) -> TencentParams:
         params=params,
         error=error,
         headers={k.lower(): v for k, v in headers.items()},
+        fields=fields,
     )

@@ -112,7 +112,7 @@ def test_tencent_hosts() -> None:
 
 
 def test_tencent_error_catalogue() -> None:
-    assert tencent.ERRORS["FailedOperation.UnKnowError"].versions == ("2020-03-03",)
+    assert tencent.ERRORS["FailedOperation.UnKnowError"].versions == tencent.VERSIONS
     assert tencent.ERRORS["AuthFailure.SignatureExpire"].scope == "common"
     assert tencent.ERRORS["RequestLimitExceeded"].retryable
     assert tencent.IMAGE_LIMITS.max_long_side("JPEG") == 4000
