@@ -1122,18 +1122,22 @@ class Emulator:
         timestamp = int(params.timestamp)
         if abs(self.clock() - timestamp) > tencent.MAX_CLOCK_SKEW_SECONDS:
             raise _Reject("AuthFailure.SignatureExpire")
+        hosts, services = tc3.accepted_scopes(params.host)
         good = (
-            auth.service == tencent.SERVICE
+            auth.service in services
             and auth.date == tc3.credential_date(timestamp)
-            and tc3.verify(
-                auth,
-                secret_key,
-                method=params.method,
-                path=params.path,
-                query=params.query,
-                headers=params.headers,
-                body=params.body,
-                timestamp=params.timestamp,
+            and any(
+                tc3.verify(
+                    auth,
+                    secret_key,
+                    method=params.method,
+                    path=params.path,
+                    query=params.query,
+                    headers={**params.headers, "host": host},
+                    body=params.body,
+                    timestamp=params.timestamp,
+                )
+                for host in hosts
             )
         )
         if not good:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ __all__ = [
     "UNSIGNED_PAYLOAD",
     "Authorization",
     "AuthorizationError",
+    "accepted_scopes",
     "authorization_header",
     "canonical_request",
     "credential_date",
+    "is_loopback",
     "old_sign",
     "old_string_to_sign",
     "parse_authorization",
@@ -48,7 +51,7 @@ DEFAULT_SIGNED_HEADERS: tuple[str, ...] = ("content-type", "host")
 
 _AUTH_RE = re.compile(
     rf"^{re.escape(ALGORITHM)}\s+"
-    r"Credential=(?P<secret_id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z0-9]+)"
+    r"Credential=(?P<secret_id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[^/,\s]+)"
     rf"/(?P<terminator>{TERMINATOR})\s*,\s*"
     r"SignedHeaders=(?P<headers>[a-z0-9;-]+)\s*,\s*"
     r"Signature=(?P<signature>[0-9a-f]{64})\s*$"
@@ -101,6 +104,44 @@ def parse_authorization(value: str) -> Authorization:
         signed_headers=signed,
         signature=match["signature"],
     )
+
+
+def _hostname(host: str) -> str:
+    """``host`` without its port (``[::1]:80`` gives ``[::1]``)."""
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a ``Host`` value (port allowed) names this machine: localhost, 127/8, ::1."""
+    name = _hostname(host).strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def accepted_scopes(host: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The signed ``host`` values and credential services a correct client may use for a
+    request whose ``Host`` header is ``host``.
+
+    Always the header as sent and the service ``iai``. On a loopback address two more, which
+    a correct client is forced into there and nowhere else: the Node.js SDK signs ``host``
+    without the port and takes the service from the endpoint's first dot-separated label
+    (``127`` for ``127.0.0.1:PORT``). Against the real endpoint both coincide with the above.
+    """
+    hosts, services = [host], [tencent.SERVICE]
+    if is_loopback(host):
+        hostname = _hostname(host)
+        if hostname != host:
+            hosts.append(hostname)
+        label = host.split(".", 1)[0]
+        if label != tencent.SERVICE:
+            services.append(label)
+    return tuple(hosts), tuple(services)
 
 
 def credential_date(timestamp: int) -> str:
