@@ -25,9 +25,9 @@ from pytest_densemark.controller import (
     intercept_httpx,
     release_httpx,
 )
-from pytest_densemark.server_fixture import densemark_server
+from pytest_densemark.server_fixture import densemark_server, densemark_tls_server
 
-__all__ = ["densemark", "densemark_server"]
+__all__ = ["densemark", "densemark_server", "densemark_tls_server"]
 
 #: Keyword arguments the ``densemark`` marker accepts.
 MARKER_ARGS: tuple[str, ...] = ("cassette", "allow_unplayed", "credentials")

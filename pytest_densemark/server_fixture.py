@@ -19,7 +19,7 @@ from pytest_densemark.server import DensemarkServer
 # plugin.py imports this module to expose the fixtures, so the plugin's helpers are imported
 # when a fixture runs, not at import time (that would be a cycle).
 
-__all__ = ["densemark_server", "loopback_no_proxy"]
+__all__ = ["densemark_server", "densemark_tls_server", "loopback_no_proxy"]
 
 _NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
 
@@ -51,21 +51,25 @@ def loopback_no_proxy(endpoint: str) -> Iterator[None]:
 
 
 _SERVER_KEY = pytest.StashKey[tuple[DensemarkServer, Controller]]()
+_TLS_SERVER_KEY = pytest.StashKey[tuple[DensemarkServer, Controller]]()
 
 
-def _session_server(config: pytest.Config) -> tuple[DensemarkServer, Controller]:
+def _session_server(
+    config: pytest.Config, *, tls: bool = False
+) -> tuple[DensemarkServer, Controller]:
     """The session's server, started on first use and stopped when pytest unconfigures."""
-    existing = config.stash.get(_SERVER_KEY, None)
+    key = _TLS_SERVER_KEY if tls else _SERVER_KEY
+    existing = config.stash.get(key, None)
     if existing is not None:
         return existing
     from pytest_densemark.plugin import cassette_dirs
 
     controller = Controller(search_dirs=cassette_dirs(config))
     with ExitStack() as stack:
-        server = stack.enter_context(DensemarkServer(controller))
+        server = stack.enter_context(DensemarkServer(controller, tls=tls))
         stack.enter_context(loopback_no_proxy(server.tencent_endpoint))
         config.add_cleanup(stack.pop_all().close)
-    config.stash[_SERVER_KEY] = (server, controller)
+    config.stash[key] = (server, controller)
     return server, controller
 
 
@@ -91,9 +95,28 @@ def densemark_server(request: pytest.FixtureRequest) -> Generator[DensemarkServe
     ``NO_PROXY`` names the server for the whole session, so proxy variables do not divert
     loopback requests.
     """
+    yield from _serve(request, tls=False)
+
+
+@pytest.fixture
+def densemark_tls_server(
+    request: pytest.FixtureRequest,
+) -> Generator[DensemarkServer, None, None]:
+    """``densemark_server`` over HTTPS, for https-only clients (``tccli``, SDKs pinned to
+    https, code that keeps the vendor's ``https://`` URL).
+
+    Its own session server with a throwaway CA (needs ``trustme``): ``url`` and
+    ``facepp_url`` are ``https://``, and ``ca_bundle`` is the CA file a client must trust
+    (``verify=server.ca_bundle``, ``HttpProfile(protocol="https",
+    certification=server.ca_bundle)``). Everything else is as for ``densemark_server``.
+    """
+    yield from _serve(request, tls=True)
+
+
+def _serve(request: pytest.FixtureRequest, *, tls: bool) -> Generator[DensemarkServer, None, None]:
     from pytest_densemark.plugin import _marker_settings
 
-    server, controller = _session_server(request.config)
+    server, controller = _session_server(request.config, tls=tls)
     server.reset()
     settings = _marker_settings(request.node) if isinstance(request.node, pytest.Item) else {}
     allow = settings.get("allow_unplayed")

@@ -147,3 +147,26 @@ def test_densemark_serve_tls_prints_the_ca_bundle() -> None:
             process.terminate()
             process.wait(10)
     assert process.returncode == 0
+
+
+@pytest.mark.densemark(credentials={"api_key": "k", "api_secret": "s"})
+def test_the_tls_fixture(densemark_tls_server: DensemarkServer) -> None:
+    assert densemark_tls_server.facepp_url.startswith("https://127.0.0.1:")
+    files = {"image_file": ("face.jpg", JPEG, "image/jpeg")}
+    good = requests.post(
+        densemark_tls_server.facepp_url,
+        data=FIELDS,
+        files=files,
+        verify=densemark_tls_server.ca_bundle,
+        timeout=10,
+    )
+    assert good.status_code == 200
+    bad = requests.post(
+        densemark_tls_server.facepp_url,
+        data={**FIELDS, "api_key": "other"},
+        files=files,
+        verify=densemark_tls_server.ca_bundle,
+        timeout=10,
+    )
+    assert bad.json()["error_message"] == "AUTHENTICATION_ERROR"
+    assert len(densemark_tls_server.calls) == 2
