@@ -43,6 +43,7 @@ from pytest_densemark.faces import Face
 from pytest_densemark.images import ImageInfo, embedded_faces, sniff
 from pytest_densemark.payloads import (
     LandmarkFragments,
+    facepp_detect,
     facepp_error_response,
     facepp_landmark_fragments,
     facepp_request_id,
@@ -415,7 +416,8 @@ class Emulator:
         self._credentials = _Credentials()
         self._faces: dict[str, tuple[Face, ...]] = {}
         self._urls: dict[str, bytes] = {}
-        self._face_tokens: dict[str, Face | None] = {}
+        # face_token -> (the face, or None for no face; expiry in clock seconds, or None)
+        self._face_tokens: dict[str, tuple[Face | None, float | None]] = {}
         self._faults: list[_Fault] = []
         self._queue: list[_Queued] = []
         self._calls: list[Call] = []
@@ -484,6 +486,27 @@ class Emulator:
         with self._lock:
             self._faces[digest] = faces
 
+    def set_clock(self, clock: Callable[[], float] | float) -> None:
+        """Set the emulator's clock: a function returning unix seconds, or a fixed time.
+
+        The clock decides Tencent's ``SignatureExpire``, Face++ ``request_id`` seconds and
+        when face tokens from Detect expire.
+        """
+        if callable(clock):
+            self.clock = clock
+        elif isinstance(clock, (int, float)) and not isinstance(clock, bool):
+            fixed = float(clock)
+            self.clock = lambda: fixed
+        else:
+            raise ValueError(f"set_clock: expected a callable or unix seconds, got {clock!r}")
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds`` (for example past a face token's 72 hours)."""
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise ValueError(f"advance_clock: seconds must be a number, got {seconds!r}")
+        before = self.clock
+        self.clock = lambda: before() + seconds
+
     def set_seed(self, seed: int | None) -> None:
         """Restart the request ids, ``time_used`` and Face++ key orders from ``seed``.
 
@@ -531,12 +554,14 @@ class Emulator:
     def register_face_token(self, face_token: str, face: Face | None) -> None:
         """Make a Face++ ``face_token`` known, answering with ``face`` (``None``: no face).
 
-        Unregistered tokens get ``INVALID_FACE_TOKEN: <face_token>``.
+        Unregistered tokens get ``INVALID_FACE_TOKEN: <face_token>``. Tokens registered here
+        never expire; the ones ``POST /facepp/v3/detect`` issues expire 72 hours later on
+        :attr:`clock` (see :meth:`set_clock`).
         """
         if not isinstance(face_token, str) or not face_token:
             raise ValueError("register_face_token: face_token must be a non-empty string")
         with self._lock:
-            self._face_tokens[face_token] = face
+            self._face_tokens[face_token] = (face, None)
 
     def inject_error(
         self, vendor: str, name_or_code: str, *, times: int | None = 1, arg: str | None = None
@@ -718,7 +743,8 @@ class Emulator:
         params: dict[str, Any] = {}
         if vendor == "facepp":
             facepp_params = wire.parse_facepp(request)
-            action, version = facepp.ACTION, None
+            detect = facepp_params.path.rstrip("/") == facepp.DETECT_PATH
+            action, version = ("detect" if detect else facepp.ACTION), None
             params = self._facepp_log_params(facepp_params, sniffed)
         elif vendor == "tencent":
             tencent_params = wire.parse_tencent(request)
@@ -861,6 +887,8 @@ class Emulator:
         sniffed: Mapping[int, ImageInfo | None] | None = None,
         call: Call | None = None,
     ) -> httpx.Response:
+        if params.path.rstrip("/") == facepp.DETECT_PATH:
+            return self._facepp_detect(request, params, sniffed or {})
         try:
             face, parts = self._facepp_decide(params, sniffed or {})
         except _Reject as reject:
@@ -892,6 +920,12 @@ class Emulator:
     ) -> tuple[Face | None, tuple[str, ...]]:
         if params.path.rstrip("/") != facepp.PATH:
             raise _Reject("API_NOT_FOUND")
+        self._facepp_admit(params)
+        parts = self._facepp_parts(params.fields.get(facepp.RETURN_LANDMARK))
+        return self._facepp_face(params, sniffed), parts
+
+    def _facepp_admit(self, params: wire.FaceppParams) -> None:
+        """The checks every Face++ API makes first: body size, then the credentials."""
         if params.body_size > facepp.MAX_REQUEST_BYTES:
             raise _Reject("REQUEST_ENTITY_TOO_LARGE")
         fields = params.fields
@@ -904,8 +938,6 @@ class Emulator:
         for name, value in expected.items():
             if value is not None and fields[name] != value:
                 raise _Reject("AUTHENTICATION_ERROR")
-        parts = self._facepp_parts(fields.get(facepp.RETURN_LANDMARK))
-        return self._facepp_face(params, sniffed), parts
 
     def _facepp_parts(self, value: str | None) -> tuple[str, ...]:
         try:
@@ -915,24 +947,35 @@ class Emulator:
             note = exc.note if exc.unverified else None
             raise _Reject(exc.error, facepp.RETURN_LANDMARK, message=note) from None
 
+    @staticmethod
+    def _facepp_source(params: wire.FaceppParams, inputs: Sequence[str]) -> str:
+        """The image input that wins (the first of ``inputs`` sent), or MISSING_ARGUMENTS."""
+        fields, files = params.fields, params.files
+        for name in inputs:
+            if files.get(name) if name in files else fields.get(name):
+                return name
+        raise _Reject("MISSING_ARGUMENTS", facepp.MISSING_IMAGE_ARGUMENTS)
+
     def _facepp_face(
         self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
     ) -> Face | None:
-        fields, files = params.fields, params.files
-        present = [
-            name
-            for name in facepp.IMAGE_FIELDS
-            if (files.get(name) if name in files else fields.get(name))
-        ]
-        if not present:
-            raise _Reject("MISSING_ARGUMENTS", facepp.MISSING_IMAGE_ARGUMENTS)
-        source = present[0]
+        source = self._facepp_source(params, facepp.IMAGE_FIELDS)
         if source == "face_token":
-            token = fields[source]
+            token = params.fields[source]
             with self._lock:
-                if token not in self._face_tokens:
-                    raise _Reject("INVALID_FACE_TOKEN", token)
-                return self._face_tokens[token]
+                known = self._face_tokens.get(token)
+            if known is None or (known[1] is not None and self.clock() >= known[1]):
+                raise _Reject("INVALID_FACE_TOKEN", token)
+            return known[0]
+        data, info = self._facepp_image(params, sniffed, source)
+        found = self._facepp_found(data, info)
+        return found[0] if found else None
+
+    def _facepp_image(
+        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None], source: str
+    ) -> tuple[bytes, ImageInfo]:
+        """The image sent as ``source``, checked against the image rules."""
+        fields, files = params.fields, params.files
         if source == "image_file":
             data = files[source] if source in files else fields[source].encode("latin-1")
         elif source == "image_base64":
@@ -954,10 +997,46 @@ class Emulator:
             raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
         if info.short_side < limits.min_side or info.long_side > limits.max_side:
             raise _Reject("INVALID_IMAGE_SIZE", source)
-        faces = self.faces_in(data, info)
-        smallest = limits.min_face_size(info.width, info.height)
-        found = [f for f in faces if min(f.width, f.height) >= smallest]
-        return found[0] if found else None
+        return data, info
+
+    def _facepp_detect(
+        self,
+        request: httpx.Request,
+        params: wire.FaceppParams,
+        sniffed: Mapping[int, ImageInfo | None],
+    ) -> httpx.Response:
+        """``POST /facepp/v3/detect``, minimally: a face_token and box per face found.
+
+        The tokens are accepted by thousandlandmark for the same face until they expire,
+        72 hours later on :attr:`clock`.
+        """
+        try:
+            self._facepp_admit(params)
+            inputs = [name for name in facepp.IMAGE_FIELDS if name != "face_token"]
+            data, info = self._facepp_image(params, sniffed, self._facepp_source(params, inputs))
+        except _Reject as reject:
+            return self._facepp_error(request, reject.name, reject.arg, note=reject.message)
+        found = self._facepp_found(data, info)
+        expires = self.clock() + facepp.FACE_TOKEN_LIFETIME_SECONDS
+        with self._lock:
+            tokens = [f"{self._rng.getrandbits(128):032x}" for _ in found]
+            for token, face in zip(tokens, found, strict=True):
+                self._face_tokens[token] = (face, expires)
+        request_id, time_used = self._facepp_ids()
+        image_id = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+        body = facepp_detect(
+            list(zip(tokens, found, strict=True)),
+            image_id=image_id,
+            request_id=request_id,
+            time_used=time_used,
+        )
+        content = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        return _response(200, _FACEPP_HEADERS, content, request)
+
+    def _facepp_found(self, data: bytes, info: ImageInfo) -> tuple[Face, ...]:
+        """The faces Face++ finds in an image, largest first (those over the minimum size)."""
+        smallest = facepp.IMAGE_LIMITS.min_face_size(info.width, info.height)
+        return tuple(f for f in self.faces_in(data, info) if min(f.width, f.height) >= smallest)
 
     # -- shared image logic ----------------------------------------------------------------
 

@@ -15,10 +15,15 @@ from types import MappingProxyType
 
 __all__ = [
     "ALL_PARTS",
+    "DETECT_FACE_FIELDS",
+    "DETECT_FIELDS",
+    "DETECT_PATH",
+    "DETECT_URL",
     "ERRORS",
     "ERROR_FIELDS",
     "FACE_FIELDS",
     "FACE_RECTANGLE_FIELDS",
+    "FACE_TOKEN_LIFETIME_SECONDS",
     "HOSTS",
     "IMAGE_LIMITS",
     "LEGACY_PARTS",
@@ -45,6 +50,15 @@ HOSTS: tuple[str, ...] = ("api-cn.faceplusplus.com", "api-us.faceplusplus.com")
 PATH = "/facepp/v1/face/thousandlandmark"
 #: The URL a client normally calls.
 URL = f"https://{HOSTS[0]}{PATH}"
+#: Detect, which issues the ``face_token`` values thousandlandmark accepts.
+DETECT_PATH = "/facepp/v3/detect"
+DETECT_URL = f"https://{HOSTS[0]}{DETECT_PATH}"
+#: A face_token from Detect expires this long after it was issued (unless kept in a FaceSet).
+FACE_TOKEN_LIFETIME_SECONDS = 72 * 3600
+#: Top-level fields of a Detect success body, and the fields of each face the kit returns
+#: (Detect's optional landmark and attributes are not emulated).
+DETECT_FIELDS: tuple[str, ...] = ("request_id", "time_used", "faces", "image_id", "face_num")
+DETECT_FACE_FIELDS: tuple[str, ...] = ("face_token", "face_rectangle")
 
 #: Request fields, in the vendor's words.
 CREDENTIAL_FIELDS: tuple[str, ...] = ("api_key", "api_secret")

@@ -27,6 +27,8 @@ __all__ = [
     "NO_FACE_FORMS",
     "LandmarkFragments",
     "VendorResponse",
+    "facepp_detect",
+    "facepp_detect_problems",
     "facepp_error",
     "facepp_error_response",
     "facepp_landmark_fragments",
@@ -188,6 +190,51 @@ def facepp_success(
     elif no_face != "absent":
         raise ValueError(f"facepp_success: no_face must be one of {NO_FACE_FORMS}, got {no_face!r}")
     return body
+
+
+def facepp_detect(
+    faces: Sequence[tuple[str, Face]],
+    *,
+    image_id: str,
+    request_id: str,
+    time_used: int,
+) -> dict[str, Any]:
+    """A minimal Face++ Detect success body (synthetic): each face's ``face_token`` and
+    ``face_rectangle``, largest face first as given, plus ``face_num`` and ``image_id``."""
+    listed = [
+        {"face_token": token, "face_rectangle": facepp_face(face, ())["face_rectangle"]}
+        for token, face in faces
+    ]
+    return {
+        "request_id": request_id,
+        "time_used": time_used,
+        "faces": listed,
+        "image_id": image_id,
+        "face_num": len(listed),
+    }
+
+
+def facepp_detect_problems(body: object) -> list[str]:
+    """What is wrong with a Detect success body as :func:`facepp_detect` shapes it (empty
+    when it is well formed)."""
+    if not isinstance(body, Mapping):
+        return [f"expected a JSON object, got {type(body).__name__}"]
+    problems = [f"missing field {name!r}" for name in facepp.DETECT_FIELDS if name not in body]
+    faces = body.get("faces")
+    if not isinstance(faces, list):
+        return [*problems, "faces: expected a list"]
+    if body.get("face_num") != len(faces):
+        problems.append(f"face_num: expected {len(faces)} (the faces listed)")
+    for index, face in enumerate(faces):
+        if not isinstance(face, Mapping) or set(face) != set(facepp.DETECT_FACE_FIELDS):
+            problems.append(f"faces[{index}]: expected exactly {facepp.DETECT_FACE_FIELDS}")
+            continue
+        rectangle = face["face_rectangle"]
+        if not isinstance(rectangle, Mapping) or set(rectangle) != set(
+            facepp.FACE_RECTANGLE_FIELDS
+        ):
+            problems.append(f"faces[{index}].face_rectangle: expected top, left, width, height")
+    return problems
 
 
 def _facepp_api_error(name: str) -> facepp.ApiError:

@@ -72,9 +72,12 @@ OUTSIDE_FACE = Face(left=-60, top=-40, width=260, height=300, seed=3)
 
 @dataclass
 class Step:
-    """One exchange: the request to send and how to prime the emulator before sending it."""
+    """One exchange: the request to send and how to prime the emulator before sending it.
 
-    request: httpx.Request
+    ``request`` may be a function of the answers so far (a face_token from Detect, say).
+    """
+
+    request: httpx.Request | Callable[[list[httpx.Response]], httpx.Request]
     prime: Callable[[Emulator], None] = lambda emulator: None
 
 
@@ -185,6 +188,31 @@ def facepp_scenarios() -> Iterator[Scenario]:
         f"The smallest face the service finds in a {IMAGE_SIZE[0]}x{IMAGE_SIZE[1]} image"
         f" ({size}x{size} px).",
         [Step(facepp_request(_image([small], 4)))],
+    )
+
+    def landmark_by_token(answers: list[httpx.Response]) -> httpx.Request:
+        token = answers[-1].json()["faces"][0]["face_token"]
+        fields = {
+            "api_key": API_KEY,
+            "api_secret": API_SECRET,
+            "return_landmark": facepp.ALL,
+            "face_token": token,
+        }
+        return httpx.Request("POST", facepp.URL, data=fields)
+
+    detect = httpx.Request(
+        "POST",
+        facepp.DETECT_URL,
+        data={"api_key": API_KEY, "api_secret": API_SECRET},
+        files={"image_file": ("image.jpg", one, "image/jpeg")},
+    )
+    yield Scenario(
+        "facepp/detect-then-landmark",
+        "facepp",
+        "POST /facepp/v3/detect issues a face_token (minimal answer: face_token and"
+        " face_rectangle per face), then thousandlandmark is called with that face_token"
+        " and answers for the same face.",
+        [Step(detect), Step(landmark_by_token)],
     )
     retry = facepp.ERRORS["CONCURRENCY_LIMIT_EXCEEDED"]
 
@@ -321,12 +349,13 @@ def build_scenario(scenario: Scenario) -> dict[str, Any]:
         api_key=API_KEY, api_secret=API_SECRET, secret_id=SECRET_ID, secret_key=SECRET_KEY
     )
     interactions = []
+    answers: list[httpx.Response] = []
     for step in scenario.steps:
         step.prime(emulator)
-        response = emulator.handle(step.request)
-        interactions.append(
-            {"request": redact_request(step.request), "response": _response(response)}
-        )
+        request = step.request if isinstance(step.request, httpx.Request) else step.request(answers)
+        response = emulator.handle(request)
+        answers.append(response)
+        interactions.append({"request": redact_request(request), "response": _response(response)})
     return cassette_document(
         vendor=scenario.vendor,
         action=facepp.ACTION if scenario.vendor == "facepp" else tencent.ACTION,
