@@ -8,6 +8,7 @@ so every caller applies the vendor's own rules to what was actually sent.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,19 +62,32 @@ def vendor_of(url: httpx.URL | str) -> Vendor | None:
 
 def vendor_of_request(request: httpx.Request) -> Vendor | None:
     """The vendor of a request: :func:`vendor_of` its URL, else an ``X-TC-Action`` header,
-    else an ``Action`` parameter in the query string or a form body (Tencent's older
-    HmacSHA1/HmacSHA256 signatures carry no ``X-TC-*`` header)."""
+    else, on a loopback host, an ``Action`` parameter in the query string or a form body
+    (Tencent's older HmacSHA1/HmacSHA256 signatures carry no ``X-TC-*`` header)."""
     vendor = vendor_of(request.url)
     if vendor is not None:
         return vendor
     if "x-tc-action" in request.headers:
         return "tencent"
+    # Only on this machine (the loopback server): elsewhere an ``Action`` parameter belongs to
+    # other APIs (AWS's query APIs use one too).
+    if not _is_loopback(request.url.host):
+        return None
     if "Action" in _query_fields(request):
         return "tencent"
     kind, _ = _header_params(request.headers.get("content-type", ""))
     if kind == "application/x-www-form-urlencoded" and "Action" in _form_fields(_body(request)):
         return "tencent"
     return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _query_fields(request: httpx.Request) -> dict[str, str]:

@@ -262,3 +262,14 @@ def test_python_sdk_forms_over_the_server(
     assert info.value.get_code() == "AuthFailure.SignatureFailure"
     # The SDK asks for zh-CN by default: the message comes in Chinese.
     assert info.value.get_message() == tencent.ERRORS["AuthFailure.SignatureFailure"].message_zh
+
+
+def test_action_parameters_mean_tencent_only_on_loopback() -> None:
+    from pytest_densemark.wire import vendor_of_request
+
+    form = {"Action": "SendMessage", "Version": "2012-11-05"}
+    elsewhere = httpx.Request("POST", "https://sqs.us-east-1.amazonaws.com/", data=form)
+    assert vendor_of_request(elsewhere) is None
+    local = httpx.Request("POST", "http://127.0.0.1:8080/", data=form)
+    assert vendor_of_request(local) == "tencent"
+    assert vendor_of_request(httpx.Request("GET", "http://localhost:8080/?Action=X")) == "tencent"
