@@ -692,21 +692,32 @@ def facepp_error_responses(
 
 @st.composite
 def _tencent_errors(
-    draw: Draw, codes: st.SearchStrategy[str], version: st.SearchStrategy[str]
+    draw: Draw,
+    codes: st.SearchStrategy[str],
+    version: st.SearchStrategy[str],
+    language: st.SearchStrategy[str | None],
 ) -> VendorResponse:
     _check_drawn_version(draw(version))
     code = draw(codes)
     error = tencent.ERRORS.get(code)
     if error is None:
         raise InvalidArgument(f"codes drew {code!r}; expected a documented code")
+    drawn_language = draw(language)
+    if drawn_language is not None and drawn_language not in tencent.LANGUAGES:
+        raise InvalidArgument(
+            f"language drew {drawn_language!r}; expected one of {tencent.LANGUAGES} or None"
+        )
     rng = random.Random(draw(_ints(0, 2**32 - 1)))
-    return tencent_error_response(code, request_id=tencent_request_id(rng))
+    return tencent_error_response(
+        code, request_id=tencent_request_id(rng), message=error.message_in(drawn_language)
+    )
 
 
 def tencent_error_responses(
     *,
     codes: st.SearchStrategy[str] | None = None,
     version: st.SearchStrategy[str] | None = None,
+    language: st.SearchStrategy[str | None] | None = None,
 ) -> st.SearchStrategy[VendorResponse]:
     """Every documented Tencent error code (the action's and API 3.0's common ones) as a
     :class:`~pytest_densemark.payloads.VendorResponse`: HTTP 200, ``Content-Type`` exactly
@@ -715,20 +726,25 @@ def tencent_error_responses(
     ``version`` draws the API version (default: both). ``codes`` draws codes (default: all of
     :data:`pytest_densemark.tencent.ERRORS` that the drawn ``version`` documents). The body is
     the same for both versions, so ``version`` only narrows the default codes and checks the
-    choice.
+    choice. ``language`` draws the ``X-TC-Language`` the client sent, which sets the message's
+    language: ``"zh-CN"`` (the SDKs' default), ``"en-US"`` or ``None`` (no header: English);
+    default all three.
     """
     _check_strategy("codes", codes)
     _check_strategy("version", version)
+    _check_strategy("language", language)
+    languages = language if language is not None else st.sampled_from((None, *tencent.LANGUAGES))
     if codes is None:
         drawn_version = version if version is not None else st.sampled_from(tencent.VERSIONS)
         return drawn_version.flatmap(
             lambda v: _tencent_errors(
                 st.sampled_from(tuple(c for c, e in tencent.ERRORS.items() if v in e.versions)),
                 st.just(v),
+                languages,
             )
         )
     return _tencent_errors(
-        codes, version if version is not None else st.sampled_from(tencent.VERSIONS)
+        codes, version if version is not None else st.sampled_from(tencent.VERSIONS), languages
     )
 
 

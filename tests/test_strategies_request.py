@@ -95,3 +95,27 @@ def test_legacy_eyelids_only_is_refused_when_drawn() -> None:
 
     with pytest.raises(InvalidArgument, match="eyelid"):
         draw()
+
+
+def test_tencent_errors_come_in_the_language_asked_for() -> None:
+    from pytest_densemark import tencent
+    from pytest_densemark.strategies import tencent_error_responses
+
+    seen: set[str] = set()
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(tencent_error_responses(codes=st.just("InternalError")))
+    def collect(answer: Any) -> None:
+        seen.add(answer.body["Response"]["Error"]["Message"])
+
+    collect()
+    error = tencent.ERRORS["InternalError"]
+    assert seen == {error.message, error.message_zh}
+
+    @settings(max_examples=10, deadline=None)
+    @given(tencent_error_responses(language=st.just("zh-CN")))
+    def chinese(answer: Any) -> None:
+        code = answer.body["Response"]["Error"]["Code"]
+        assert answer.body["Response"]["Error"]["Message"] == tencent.ERRORS[code].message_zh
+
+    chinese()
