@@ -278,7 +278,6 @@ def _codes() -> Iterator[ErrorCode]:
             "Algorithm service error, please retry.",
             "算法服务异常，请重试。",
         ),
-        ("FailedOperation.UnKnowError", "Unknown error.", "内部错误。"),
         ("InternalError", "Internal error.", "内部错误。"),
         ("InvalidParameter.InvalidParameter", "Invalid parameter.", "参数不合法。"),
         (
@@ -303,6 +302,8 @@ def _codes() -> Iterator[ErrorCode]:
         ("ResourceUnavailable.UnknownStatus", "Billing status unknown.", "计费状态未知。"),
         ("ResourcesSoldOut.ChargeStatusException", "Billing status exception.", "计费状态异常。"),
         ("UnsupportedOperation.UnknowMethod", "Unknown method name.", "未知方法名。"),
+        # Listed last, where the catalogue always had it.
+        ("FailedOperation.UnKnowError", "Unknown error.", "内部错误。"),
     ]
     # FailedOperation.UnKnowError is defined for both versions (both SDK errorcodes.py files).
     for code, message, message_zh in action:

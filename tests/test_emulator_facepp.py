@@ -223,7 +223,7 @@ def test_request_over_2mb_is_plain_text_413(emulator: Emulator) -> None:
 
 
 def test_other_path_is_api_not_found(emulator: Emulator) -> None:
-    url = f"https://{facepp.HOSTS[1]}/facepp/v3/detect"
+    url = f"https://{facepp.HOSTS[1]}/facepp/v3/compare"
     expect_error(post(emulator, url=url), "API_NOT_FOUND")
     assert post(emulator, url=f"https://{facepp.HOSTS[1]}{facepp.PATH}").status_code == 200
 
