@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -69,6 +69,8 @@ def tencent_request_id(rng: random.Random) -> str:
     """A Tencent ``RequestId``: a uuid4 string, drawn from ``rng``."""
     return _uuid4(rng)
 
+
+T = TypeVar("T")
 
 #: One landmark part, pre-encoded: the part name as JSON, then each key's ``"key":value``
 #: fragment with points written ``y`` first, then the same fragments written ``x`` first.
@@ -123,29 +125,38 @@ def _base_orders(size: int) -> tuple[tuple[int, ...], ...]:
     return tuple(orders)
 
 
+def _arranged(items: Sequence[T], bits: int) -> tuple[T, ...]:
+    """``items`` in one of their orders: a base shuffle (4 bits), rotated (16 bits), maybe
+    reversed (1 bit); 21 bits of ``bits`` are used."""
+    size = len(items)
+    if size < 2:
+        return tuple(items)
+    order = _base_orders(size)[bits & 15]
+    turn = (bits >> 4 & 0xFFFF) % size
+    order = order[turn:] + order[:turn]
+    if bits >> 20 & 1:
+        order = order[::-1]
+    return tuple(itemgetter(*order)(items))
+
+
 def join_landmark(fragments: LandmarkFragments, rng: random.Random) -> bytes:
     """The ``landmark`` JSON in an order drawn from ``rng``, as the vendor's hash order varies.
 
     Real answers list parts and the keys inside each part in an order that changes from one
     response to the next (a pupil radius sits mid-part) and write a point's ``y`` before or
-    after its ``x``; this draws part order, key order per part and the point spelling. Key
-    orders are a fixed shuffle per part size, rotated and maybe reversed per answer: cheap
-    enough for every answer, and never the numeric order.
+    after its ``x``; this draws part order, key order per part and the point spelling. Orders
+    are a fixed shuffle per size, rotated and maybe reversed per answer, all drawn from one
+    call to ``rng``: cheap enough for every answer, and never the numeric order.
     """
-    y_first = rng.random() < 0.5
-    parts = list(fragments)
-    rng.shuffle(parts)
+    bits = rng.getrandbits(1 + 21 * (len(fragments) + 1))
+    y_first = bits & 1
+    bits >>= 1
+    parts = _arranged(fragments, bits)
     chunks = []
     for name, yx, xy in parts:
-        keys = yx if y_first else xy
-        size = len(keys)
-        order = _base_orders(size)[rng.randrange(_BASE_ORDERS)] if size > 1 else (0,) * size
-        turn = rng.randrange(size) if size else 0
-        order = order[turn:] + order[:turn]
-        if rng.random() < 0.5:
-            order = order[::-1]
-        picked = itemgetter(*order)(keys) if size > 1 else keys
-        chunks.append(name + b":{" + b",".join(picked) + b"}")
+        bits >>= 21
+        keys = _arranged(yx if y_first else xy, bits)
+        chunks.append(name + b":{" + b",".join(keys) + b"}")
     return b"{" + b",".join(chunks) + b"}"
 
 
