@@ -368,10 +368,17 @@ class Emulator:
     :attr:`profile` always give fresh answers; :meth:`reset` empties it.
 
     Face++: any ``api_key``/``api_secret`` is accepted until :meth:`set_credentials` sets
-    them. Tencent: the ``Authorization`` header must always be well-formed TC3-HMAC-SHA256;
-    the SecretId, the signature, the timestamp's age and ``X-TC-Token`` are checked once
-    :meth:`set_credentials` configures them. ``return_landmark=mouse``, listed as legal in
-    both vendor docs and sent by a public SDK, is answered with the ``mouth`` part; with
+    them. Tencent: every form the official SDKs send is accepted: TC3-HMAC-SHA256 over POST
+    (JSON body) or GET (query string), whose ``Authorization`` header must always be well
+    formed, and the older HmacSHA1/HmacSHA256 signatures carried in the parameters (form POST
+    or GET). The SecretId, the signature, the timestamp's age and the token are checked once
+    :meth:`set_credentials` configures them; on a loopback ``Host`` the two signing quirks a
+    correct client is forced into there are accepted too (see
+    :func:`pytest_densemark.tc3.accepted_scopes`). Error messages follow ``X-TC-Language``
+    (or ``Language``): ``zh-CN`` gives the Chinese texts, anything else English. Face++
+    ``POST /facepp/v3/detect`` issues face tokens valid for 72 hours on :attr:`clock`.
+    ``return_landmark=mouse``, listed as legal in both vendor docs and sent by a public SDK,
+    is answered with the ``mouth`` part; with
     ``strict=True`` it is refused (``BAD_ARGUMENTS:return_landmark``, and a
     :data:`NOTE_HEADER` saying the rule is unverified).
     """

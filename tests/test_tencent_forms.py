@@ -273,3 +273,39 @@ def test_action_parameters_mean_tencent_only_on_loopback() -> None:
     local = httpx.Request("POST", "http://127.0.0.1:8080/", data=form)
     assert vendor_of_request(local) == "tencent"
     assert vendor_of_request(httpx.Request("GET", "http://localhost:8080/?Action=X")) == "tencent"
+
+
+# -- the official SDK's async client in-process (httpx, through respx) ---------------------
+
+
+@pytest.mark.parametrize(("method", "sign"), FORMS)
+@pytest.mark.parametrize("version", tencent.VERSIONS)
+def test_async_sdk_forms_in_process(version: str, method: str, sign: str) -> None:
+    import asyncio
+
+    import respx
+
+    em = Emulator()
+    em.set_credentials(secret_id=SECRET_ID, secret_key=SECRET_KEY)
+    package = f"tencentcloud.iai.{MODULES[version]}"
+    client_module = importlib.import_module(f"{package}.iai_client_async")
+    models = importlib.import_module(f"{package}.models")
+    profile = ClientProfile(signMethod=sign, httpProfile=HttpProfile(reqMethod=method))
+
+    async def call(key: str) -> Any:
+        client = client_module.IaiClient(Credential(SECRET_ID, key), "ap-guangzhou", profile)
+        request = models.AnalyzeDenseLandmarksRequest()
+        request.Image = IMAGE
+        try:
+            return await client.AnalyzeDenseLandmarks(request)
+        finally:
+            await client.close()
+
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host__regex=tencent.HOST_PATTERN.pattern).mock(side_effect=em.handle)
+        answer = asyncio.run(call(SECRET_KEY))
+        assert answer.ImageHeight == 240
+        with pytest.raises(TencentCloudSDKException) as info:
+            asyncio.run(call("wrong-secret"))
+    assert info.value.get_code() == "AuthFailure.SignatureFailure"
+    assert em.calls[0].version == version
