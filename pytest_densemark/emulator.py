@@ -436,6 +436,13 @@ class Emulator:
         self._answer_misses = 0
         self._tencent_no_face = self._tencent_no_face_default
 
+    def __repr__(self) -> str:
+        # The seed comes first: a failing assertion that shows the emulator shows how to
+        # replay it (Emulator(seed=...)).
+        with self._lock:
+            calls = len(self._calls)
+        return f"<{type(self).__name__} seed={self.seed} calls={calls}>"
+
     # -- controller ------------------------------------------------------------------------
 
     def set_credentials(

@@ -151,3 +151,9 @@ def test_tencent_request_ids_repeat_only_when_a_seed_is_asked_for() -> None:
     seeded.reset()
     assert tencent_error_id(seeded) == first
     assert tencent_error_id(Emulator(seed=9)) == first
+
+
+def test_the_emulators_repr_shows_the_seed_to_replay_with() -> None:
+    emulator = Emulator(seed=1234)
+    post(emulator)
+    assert repr(emulator) == "<Emulator seed=1234 calls=1>"
