@@ -1123,9 +1123,18 @@ class Emulator:
                 "UnsupportedProtocol",
                 message=f"Only GET and POST requests are supported, got {params.method}.",
             )
-        if len(params.body) > tencent.MAX_REQUEST_BYTES:
-            raise _Reject("RequestSizeLimitExceeded")
         old = params.old_signature
+        if params.method == "GET":
+            limit, size = tencent.MAX_GET_REQUEST_BYTES, len(params.query)
+        elif old:
+            limit, size = tencent.MAX_OLD_SIGNATURE_POST_BYTES, len(params.body)
+        else:
+            limit, size = tencent.MAX_REQUEST_BYTES, len(params.body)
+        if size > limit:
+            raise _Reject(
+                "RequestSizeLimitExceeded",
+                message=f"The request is {size} bytes; this form allows {limit}.",
+            )
         names = ("Action", "Version") if old else ("X-TC-Action", "X-TC-Version")
         for header, value in zip(names, (params.action, params.version), strict=True):
             if not value:

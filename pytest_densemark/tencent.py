@@ -89,6 +89,11 @@ MAX_CLOCK_SKEW_SECONDS = 300
 #: Largest API 3.0 request body (POST, TC3-HMAC-SHA256 signing); a bigger one gets
 #: ``RequestSizeLimitExceeded``.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+#: Largest GET request (its query string) and largest POST signed the older way
+#: (HmacSHA1/HmacSHA256), as the API 3.0 request-structure doc gives them; the project's
+#: vendor reference does not list them, so they are the doc's word, unverified here.
+MAX_GET_REQUEST_BYTES = 32 * 1024
+MAX_OLD_SIGNATURE_POST_BYTES = 1024 * 1024
 
 #: The action's parameters (the JSON body's keys).
 PARAMETERS: tuple[str, ...] = ("Mode", "Image", "Url", "FaceModelVersion", "NeedRotateDetection")

@@ -309,3 +309,13 @@ def test_async_sdk_forms_in_process(version: str, method: str, sign: str) -> Non
             asyncio.run(call("wrong-secret"))
     assert info.value.get_code() == "AuthFailure.SignatureFailure"
     assert em.calls[0].version == version
+
+
+def test_size_limits_per_request_form() -> None:
+    em = emulator()
+    big = "A" * (tencent.MAX_GET_REQUEST_BYTES + 1)
+    assert code_of(em.handle(tc3_get({"Image": big}))) == "RequestSizeLimitExceeded"
+    large = "A" * (tencent.MAX_OLD_SIGNATURE_POST_BYTES + 1)
+    assert code_of(em.handle(old_signed({"Image": large}))) == "RequestSizeLimitExceeded"
+    # Under the limit the request goes on to the signature and image checks.
+    assert code_of(em.handle(tc3_get({"Image": "A" * 1000}))) == "FailedOperation.ImageDecodeFailed"
