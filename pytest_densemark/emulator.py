@@ -378,9 +378,11 @@ class Emulator:
     (or ``Language``): ``zh-CN`` gives the Chinese texts, anything else English. Face++
     ``POST /facepp/v3/detect`` issues face tokens valid for 72 hours on :attr:`clock`.
     ``return_landmark=mouse``, listed as legal in both vendor docs and sent by a public SDK,
-    is answered with the ``mouth`` part; with
-    ``strict=True`` it is refused (``BAD_ARGUMENTS:return_landmark``, and a
-    :data:`NOTE_HEADER` saying the rule is unverified).
+    is answered with the ``mouth`` part, and a missing ``return_landmark`` with every part
+    (the English doc's default); with
+    ``strict=True`` both are refused (``BAD_ARGUMENTS:return_landmark``,
+    ``MISSING_ARGUMENTS: return_landmark``), with a :data:`NOTE_HEADER` saying the rule is
+    unverified.
     """
 
     def __init__(
@@ -410,7 +412,8 @@ class Emulator:
         if not isinstance(strict, bool):
             raise ValueError(f"Emulator: strict must be True or False, got {strict!r}")
         #: Refuse request forms the vendor's docs allow but no observation confirms (today:
-        #: ``return_landmark=mouse``), answering the vendor's error with a
+        #: ``return_landmark=mouse`` and a missing ``return_landmark``), answering the
+        #: vendor's error with a
         #: :data:`NOTE_HEADER` saying the rule is unverified. Off by default.
         self.strict = strict
         self._lock = threading.RLock()

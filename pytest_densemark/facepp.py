@@ -190,12 +190,23 @@ def parts_requested(value: str | None, *, strict: bool = False) -> tuple[str, ..
     """The parts the service answers for a ``return_landmark`` value, in the vendor's order.
 
     ``all`` anywhere in the comma list means every part; names are case-insensitive and
-    blank items are skipped. A doc spelling such as ``mouse`` gives its part (``mouth``)
-    unless ``strict`` (then it is refused, saying the rule is unverified). Raises
-    :class:`ReturnLandmarkError` for a missing, empty or unknown value.
+    blank items are skipped. Where the docs contradict each other the kit accepts the request
+    unless ``strict`` (then it refuses, saying the rule is unverified): a doc spelling such as
+    ``mouse`` gives its part (``mouth``), and a missing or empty value gives every part (the
+    English doc's default, though both docs also mark the field required). Raises
+    :class:`ReturnLandmarkError` for a value naming no part or an unknown part.
     """
     if value is None or not value.strip():
-        raise ReturnLandmarkError("MISSING_ARGUMENTS", f"{RETURN_LANDMARK} was not sent")
+        # Both docs mark it required; the English one also says it defaults to All.
+        if strict:
+            raise ReturnLandmarkError(
+                "MISSING_ARGUMENTS",
+                f"{RETURN_LANDMARK} was not sent: both vendor docs mark it required, but the"
+                " English doc also gives it a default (All) and no observation says which the"
+                " live service does; strict mode refuses it",
+                unverified=True,
+            )
+        return ALL_PARTS
     names = [name.strip().lower() for name in value.split(",")]
     names = [name for name in names if name]
     if not names:

@@ -131,10 +131,21 @@ def test_strict_mode_refuses_mouse_and_says_the_rule_is_unverified() -> None:
     assert post(Emulator(strict=True), {"return_landmark": "mouth"}).status_code == 200
 
 
-@pytest.mark.parametrize("missing", ["api_key", "api_secret", "return_landmark"])
+@pytest.mark.parametrize("missing", ["api_key", "api_secret"])
 def test_missing_arguments(emulator: Emulator, missing: str) -> None:
     expect_error(post(emulator, {missing: None}), "MISSING_ARGUMENTS", missing)  # type: ignore[dict-item]
     expect_error(post(emulator, {missing: ""}), "MISSING_ARGUMENTS", missing)
+
+
+@pytest.mark.parametrize("value", [None, "", " "])
+def test_missing_return_landmark_gets_the_documented_default_unless_strict(
+    emulator: Emulator, value: str | None
+) -> None:
+    body = post(emulator, {"return_landmark": value}).json()  # type: ignore[dict-item]
+    assert set(body["face"]["landmark"]) == set(facepp.ALL_PARTS)
+    strict = post(Emulator(strict=True), {"return_landmark": value})  # type: ignore[dict-item]
+    expect_error(strict, "MISSING_ARGUMENTS", "return_landmark")
+    assert "strict mode" in strict.headers[NOTE_HEADER]
 
 
 def test_missing_image(emulator: Emulator) -> None:

@@ -64,9 +64,13 @@ def test_return_landmark_rules() -> None:
         facepp.parts_requested("mouse", strict=True)
     assert info.value.unverified
     assert info.value.error == "BAD_ARGUMENTS"
+    assert facepp.parts_requested(" ") == facepp.parts_requested(None) == facepp.ALL_PARTS
     with pytest.raises(facepp.ReturnLandmarkError) as missing:
-        facepp.parts_requested(" ")
-    assert (missing.value.error, missing.value.unverified) == ("MISSING_ARGUMENTS", False)
+        facepp.parts_requested(" ", strict=True)
+    assert (missing.value.error, missing.value.unverified) == ("MISSING_ARGUMENTS", True)
+    with pytest.raises(facepp.ReturnLandmarkError) as empty:
+        facepp.parts_requested(" , ")
+    assert (empty.value.error, empty.value.unverified) == ("BAD_ARGUMENTS", False)
 
 
 def test_facepp_error_spacing_override() -> None:
