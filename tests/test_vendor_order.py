@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -157,3 +158,21 @@ def test_the_emulators_repr_shows_the_seed_to_replay_with() -> None:
     emulator = Emulator(seed=1234)
     post(emulator)
     assert repr(emulator) == "<Emulator seed=1234 calls=1>"
+
+
+def test_the_server_varies_the_order_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import requests
+
+    from pytest_densemark.server import DensemarkServer
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with DensemarkServer() as server:
+        files = {"image_file": ("face.jpg", JPEG, "image/jpeg")}
+        data = {**KEYS, "return_landmark": "all"}
+        bodies = [
+            requests.post(server.facepp_url, data=data, files=files, timeout=10).json()
+            for _ in range(2)
+        ]
+    assert order(bodies[0]) != order(bodies[1])
+    assert bodies[0]["face"] == bodies[1]["face"]
