@@ -293,8 +293,8 @@ def parse_tencent(request: httpx.Request) -> TencentParams:
     params: dict[str, Any] | None = None
     error = None
     if fields is not None:
-        common = tencent.OLD_SIGNATURE_PARAMETERS if old else ()
-        params = _typed({k: v for k, v in fields.items() if k not in common})
+        skipped = tencent.OLD_SIGNATURE_PARAMETERS if old else ()
+        params = _typed({k: v for k, v in fields.items() if k not in skipped})
     else:
         try:
             parsed = json.loads(body.decode("utf-8")) if body else {}
@@ -305,44 +305,40 @@ def parse_tencent(request: httpx.Request) -> TencentParams:
                 params = parsed
             else:
                 error = f"request body is JSON {type(parsed).__name__}, expected an object"
-    if fields is not None and old:
-        return TencentParams(
-            method=request.method,
-            host=headers.get("host", request.url.netloc.decode("ascii")),
-            path=request.url.path,
-            query=request.url.query.decode("latin-1"),
-            content_type=headers.get("content-type", ""),
-            action=fields.get("Action"),
-            version=fields.get("Version"),
-            region=fields.get("Region"),
-            timestamp=fields.get("Timestamp"),
-            authorization=None,
-            token=fields.get("Token"),
-            language=fields.get("Language") or headers.get("x-tc-language"),
-            body=body,
-            params=params,
-            error=error,
-            headers={k.lower(): v for k, v in headers.items()},
-            signature_method=fields.get("SignatureMethod") or tencent.OLD_SIGNATURE_METHODS[0],
-            fields=fields,
-            old_signature=True,
-        )
+    if old and fields is not None:  # the common parameters travel among the others
+        common: Mapping[str, str | None] = {
+            "action": fields.get("Action"),
+            "version": fields.get("Version"),
+            "region": fields.get("Region"),
+            "timestamp": fields.get("Timestamp"),
+            "authorization": None,
+            "token": fields.get("Token"),
+            "language": fields.get("Language") or headers.get("x-tc-language"),
+        }
+        method = fields.get("SignatureMethod") or tencent.OLD_SIGNATURE_METHODS[0]
+    else:
+        common = {
+            "action": headers.get("x-tc-action"),
+            "version": headers.get("x-tc-version"),
+            "region": headers.get("x-tc-region"),
+            "timestamp": headers.get("x-tc-timestamp"),
+            "authorization": headers.get("authorization"),
+            "token": headers.get("x-tc-token"),
+            "language": headers.get("x-tc-language"),
+        }
+        method = tencent.SIGNATURE_ALGORITHM
     return TencentParams(
         method=request.method,
         host=headers.get("host", request.url.netloc.decode("ascii")),
         path=request.url.path,
         query=request.url.query.decode("latin-1"),
         content_type=headers.get("content-type", ""),
-        action=headers.get("x-tc-action"),
-        version=headers.get("x-tc-version"),
-        region=headers.get("x-tc-region"),
-        timestamp=headers.get("x-tc-timestamp"),
-        authorization=headers.get("authorization"),
-        token=headers.get("x-tc-token"),
-        language=headers.get("x-tc-language"),
         body=body,
         params=params,
         error=error,
         headers={k.lower(): v for k, v in headers.items()},
+        signature_method=method,
         fields=fields,
+        old_signature=old and fields is not None,
+        **common,
     )
