@@ -319,3 +319,30 @@ def test_size_limits_per_request_form() -> None:
     assert code_of(em.handle(old_signed({"Image": large}))) == "RequestSizeLimitExceeded"
     # Under the limit the request goes on to the signature and image checks.
     assert code_of(em.handle(tc3_get({"Image": "A" * 1000}))) == "FailedOperation.ImageDecodeFailed"
+
+
+@pytest.mark.parametrize("signature_method", tencent.OLD_SIGNATURE_METHODS)
+def test_old_sign_matches_the_sdks_own_signer(signature_method: str) -> None:
+    from tencentcloud.common.sign import Sign
+
+    string = tc3.old_string_to_sign(
+        "POST", "iai.tencentcloudapi.com", "/", {"Nonce": 7, "Action": "X", "Image_0": "a"}
+    )
+    assert string == "POSTiai.tencentcloudapi.com/?Action=X&Image.0=a&Nonce=7"
+    expected = Sign.sign(SECRET_KEY, string, signature_method)
+    assert tc3.old_sign(SECRET_KEY, string, signature_method) == expected
+    with pytest.raises(ValueError, match="SignatureMethod 'HmacMD5'"):
+        tc3.old_sign(SECRET_KEY, string, "HmacMD5")
+
+
+def test_accepted_scopes_widen_only_on_loopback() -> None:
+    assert tc3.accepted_scopes("iai.tencentcloudapi.com") == (
+        ("iai.tencentcloudapi.com",),
+        ("iai",),
+    )
+    assert tc3.accepted_scopes("127.0.0.1:9000") == (
+        ("127.0.0.1:9000", "127.0.0.1"),
+        ("iai", "127"),
+    )
+    assert tc3.accepted_scopes("[::1]:9000") == (("[::1]:9000", "[::1]"), ("iai", "[::1]:9000"))
+    assert tc3.accepted_scopes("10.0.0.1:9000") == (("10.0.0.1:9000",), ("iai",))
