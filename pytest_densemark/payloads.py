@@ -13,7 +13,7 @@ import functools
 import json
 import random
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Literal, TypeVar
@@ -114,14 +114,15 @@ _BASE_ORDERS = 16
 
 
 @functools.lru_cache(maxsize=64)
-def _base_orders(size: int) -> tuple[tuple[int, ...], ...]:
-    """Fixed shuffles of ``range(size)`` (the same in every process, so a seed replays)."""
+def _base_orders(size: int) -> tuple[Callable[[Sequence[Any]], tuple[Any, ...]], ...]:
+    """Fixed shuffles of ``size`` items, as getters (the same in every process, so a seed
+    replays an order)."""
     rng = random.Random(size)
     orders = []
     for _ in range(_BASE_ORDERS):
         order = list(range(size))
         rng.shuffle(order)
-        orders.append(tuple(order))
+        orders.append(itemgetter(*order))
     return tuple(orders)
 
 
@@ -131,12 +132,10 @@ def _arranged(items: Sequence[T], bits: int) -> tuple[T, ...]:
     size = len(items)
     if size < 2:
         return tuple(items)
-    order = _base_orders(size)[bits & 15]
+    shuffled = _base_orders(size)[bits & 15](items)
     turn = (bits >> 4 & 0xFFFF) % size
-    order = order[turn:] + order[:turn]
-    if bits >> 20 & 1:
-        order = order[::-1]
-    return tuple(itemgetter(*order)(items))
+    shuffled = shuffled[turn:] + shuffled[:turn]
+    return shuffled[::-1] if bits >> 20 & 1 else shuffled
 
 
 def join_landmark(fragments: LandmarkFragments, rng: random.Random) -> bytes:
@@ -151,13 +150,14 @@ def join_landmark(fragments: LandmarkFragments, rng: random.Random) -> bytes:
     bits = rng.getrandbits(1 + 21 * (len(fragments) + 1))
     y_first = bits & 1
     bits >>= 1
-    parts = _arranged(fragments, bits)
-    chunks = []
-    for name, yx, xy in parts:
+    pieces = [b"{"]
+    for name, yx, xy in _arranged(fragments, bits):
         bits >>= 21
-        keys = _arranged(yx if y_first else xy, bits)
-        chunks.append(name + b":{" + b",".join(keys) + b"}")
-    return b"{" + b",".join(chunks) + b"}"
+        pieces += (name, b":{", b",".join(_arranged(yx if y_first else xy, bits)), b"},")
+    if len(pieces) > 1:
+        pieces[-1] = b"}"
+    pieces.append(b"}")
+    return b"".join(pieces)
 
 
 def facepp_reordered(body: Mapping[str, Any], seed: int) -> dict[str, Any]:
