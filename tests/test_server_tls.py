@@ -143,6 +143,15 @@ def test_densemark_serve_tls_prints_the_ca_bundle() -> None:
             response = requests.post(url, data=FIELDS, files=files, verify=bundle, timeout=10)
             assert response.status_code == 200
             assert json.loads(response.content)["face"]["landmark"]
+            # The official Tencent SDK over https, trusting the printed bundle.
+            endpoint = printed["Tencent endpoint"].strip()
+            http = HttpProfile(protocol="https", endpoint=endpoint, certification=bundle)
+            client = iai_client.IaiClient(
+                Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou", ClientProfile(httpProfile=http)
+            )
+            request = models.AnalyzeDenseLandmarksRequest()
+            request.Image = base64.b64encode(JPEG).decode()
+            assert client.AnalyzeDenseLandmarks(request).ImageWidth == 320
         finally:
             process.terminate()
             process.wait(10)
