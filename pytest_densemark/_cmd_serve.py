@@ -39,6 +39,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: 0, any free port)")
     parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a throwaway CA (printed: the CA bundle clients must trust)",
+    )
+    parser.add_argument(
         "--cassette",
         metavar="NAME",
         help="answer from this cassette (library name or path) instead of emulating",
@@ -105,9 +110,12 @@ def run(args: argparse.Namespace) -> int:
         upstream=args.upstream,
     )
     try:
-        server = DensemarkServer(controller, host=args.host, port=args.port)
+        server = DensemarkServer(controller, host=args.host, port=args.port, tls=args.tls)
     except ValueError as exc:
         print(f"densemark serve: --host: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:  # --tls without trustme
+        print(f"densemark serve: --tls: {exc}", file=sys.stderr)
         return 2
     credentials = {
         name: getattr(args, name)
@@ -147,11 +155,12 @@ def run(args: argparse.Namespace) -> int:
             if recording is not None:
                 target = args.upstream or controller.upstream or "the real vendor hosts"
                 _say(f"densemark: recording {recording} from {target}\n")
+            ca_line = f"CA bundle:        {server.ca_bundle}\n" if args.tls else ""
             _say(
                 f"densemark: serving on {server.url} (Ctrl-C to stop)\n"
                 f"Face++ URL:       {server.facepp_url}\n"
                 f"Tencent endpoint: {server.tencent_endpoint}\n"
-                f"Control API:      {server.url}{CONTROL_PREFIX}\n"
+                f"Control API:      {server.url}{CONTROL_PREFIX}\n" + ca_line
             )
             while not stop.wait(0.5):
                 pass

@@ -45,6 +45,7 @@ from pytest_densemark._redaction import REDACTED, is_credential_name, redact_url
 from pytest_densemark._resources import data_dir
 from pytest_densemark.checks import header_problem, status_problem
 from pytest_densemark.images import sniff
+from pytest_densemark.payloads import facepp_detect_problems
 from pytest_densemark.validation import ValidationResult, Violation, validate
 from pytest_densemark.wire import (
     FaceppParams,
@@ -1483,6 +1484,14 @@ def cassette_results(
                 ]
             )
             results.append((label, ValidationResult(f"{cassette.vendor}-error", problems)))
+            continue
+        if (
+            kind == "auto"
+            and response.status == 200
+            and urlsplit(interaction.request.url).path.rstrip("/") == facepp.DETECT_PATH
+        ):  # Detect (the face_token flow) is not thousandlandmark: its own, minimal check
+            problems = [Violation("", p) for p in facepp_detect_problems(body)]
+            results.append((label, ValidationResult("facepp-detect", problems)))
             continue
         chosen = _body_kind(cassette.vendor, response.status, body) if kind == "auto" else kind
         results.append((label, validate(body, chosen)))

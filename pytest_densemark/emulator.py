@@ -34,7 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import httpx
 
@@ -44,9 +44,13 @@ from pytest_densemark.checks import check_delay, check_header, check_status
 from pytest_densemark.faces import Face
 from pytest_densemark.images import ImageInfo, embedded_faces, sniff
 from pytest_densemark.payloads import (
+    LandmarkFragments,
+    facepp_detect,
     facepp_error_response,
+    facepp_landmark_fragments,
     facepp_request_id,
     facepp_success,
+    join_landmark,
     tencent_error_response,
     tencent_request_id,
     tencent_success,
@@ -58,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWER_CACHE_SIZE",
     "LATENCY_EXTENSION",
+    "NOTE_HEADER",
     "AnswerCacheInfo",
     "Call",
     "EmulatedDisconnect",
@@ -68,6 +73,8 @@ __all__ = [
 
 #: Response extension holding the latency (seconds) the delivery must wait before answering.
 LATENCY_EXTENSION = "densemark_latency"
+#: Header on an answer refused by a rule the vendor's behaviour does not confirm (strict mode).
+NOTE_HEADER = "X-Densemark-Note"
 #: What the call log shows in place of a secret.
 REDACTED = "<redacted>"
 #: How many pre-encoded success answers an :class:`Emulator` keeps by default (LRU).
@@ -77,12 +84,9 @@ VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
 #: How many images' embedded-marker readings an Emulator remembers (by sha256).
 _MARKER_CACHE_SIZE = 1024
 _UNKNOWN: Any = object()
+_T = TypeVar("_T", "_Template", "_FaceppAnswer")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _FACEPP_SECRETS = facepp.CREDENTIAL_FIELDS
-# The argument MISSING_ARGUMENTS names when no image input was sent: the catalogue's image one.
-_MISSING_IMAGE_ARG = next(
-    a for a in facepp.ERRORS["MISSING_ARGUMENTS"].args if a in facepp.IMAGE_FIELDS
-)
 
 
 class InjectedFault(Exception):
@@ -116,6 +120,10 @@ class Call:
     ``height``, ``size`` and ``digest``. ``source`` says what answered: ``"emulator"``,
     ``"cassette"``, ``"queue"`` or ``"fault"``; ``fault`` names an injected fault
     (``"error:<name>"``, ``"timeout"``, ``"disconnect"``), ``None`` otherwise.
+    ``order_seed`` is the seed of an emulated Face++ landmark's key order (``None`` for other
+    answers): :func:`pytest_densemark.payloads.facepp_reordered` gives that order again, and
+    ``seed`` is the emulator's seed when the call was made (``Emulator(seed=call.seed)``
+    replays the whole run's ids and orders for the same requests).
     """
 
     vendor: str | None
@@ -127,6 +135,8 @@ class Call:
     fault: str | None = None
     source: str = "emulator"
     latency: float = 0.0
+    order_seed: int | None = None
+    seed: int | None = None
 
     @property
     def status(self) -> int | None:
@@ -218,6 +228,12 @@ def _check_no_face(where: str, answer: object) -> str:
     return answer
 
 
+def _check_seed(where: str, seed: object) -> int | None:
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise ValueError(f"{where}: seed must be an integer or None, got {seed!r}")
+    return seed
+
+
 def _check_times(times: int | None, *, allow_none: bool) -> None:
     if times is None and allow_none:
         return
@@ -284,13 +300,36 @@ class _Template:
         self.chunks = tuple(chunks)
         self.slots = tuple(name for _, _, name in places)
 
-    def render(self, values: Mapping[str, object]) -> bytes:
-        """The body with each slot's value JSON-encoded in place."""
+    def render(self, values: Mapping[str, object], raw: Mapping[str, bytes] | None = None) -> bytes:
+        """The body with each slot's value JSON-encoded in place (``raw`` values: as given,
+        already encoded)."""
         out = [self.chunks[0]]
         for name, chunk in zip(self.slots, self.chunks[1:], strict=True):
-            out.append(json.dumps(values[name]).encode("utf-8"))
+            if raw is not None and name in raw:
+                out.append(raw[name])
+            else:
+                out.append(json.dumps(values[name]).encode("utf-8"))
             out.append(chunk)
         return b"".join(out)
+
+
+class _FaceppAnswer:
+    """A Face++ success answer encoded once: the body around the landmark as a
+    :class:`_Template`, the landmark as per-part, per-key fragments joined in a fresh order
+    for every answer (:func:`~pytest_densemark.payloads.join_landmark`)."""
+
+    __slots__ = ("fragments", "template")
+
+    def __init__(self, template: _Template, fragments: LandmarkFragments | None) -> None:
+        self.template = template
+        self.fragments = fragments
+
+    def render(self, values: Mapping[str, object], order_seed: int) -> bytes:
+        """The body with ``values`` in their slots and the landmark in ``order_seed``'s order."""
+        if self.fragments is None:
+            return self.template.render(values)
+        landmark = join_landmark(self.fragments, random.Random(order_seed))
+        return self.template.render(values, {"landmark": landmark})
 
 
 _FACEPP_HEADERS = [(b"Content-Type", facepp.CONTENT_TYPE.encode("ascii"))]
@@ -335,7 +374,11 @@ class Emulator:
     """Answers Face++ thousandlandmark and Tencent AnalyzeDenseLandmarks requests.
 
     ``clock`` returns unix seconds (Tencent's ``SignatureExpire`` check reads it; tests inject
-    a fixed one). ``seed`` makes request ids and ``time_used`` reproducible. ``profile`` sets
+    a fixed one). ``seed`` makes request ids, ``time_used`` and the Face++ key order
+    reproducible; without one (the default) every emulator, and every :meth:`reset`, draws a
+    fresh seed, so ids are unique across runs and resets and each Face++ answer lists its
+    parts and keys in a new order, as the vendor's hash order does. The seed in use is
+    :attr:`seed` (and each call's :attr:`Call.seed`): pass it back to replay. ``profile`` sets
     the points per Tencent list (default: the kit's assumed 888-point profile).
     ``tencent_no_face`` says what Tencent answers for an image without a face (see
     :meth:`set_tencent_no_face`; default ``"error"``); :meth:`reset` returns to it.
@@ -348,21 +391,32 @@ class Emulator:
     :attr:`profile` always give fresh answers; :meth:`reset` empties it.
 
     Face++: any ``api_key``/``api_secret`` is accepted until :meth:`set_credentials` sets
-    them. Tencent: the ``Authorization`` header must always be well-formed TC3-HMAC-SHA256;
-    the SecretId, the signature, the timestamp's age and ``X-TC-Token`` are checked once
-    :meth:`set_credentials` configures them. The doc's ``mouse`` part name is refused
-    (``BAD_ARGUMENTS:return_landmark``): the service and every recorded answer call the part
-    ``mouth``, and a client copying the typo should find out in its tests.
+    them. Tencent: every form the official SDKs send is accepted: TC3-HMAC-SHA256 over POST
+    (JSON body) or GET (query string), whose ``Authorization`` header must always be well
+    formed, and the older HmacSHA1/HmacSHA256 signatures carried in the parameters (form POST
+    or GET). The SecretId, the signature, the timestamp's age and the token are checked once
+    :meth:`set_credentials` configures them; on a loopback ``Host`` the two signing quirks a
+    correct client is forced into there are accepted too (see
+    :func:`pytest_densemark.tc3.accepted_scopes`). Error messages follow ``X-TC-Language``
+    (or ``Language``): ``zh-CN`` gives the Chinese texts, anything else English. Face++
+    ``POST /facepp/v3/detect`` issues face tokens valid for 72 hours on :attr:`clock`.
+    ``return_landmark=mouse``, listed as legal in both vendor docs and sent by a public SDK,
+    is answered with the ``mouth`` part, and a missing ``return_landmark`` with every part
+    (the English doc's default); with
+    ``strict=True`` both are refused (``BAD_ARGUMENTS:return_landmark``,
+    ``MISSING_ARGUMENTS: return_landmark``), with a :data:`NOTE_HEADER` saying the rule is
+    unverified.
     """
 
     def __init__(
         self,
         *,
         clock: Callable[[], float] = time.time,
-        seed: int = 0,
+        seed: int | None = None,
         profile: tencent.PointProfile = tencent.KIT_PROFILE,
         answer_cache_size: int = ANSWER_CACHE_SIZE,
         tencent_no_face: str = "error",
+        strict: bool = False,
     ) -> None:
         if (
             not isinstance(answer_cache_size, int)
@@ -373,29 +427,47 @@ class Emulator:
                 f"Emulator: answer_cache_size must be an integer >= 0, got {answer_cache_size!r}"
             )
         self.clock = clock
-        self.seed = seed
+        self._seed_option = _check_seed("Emulator", seed)
+        self.seed = 0
         self.profile = profile
         self.answer_cache_size = answer_cache_size
         self._tencent_no_face_default = _check_no_face("Emulator", tencent_no_face)
+        if not isinstance(strict, bool):
+            raise ValueError(f"Emulator: strict must be True or False, got {strict!r}")
+        #: Refuse request forms the vendor's docs allow but no observation confirms (today:
+        #: ``return_landmark=mouse`` and a missing ``return_landmark``), answering the
+        #: vendor's error with a
+        #: :data:`NOTE_HEADER` saying the rule is unverified. Off by default.
+        self.strict = strict
         self._lock = threading.RLock()
         self._init_state()
 
     def _init_state(self) -> None:
+        option = self._seed_option
+        self.seed = option if option is not None else random.SystemRandom().getrandbits(63)
         self._rng = random.Random(self.seed)
         self._credentials = _Credentials()
         self._faces: dict[str, tuple[Face, ...]] = {}
         self._urls: dict[str, bytes] = {}
-        self._face_tokens: dict[str, Face | None] = {}
+        # face_token -> (the face, or None for no face; expiry in clock seconds, or None)
+        self._face_tokens: dict[str, tuple[Face | None, float | None]] = {}
         self._faults: list[_Fault] = []
         self._queue: list[_Queued] = []
         self._calls: list[Call] = []
         self._cassette: Cassette | None = None
         self._player: Player | None = None
-        self._answers: OrderedDict[Hashable, _Template] = OrderedDict()
+        self._answers: OrderedDict[Hashable, _Template | _FaceppAnswer] = OrderedDict()
         self._markers: dict[str, tuple[Face, ...] | None] = {}
         self._answer_hits = 0
         self._answer_misses = 0
         self._tencent_no_face = self._tencent_no_face_default
+
+    def __repr__(self) -> str:
+        # The seed comes first: a failing assertion that shows the emulator shows how to
+        # replay it (Emulator(seed=...)).
+        with self._lock:
+            calls = len(self._calls)
+        return f"<{type(self).__name__} seed={self.seed} calls={calls}>"
 
     # -- controller ------------------------------------------------------------------------
 
@@ -454,6 +526,39 @@ class Emulator:
         with self._lock:
             self._faces[digest] = faces
 
+    def set_clock(self, clock: Callable[[], float] | float) -> None:
+        """Set the emulator's clock: a function returning unix seconds, or a fixed time.
+
+        The clock decides Tencent's ``SignatureExpire``, Face++ ``request_id`` seconds and
+        when face tokens from Detect expire.
+        """
+        if callable(clock):
+            self.clock = clock
+        elif isinstance(clock, (int, float)) and not isinstance(clock, bool):
+            fixed = float(clock)
+            self.clock = lambda: fixed
+        else:
+            raise ValueError(f"set_clock: expected a callable or unix seconds, got {clock!r}")
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds`` (for example past a face token's 72 hours)."""
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise ValueError(f"advance_clock: seconds must be a number, got {seconds!r}")
+        before = self.clock
+        self.clock = lambda: before() + seconds
+
+    def set_seed(self, seed: int | None) -> None:
+        """Restart the request ids, ``time_used`` and Face++ key orders from ``seed``.
+
+        ``None`` draws a fresh seed (the default behaviour). The seed is kept across
+        :meth:`reset`, which restarts the same sequence; read the one in use from :attr:`seed`.
+        """
+        checked = _check_seed("set_seed", seed)
+        with self._lock:
+            self._seed_option = checked
+            self.seed = checked if checked is not None else random.SystemRandom().getrandbits(63)
+            self._rng = random.Random(self.seed)
+
     def set_tencent_no_face(self, answer: str) -> None:
         """Choose what Tencent answers for an image without a face: ``"error"`` or ``"empty"``.
 
@@ -489,12 +594,14 @@ class Emulator:
     def register_face_token(self, face_token: str, face: Face | None) -> None:
         """Make a Face++ ``face_token`` known, answering with ``face`` (``None``: no face).
 
-        Unregistered tokens get ``INVALID_FACE_TOKEN: <face_token>``.
+        Unregistered tokens get ``INVALID_FACE_TOKEN: <face_token>``. Tokens registered here
+        never expire; the ones ``POST /facepp/v3/detect`` issues expire 72 hours later on
+        :attr:`clock` (see :meth:`set_clock`).
         """
         if not isinstance(face_token, str) or not face_token:
             raise ValueError("register_face_token: face_token must be a non-empty string")
         with self._lock:
-            self._face_tokens[face_token] = face
+            self._face_tokens[face_token] = (face, None)
 
     def inject_error(
         self, vendor: str, name_or_code: str, *, times: int | None = 1, arg: str | None = None
@@ -645,14 +752,14 @@ class Emulator:
                 self._answer_hits, self._answer_misses, len(self._answers), self.answer_cache_size
             )
 
-    def _template(self, key: Hashable, build: Callable[[], _Template]) -> _Template:
+    def _template(self, key: Hashable, build: Callable[[], _T]) -> _T:
         """The cached template for ``key``, building (outside the lock) and storing on a miss."""
         with self._lock:
-            template = self._answers.get(key)
-            if template is not None:
+            cached = self._answers.get(key)
+            if cached is not None:
                 self._answers.move_to_end(key)
                 self._answer_hits += 1
-                return template
+                return cast("_T", cached)
             self._answer_misses += 1
         template = build()
         with self._lock:
@@ -682,13 +789,14 @@ class Emulator:
         params: dict[str, Any] = {}
         if vendor == "facepp":
             facepp_params = wire.parse_facepp(request)
-            action, version = facepp.ACTION, None
+            detect = facepp_params.path.rstrip("/") == facepp.DETECT_PATH
+            action, version = ("detect" if detect else facepp.ACTION), None
             params = self._facepp_log_params(facepp_params, sniffed)
         elif vendor == "tencent":
             tencent_params = wire.parse_tencent(request)
             action, version = tencent_params.action, tencent_params.version
             params = self._tencent_log_params(tencent_params)
-        call = Call(vendor, action, version, params, request, None)
+        call = Call(vendor, action, version, params, request, None, seed=self.seed)
 
         with self._lock:
             latency = self._take_latency(vendor)
@@ -703,12 +811,13 @@ class Emulator:
             response = _response(queued.status, queued.headers, queued.content, request)
         elif fault is not None:
             call.source = "fault"
-            response = self._fault_response(fault, vendor, request, call)
+            language = tencent_params.language if tencent_params is not None else None
+            response = self._fault_response(fault, vendor, request, call, language)
         elif player is not None:
             call.source = "cassette"
             response = player.respond(request, parsed=facepp_params or tencent_params)
         elif facepp_params is not None:
-            response = self._facepp(request, facepp_params, sniffed)
+            response = self._facepp(request, facepp_params, sniffed, call)
         elif tencent_params is not None:
             response = self._tencent(request, tencent_params)
         else:
@@ -759,7 +868,12 @@ class Emulator:
         return None
 
     def _fault_response(
-        self, fault: _Fault, vendor: str | None, request: httpx.Request, call: Call
+        self,
+        fault: _Fault,
+        vendor: str | None,
+        request: httpx.Request,
+        call: Call,
+        language: str | None = None,
     ) -> httpx.Response:
         __tracebackhide__ = True
         if fault.kind == "timeout":
@@ -781,20 +895,24 @@ class Emulator:
         call.fault = f"error:{fault.name}"
         if vendor == "facepp":
             return self._facepp_error(request, fault.name, fault.arg)
-        return self._tencent_error(request, fault.name)
+        return self._tencent_error(request, fault.name, language=language)
 
     # -- Face++ ----------------------------------------------------------------------------
 
     def _facepp_ids(self) -> tuple[str, int]:
+        seconds = int(self.clock())
         with self._lock:
-            return facepp_request_id(self._rng), self._rng.randrange(60, 400)
+            return facepp_request_id(self._rng, seconds=seconds), self._rng.randrange(60, 400)
 
     def _facepp_error(
-        self, request: httpx.Request, name: str, arg: str | None = None
+        self, request: httpx.Request, name: str, arg: str | None = None, *, note: str | None = None
     ) -> httpx.Response:
         request_id, time_used = self._facepp_ids()
         answer = facepp_error_response(name, arg, request_id=request_id, time_used=time_used)
-        return answer.to_httpx(request)
+        response = answer.to_httpx(request)
+        if note is not None:  # a rule of the kit, not of the vendor: say so beside the body
+            response.headers[NOTE_HEADER] = note
+        return response
 
     def _facepp_log_params(
         self, params: wire.FaceppParams, sniffed: dict[int, ImageInfo | None] | None = None
@@ -816,20 +934,34 @@ class Emulator:
         request: httpx.Request,
         params: wire.FaceppParams,
         sniffed: Mapping[int, ImageInfo | None] | None = None,
+        call: Call | None = None,
     ) -> httpx.Response:
+        if params.path.rstrip("/") == facepp.DETECT_PATH:
+            return self._facepp_detect(request, params, sniffed or {})
         try:
             face, parts = self._facepp_decide(params, sniffed or {})
         except _Reject as reject:
-            return self._facepp_error(request, reject.name, reject.arg)
+            return self._facepp_error(request, reject.name, reject.arg, note=reject.message)
         request_id, time_used = self._facepp_ids()
+        with self._lock:
+            order_seed = self._rng.getrandbits(63)
 
-        def build() -> _Template:
+        def build() -> _FaceppAnswer:
             body = facepp_success(face, parts=parts, request_id=_slot("request_id"), time_used=0)
             body["time_used"] = _slot("time_used")
-            return _Template(body, ("time_used", "request_id"))
+            fragments = None
+            if face is not None:
+                fragments = facepp_landmark_fragments(body["face"]["landmark"])
+                body["face"]["landmark"] = _slot("landmark")
+                return _FaceppAnswer(
+                    _Template(body, ("time_used", "request_id", "landmark")), fragments
+                )
+            return _FaceppAnswer(_Template(body, ("time_used", "request_id")), fragments)
 
-        template = self._template(("facepp", face, parts), build)
-        content = template.render({"time_used": time_used, "request_id": request_id})
+        answer = self._template(("facepp", face, parts), build)
+        if call is not None and answer.fragments is not None:
+            call.order_seed = order_seed
+        content = answer.render({"time_used": time_used, "request_id": request_id}, order_seed)
         return _response(200, _FACEPP_HEADERS, content, request)
 
     def _facepp_decide(
@@ -837,6 +969,12 @@ class Emulator:
     ) -> tuple[Face | None, tuple[str, ...]]:
         if params.path.rstrip("/") != facepp.PATH:
             raise _Reject("API_NOT_FOUND")
+        self._facepp_admit(params)
+        parts = self._facepp_parts(params.fields.get(facepp.RETURN_LANDMARK))
+        return self._facepp_face(params, sniffed), parts
+
+    def _facepp_admit(self, params: wire.FaceppParams) -> None:
+        """The checks every Face++ API makes first: body size, then the credentials."""
         if params.body_size > facepp.MAX_REQUEST_BYTES:
             raise _Reject("REQUEST_ENTITY_TOO_LARGE")
         fields = params.fields
@@ -849,41 +987,44 @@ class Emulator:
         for name, value in expected.items():
             if value is not None and fields[name] != value:
                 raise _Reject("AUTHENTICATION_ERROR")
-        parts = self._facepp_parts(fields.get(facepp.RETURN_LANDMARK))
-        return self._facepp_face(params, sniffed), parts
+
+    def _facepp_parts(self, value: str | None) -> tuple[str, ...]:
+        try:
+            return facepp.parts_requested(value, strict=self.strict)
+        except facepp.ReturnLandmarkError as exc:
+            # Only the strict refusal of a documented spelling is the kit's own rule.
+            note = exc.note if exc.unverified else None
+            raise _Reject(exc.error, facepp.RETURN_LANDMARK, message=note) from None
 
     @staticmethod
-    def _facepp_parts(value: str | None) -> tuple[str, ...]:
-        if not value or not value.strip():
-            raise _Reject("MISSING_ARGUMENTS", facepp.RETURN_LANDMARK)
-        names = [name.strip().lower() for name in value.split(",")]
-        names = [name for name in names if name]
-        if not names:
-            raise _Reject("BAD_ARGUMENTS", facepp.RETURN_LANDMARK)
-        if facepp.ALL in names:
-            return facepp.ALL_PARTS
-        if any(name not in facepp.PARTS for name in names):
-            raise _Reject("BAD_ARGUMENTS", facepp.RETURN_LANDMARK)
-        return tuple(part for part in facepp.ALL_PARTS if part in names)
+    def _facepp_source(params: wire.FaceppParams, inputs: Sequence[str]) -> str:
+        """The image input that wins (the first of ``inputs`` sent), or MISSING_ARGUMENTS."""
+        fields, files = params.fields, params.files
+        for name in inputs:
+            if files.get(name) if name in files else fields.get(name):
+                return name
+        raise _Reject("MISSING_ARGUMENTS", facepp.MISSING_IMAGE_ARGUMENTS)
 
     def _facepp_face(
         self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
     ) -> Face | None:
-        fields, files = params.fields, params.files
-        present = [
-            name
-            for name in facepp.IMAGE_FIELDS
-            if (files.get(name) if name in files else fields.get(name))
-        ]
-        if not present:
-            raise _Reject("MISSING_ARGUMENTS", _MISSING_IMAGE_ARG)
-        source = present[0]
+        source = self._facepp_source(params, facepp.IMAGE_FIELDS)
         if source == "face_token":
-            token = fields[source]
+            token = params.fields[source]
             with self._lock:
-                if token not in self._face_tokens:
-                    raise _Reject("INVALID_FACE_TOKEN", token)
-                return self._face_tokens[token]
+                known = self._face_tokens.get(token)
+            if known is None or (known[1] is not None and self.clock() >= known[1]):
+                raise _Reject("INVALID_FACE_TOKEN", token)
+            return known[0]
+        data, info = self._facepp_image(params, sniffed, source)
+        found = self._facepp_found(data, info)
+        return found[0] if found else None
+
+    def _facepp_image(
+        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None], source: str
+    ) -> tuple[bytes, ImageInfo]:
+        """The image sent as ``source``, checked against the image rules."""
+        fields, files = params.fields, params.files
         if source == "image_file":
             data = files[source] if source in files else fields[source].encode("latin-1")
         elif source == "image_base64":
@@ -905,10 +1046,46 @@ class Emulator:
             raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
         if info.short_side < limits.min_side or info.long_side > limits.max_side:
             raise _Reject("INVALID_IMAGE_SIZE", source)
-        faces = self.faces_in(data, info)
-        smallest = limits.min_face_size(info.width, info.height)
-        found = [f for f in faces if min(f.width, f.height) >= smallest]
-        return found[0] if found else None
+        return data, info
+
+    def _facepp_detect(
+        self,
+        request: httpx.Request,
+        params: wire.FaceppParams,
+        sniffed: Mapping[int, ImageInfo | None],
+    ) -> httpx.Response:
+        """``POST /facepp/v3/detect``, minimally: a face_token and box per face found.
+
+        The tokens are accepted by thousandlandmark for the same face until they expire,
+        72 hours later on :attr:`clock`.
+        """
+        try:
+            self._facepp_admit(params)
+            inputs = [name for name in facepp.IMAGE_FIELDS if name != "face_token"]
+            data, info = self._facepp_image(params, sniffed, self._facepp_source(params, inputs))
+        except _Reject as reject:
+            return self._facepp_error(request, reject.name, reject.arg, note=reject.message)
+        found = self._facepp_found(data, info)
+        expires = self.clock() + facepp.FACE_TOKEN_LIFETIME_SECONDS
+        with self._lock:
+            tokens = [f"{self._rng.getrandbits(128):032x}" for _ in found]
+            for token, face in zip(tokens, found, strict=True):
+                self._face_tokens[token] = (face, expires)
+        request_id, time_used = self._facepp_ids()
+        image_id = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+        body = facepp_detect(
+            list(zip(tokens, found, strict=True)),
+            image_id=image_id,
+            request_id=request_id,
+            time_used=time_used,
+        )
+        content = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        return _response(200, _FACEPP_HEADERS, content, request)
+
+    def _facepp_found(self, data: bytes, info: ImageInfo) -> tuple[Face, ...]:
+        """The faces Face++ finds in an image, largest first (those over the minimum size)."""
+        smallest = facepp.IMAGE_LIMITS.min_face_size(info.width, info.height)
+        return tuple(f for f in self.faces_in(data, info) if min(f.width, f.height) >= smallest)
 
     # -- shared image logic ----------------------------------------------------------------
 
@@ -945,10 +1122,17 @@ class Emulator:
     # -- Tencent ---------------------------------------------------------------------------
 
     def _tencent_error(
-        self, request: httpx.Request, code: str, message: str | None = None
+        self,
+        request: httpx.Request,
+        code: str,
+        message: str | None = None,
+        language: str | None = None,
     ) -> httpx.Response:
         with self._lock:
             request_id = tencent_request_id(self._rng)
+        if language == "zh-CN" or message is None:
+            # The detailed messages are the kit's English; in Chinese the catalogue's text.
+            message = tencent.ERRORS[code].message_in(language)
         answer = tencent_error_response(code, request_id=request_id, message=message)
         return answer.to_httpx(request)
 
@@ -965,18 +1149,29 @@ class Emulator:
         try:
             content = self._tencent_decide(params)
         except _Reject as reject:
-            return self._tencent_error(request, reject.name, reject.message)
+            return self._tencent_error(request, reject.name, reject.message, params.language)
         return _response(200, _TENCENT_HEADERS, content, request)
 
     def _tencent_decide(self, params: wire.TencentParams) -> bytes:
-        if params.method != "POST":
+        if params.method not in ("POST", "GET"):
             raise _Reject(
                 "UnsupportedProtocol",
-                message=f"The emulator accepts POST with a JSON body, got {params.method}.",
+                message=f"Only GET and POST requests are supported, got {params.method}.",
             )
-        if len(params.body) > tencent.MAX_REQUEST_BYTES:
-            raise _Reject("RequestSizeLimitExceeded")
-        for header, value in (("X-TC-Action", params.action), ("X-TC-Version", params.version)):
+        old = params.old_signature
+        if params.method == "GET":
+            limit, size = tencent.MAX_GET_REQUEST_BYTES, len(params.query)
+        elif old:
+            limit, size = tencent.MAX_OLD_SIGNATURE_POST_BYTES, len(params.body)
+        else:
+            limit, size = tencent.MAX_REQUEST_BYTES, len(params.body)
+        if size > limit:
+            raise _Reject(
+                "RequestSizeLimitExceeded",
+                message=f"The request is {size} bytes; this form allows {limit}.",
+            )
+        names = ("Action", "Version") if old else ("X-TC-Action", "X-TC-Version")
+        for header, value in zip(names, (params.action, params.version), strict=True):
             if not value:
                 raise _Reject(
                     "MissingParameter",
@@ -993,10 +1188,49 @@ class Emulator:
                 message=f"The requested version `{params.version}` of service `iai` does not"
                 " exist.",
             )
-        self._tencent_auth(params)
+        if old:
+            self._tencent_old_auth(params)
+        else:
+            self._tencent_auth(params)
         if params.params is None:
             raise _Reject("InvalidParameter", message=f"Invalid request body: {params.error}.")
         return self._tencent_body(params.params)
+
+    def _tencent_old_auth(self, params: wire.TencentParams) -> None:
+        """The HmacSHA1/HmacSHA256 signatures: as strict as TC3, with the same codes."""
+        fields = params.fields or {}
+        for name in ("Timestamp", "Nonce", "SecretId", "Signature"):
+            if not fields.get(name):
+                raise _Reject(
+                    "MissingParameter",
+                    message=f"The request is missing a required parameter `{name}`.",
+                )
+        if params.signature_method not in tencent.OLD_SIGNATURE_METHODS:
+            raise _Reject(
+                "InvalidParameterValue",
+                message=f"SignatureMethod `{params.signature_method}` is not one of"
+                f" {', '.join(tencent.OLD_SIGNATURE_METHODS)}.",
+            )
+        timestamp = fields["Timestamp"]
+        if not timestamp.isdigit():
+            raise _Reject(
+                "InvalidParameter", message=f"Timestamp `{timestamp}` is not a unix timestamp."
+            )
+        with self._lock:
+            creds = self._credentials
+            secret_id, secret_key, token = creds.secret_id, creds.secret_key, creds.token
+        if secret_id is not None and fields["SecretId"] != secret_id:
+            raise _Reject("AuthFailure.SecretIdNotFound")
+        if token is not None and params.token != token:
+            raise _Reject("AuthFailure.TokenFailure")
+        if secret_key is None:
+            return
+        if abs(self.clock() - int(timestamp)) > tencent.MAX_CLOCK_SKEW_SECONDS:
+            raise _Reject("AuthFailure.SignatureExpire")
+        if not tc3.verify_old(
+            secret_key, method=params.method, host=params.host, path=params.path, params=fields
+        ):
+            raise _Reject("AuthFailure.SignatureFailure")
 
     def _tencent_auth(self, params: wire.TencentParams) -> None:
         if not params.timestamp:
@@ -1025,18 +1259,22 @@ class Emulator:
         timestamp = int(params.timestamp)
         if abs(self.clock() - timestamp) > tencent.MAX_CLOCK_SKEW_SECONDS:
             raise _Reject("AuthFailure.SignatureExpire")
+        hosts, services = tc3.accepted_scopes(params.host)
         good = (
-            auth.service == tencent.SERVICE
+            auth.service in services
             and auth.date == tc3.credential_date(timestamp)
-            and tc3.verify(
-                auth,
-                secret_key,
-                method=params.method,
-                path=params.path,
-                query=params.query,
-                headers=params.headers,
-                body=params.body,
-                timestamp=params.timestamp,
+            and any(
+                tc3.verify(
+                    auth,
+                    secret_key,
+                    method=params.method,
+                    path=params.path,
+                    query=params.query,
+                    headers={**params.headers, "host": host},
+                    body=params.body,
+                    timestamp=params.timestamp,
+                )
+                for host in hosts
             )
         )
         if not good:

@@ -15,14 +15,20 @@ from types import MappingProxyType
 
 __all__ = [
     "ALL_PARTS",
+    "DETECT_FACE_FIELDS",
+    "DETECT_FIELDS",
+    "DETECT_PATH",
+    "DETECT_URL",
     "ERRORS",
     "ERROR_FIELDS",
     "FACE_FIELDS",
     "FACE_RECTANGLE_FIELDS",
+    "FACE_TOKEN_LIFETIME_SECONDS",
     "HOSTS",
     "IMAGE_LIMITS",
     "LEGACY_PARTS",
     "MAX_REQUEST_BYTES",
+    "MISSING_IMAGE_ARGUMENTS",
     "PARTS",
     "PATH",
     "POINT_FIELDS",
@@ -33,7 +39,9 @@ __all__ = [
     "ApiError",
     "ImageLimits",
     "Part",
+    "ReturnLandmarkError",
     "error_body_message",
+    "parts_requested",
 ]
 
 #: Hosts that serve the API (mainland China first, then the international one).
@@ -42,6 +50,15 @@ HOSTS: tuple[str, ...] = ("api-cn.faceplusplus.com", "api-us.faceplusplus.com")
 PATH = "/facepp/v1/face/thousandlandmark"
 #: The URL a client normally calls.
 URL = f"https://{HOSTS[0]}{PATH}"
+#: Detect, which issues the ``face_token`` values thousandlandmark accepts.
+DETECT_PATH = "/facepp/v3/detect"
+DETECT_URL = f"https://{HOSTS[0]}{DETECT_PATH}"
+#: A face_token from Detect expires this long after it was issued (unless kept in a FaceSet).
+FACE_TOKEN_LIFETIME_SECONDS = 72 * 3600
+#: Top-level fields of a Detect success body, and the fields of each face the kit returns
+#: (Detect's optional landmark and attributes are not emulated).
+DETECT_FIELDS: tuple[str, ...] = ("request_id", "time_used", "faces", "image_id", "face_num")
+DETECT_FACE_FIELDS: tuple[str, ...] = ("face_token", "face_rectangle")
 
 #: Request fields, in the vendor's words.
 CREDENTIAL_FIELDS: tuple[str, ...] = ("api_key", "api_secret")
@@ -50,7 +67,10 @@ IMAGE_FIELDS: tuple[str, ...] = ("face_token", "image_file", "image_base64", "im
 RETURN_LANDMARK = "return_landmark"
 #: ``return_landmark`` value meaning every part (anywhere in the comma list).
 ALL = "all"
-#: Part names misspelt in the vendor's Chinese doc, with the name the service uses.
+#: Part names the vendor's docs (Chinese and English) list as legal values of
+#: ``return_landmark``, with the part the answer then holds. ``mouse`` is listed in both docs
+#: and sent by a public SDK; whether the live service accepts it is not published, so the kit
+#: accepts it (answering the ``mouth`` part) unless strict mode refuses unverified spellings.
 DOC_MISSPELLINGS: Mapping[str, str] = MappingProxyType({"mouse": "mouth"})
 #: The ``Content-Type`` of every JSON answer (successes and JSON errors).
 CONTENT_TYPE = "application/json"
@@ -153,6 +173,68 @@ TOTAL_POINTS = sum(part.point_count for part in _PARTS)
 TOTAL_KEYS = sum(part.key_count for part in _PARTS)
 
 
+class ReturnLandmarkError(ValueError):
+    """A ``return_landmark`` value the kit refuses; ``error`` is the vendor error it answers
+    (``MISSING_ARGUMENTS`` or ``BAD_ARGUMENTS``) and ``note`` why, when the rule is the kit's
+    reading of the docs rather than observed behaviour."""
+
+    def __init__(self, error: str, note: str, *, unverified: bool = False) -> None:
+        super().__init__(f"{error}: {note}")
+        self.error = error
+        self.note = note
+        #: True when the refusal is a rule no vendor observation confirms (strict mode).
+        self.unverified = unverified
+
+
+def parts_requested(value: str | None, *, strict: bool = False) -> tuple[str, ...]:
+    """The parts the service answers for a ``return_landmark`` value, in the vendor's order.
+
+    ``all`` anywhere in the comma list means every part; names are case-insensitive and
+    blank items are skipped. Where the docs contradict each other the kit accepts the request
+    unless ``strict`` (then it refuses, saying the rule is unverified): a doc spelling such as
+    ``mouse`` gives its part (``mouth``), and a missing or empty value gives every part (the
+    English doc's default, though both docs also mark the field required). Raises
+    :class:`ReturnLandmarkError` for a value naming no part or an unknown part.
+    """
+    if value is None or not value.strip():
+        # Both docs mark it required; the English one also says it defaults to All.
+        if strict:
+            raise ReturnLandmarkError(
+                "MISSING_ARGUMENTS",
+                f"{RETURN_LANDMARK} was not sent: both vendor docs mark it required, but the"
+                " English doc also gives it a default (All) and no observation says which the"
+                " live service does; strict mode refuses it",
+                unverified=True,
+            )
+        return ALL_PARTS
+    names = [name.strip().lower() for name in value.split(",")]
+    names = [name for name in names if name]
+    if not names:
+        raise ReturnLandmarkError("BAD_ARGUMENTS", f"{RETURN_LANDMARK}={value!r} names no part")
+    if ALL in names:
+        return ALL_PARTS
+    wanted = set()
+    for name in names:
+        if name in DOC_MISSPELLINGS:
+            if strict:
+                raise ReturnLandmarkError(
+                    "BAD_ARGUMENTS",
+                    f"{RETURN_LANDMARK}: {name!r} is listed in the vendor's docs but unverified"
+                    " against the live service; strict mode refuses it (send"
+                    f" {DOC_MISSPELLINGS[name]!r})",
+                    unverified=True,
+                )
+            name = DOC_MISSPELLINGS[name]
+        if name not in PARTS:
+            raise ReturnLandmarkError(
+                "BAD_ARGUMENTS",
+                f"{RETURN_LANDMARK}: unknown part {name!r}; expected all or names from"
+                f" {', '.join(ALL_PARTS)}",
+            )
+        wanted.add(name)
+    return tuple(part for part in ALL_PARTS if part in wanted)
+
+
 @dataclass(frozen=True)
 class ImageLimits:
     """What the service accepts as an image."""
@@ -190,6 +272,8 @@ class ApiError:
     retryable: bool = False
     #: The values ``{arg}`` takes, when the vendor documents a closed set.
     args: tuple[str, ...] = ()
+    #: One line: what evidence the exact message (spacing, arguments) follows.
+    evidence: str = ""
 
     @property
     def content_type(self) -> str:
@@ -212,16 +296,29 @@ class ApiError:
         return f"{head} {arg}" if space else f"{head}{arg}"
 
 
+#: What MISSING_ARGUMENTS names when no image input was sent: every image argument, as the
+#: v3 docs' sample failures and clients written against them show.
+MISSING_IMAGE_ARGUMENTS = "image_url, image_file, image_base64"
+
+_DOC = "the thousandlandmark doc's error table (Chinese and English agree)"
+
+
 def _errors() -> Iterator[ApiError]:
     yield ApiError(
         "INVALID_FACE_TOKEN",
         400,
         "INVALID_FACE_TOKEN: {arg}",
-        "The face_token does not exist.",
+        "The face_token does not exist or has expired (72 hours after Detect).",
         args=("c2fc0ad7c8da3af5a34b9c70ff764da0",),
+        evidence="conflicting: the English docs' table has a space after the colon, their"
+        " sample body none; the kit follows the table and strategies draw both",
     )
     yield ApiError(
-        "AUTHENTICATION_ERROR", 401, "AUTHENTICATION_ERROR", "api_key and api_secret do not match."
+        "AUTHENTICATION_ERROR",
+        401,
+        "AUTHENTICATION_ERROR",
+        "api_key and api_secret do not match.",
+        evidence=_DOC,
     )
     yield ApiError(
         "AUTHORIZATION_ERROR",
@@ -229,6 +326,7 @@ def _errors() -> Iterator[ApiError]:
         "AUTHORIZATION_ERROR:{arg}",
         "The api_key may not call this API.",
         args=("Denied by Client", "Denied by Admin", "Insufficient Account Balance"),
+        evidence=f"{_DOC}: the three reasons, no space after the colon",
     )
     yield ApiError(
         "CONCURRENCY_LIMIT_EXCEEDED",
@@ -236,13 +334,17 @@ def _errors() -> Iterator[ApiError]:
         "CONCURRENCY_LIMIT_EXCEEDED",
         "The api_key's QPS limit is reached; retry later.",
         retryable=True,
+        evidence=_DOC,
     )
     yield ApiError(
         "MISSING_ARGUMENTS",
         400,
         "MISSING_ARGUMENTS: {arg}",
         "A required argument is missing.",
-        args=("api_key", "api_secret", "return_landmark", "image_file"),
+        args=("api_key", "api_secret", "return_landmark", MISSING_IMAGE_ARGUMENTS),
+        evidence="the v3 docs' sample failures and their clients: a space after the colon, and"
+        " one message listing every image argument when none was sent (whether"
+        " thousandlandmark also lists face_token there is not published)",
     )
     yield ApiError(
         "BAD_ARGUMENTS",
@@ -250,12 +352,14 @@ def _errors() -> Iterator[ApiError]:
         "BAD_ARGUMENTS:{arg}",
         "An argument could not be parsed.",
         args=("return_landmark",),
+        evidence=f"{_DOC}, written without a space; no client evidence either way",
     )
     yield ApiError(
         "COEXISTENCE_ARGUMENTS",
         400,
         "COEXISTENCE_ARGUMENTS",
         "Mutually exclusive arguments were sent (never for this API).",
+        evidence=f"{_DOC}; the image inputs' precedence makes it unreachable here",
     )
     yield ApiError(
         "IMAGE_DOWNLOAD_TIMEOUT",
@@ -263,6 +367,7 @@ def _errors() -> Iterator[ApiError]:
         "IMAGE_DOWNLOAD_TIMEOUT",
         "Downloading image_url timed out.",
         retryable=True,
+        evidence=_DOC,
     )
     yield ApiError(
         "REQUEST_ENTITY_TOO_LARGE",
@@ -270,25 +375,41 @@ def _errors() -> Iterator[ApiError]:
         "Request Entity Too Large",
         "The request body is over 2 MB; plain text, not JSON.",
         json=False,
+        evidence=f"{_DOC}: the front end's plain-text answer",
     )
-    yield ApiError("API_NOT_FOUND", 404, "API_NOT_FOUND", "No API at this path.")
-    yield ApiError("INTERNAL_ERROR", 500, "INTERNAL_ERROR", "Server error; retry.", retryable=True)
+    yield ApiError("API_NOT_FOUND", 404, "API_NOT_FOUND", "No API at this path.", evidence=_DOC)
+    yield ApiError(
+        "INTERNAL_ERROR",
+        500,
+        "INTERNAL_ERROR",
+        "Server error; retry.",
+        retryable=True,
+        evidence=_DOC,
+    )
     yield ApiError(
         "IMAGE_ERROR_UNSUPPORTED_FORMAT",
         400,
-        "IMAGE_ERROR_UNSUPPORTED_FORMAT:{arg}",
+        "IMAGE_ERROR_UNSUPPORTED_FORMAT: {arg}",
         "The image is not a JPEG or PNG, or cannot be decoded.",
         args=("image_file", "image_base64", "image_url"),
+        evidence="real clients of the v3 image APIs compare against it with a space after the"
+        " colon (the doc table writes none)",
     )
     yield ApiError(
         "INVALID_IMAGE_SIZE",
         400,
-        "INVALID_IMAGE_SIZE:{arg}",
+        "INVALID_IMAGE_SIZE: {arg}",
         "The image is smaller than 100x100 or larger than 4096x4096 pixels.",
         args=("image_file", "image_base64", "image_url"),
+        evidence="real clients of the v3 image APIs compare against it with a space after the"
+        " colon (the doc table writes none)",
     )
     yield ApiError(
-        "INVALID_IMAGE_URL", 400, "INVALID_IMAGE_URL", "image_url could not be downloaded."
+        "INVALID_IMAGE_URL",
+        400,
+        "INVALID_IMAGE_URL",
+        "image_url could not be downloaded.",
+        evidence=_DOC,
     )
     yield ApiError(
         "IMAGE_FILE_TOO_LARGE",
@@ -296,6 +417,7 @@ def _errors() -> Iterator[ApiError]:
         "IMAGE_FILE_TOO_LARGE:{arg}",
         "The image file is over 2 MB.",
         args=("image_file", "image_base64", "image_url"),
+        evidence=f"{_DOC}, written without a space; no client evidence either way",
     )
     yield ApiError(
         "INSUFFICIENT_PERMISSION",
@@ -303,6 +425,7 @@ def _errors() -> Iterator[ApiError]:
         "INSUFFICIENT_PERMISSION:{arg}",
         "The api_key may not use this parameter.",
         args=("return_landmark",),
+        evidence=f"{_DOC}, written without a space; no client evidence either way",
     )
 
 

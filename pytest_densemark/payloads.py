@@ -9,12 +9,14 @@ error with HTTP 200 and ``Content-Type`` exactly ``application/json``), so
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from operator import itemgetter
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -23,11 +25,17 @@ from pytest_densemark.faces import Face, facepp_face, tencent_face
 
 __all__ = [
     "NO_FACE_FORMS",
+    "LandmarkFragments",
     "VendorResponse",
+    "facepp_detect",
+    "facepp_detect_problems",
     "facepp_error",
     "facepp_error_response",
+    "facepp_landmark_fragments",
+    "facepp_reordered",
     "facepp_request_id",
     "facepp_success",
+    "join_landmark",
     "tencent_error",
     "tencent_error_response",
     "tencent_request_id",
@@ -46,14 +54,127 @@ def _uuid4(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def facepp_request_id(rng: random.Random) -> str:
-    """A Face++ ``request_id``: ``"<unix seconds>,<uuid4>"``, drawn from ``rng``."""
-    return f"{rng.randrange(*_EPOCH_RANGE)},{_uuid4(rng)}"
+def facepp_request_id(rng: random.Random, *, seconds: int | None = None) -> str:
+    """A Face++ ``request_id``: ``"<unix seconds>,<uuid4>"``, the uuid drawn from ``rng``.
+
+    ``seconds`` is the answer's time (the vendor writes the time it answered); without it a
+    plausible time between December 2019 and 2030 is drawn too.
+    """
+    if seconds is None:
+        seconds = rng.randrange(*_EPOCH_RANGE)
+    return f"{seconds},{_uuid4(rng)}"
 
 
 def tencent_request_id(rng: random.Random) -> str:
     """A Tencent ``RequestId``: a uuid4 string, drawn from ``rng``."""
     return _uuid4(rng)
+
+
+T = TypeVar("T")
+
+#: One landmark part, pre-encoded: the part name as JSON, then each key's ``"key":value``
+#: fragment with points written ``y`` first, then the same fragments written ``x`` first.
+LandmarkFragments = tuple[tuple[bytes, tuple[bytes, ...], tuple[bytes, ...]], ...]
+
+
+def _point_json(value: Any, y_first: bool) -> bytes:
+    if isinstance(value, Mapping) and set(value) == {"x", "y"}:
+        first, second = ("y", "x") if y_first else ("x", "y")
+        value = {first: value[first], second: value[second]}
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def _canonical(names: Iterable[str], order: Sequence[str]) -> list[str]:
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+def facepp_landmark_fragments(landmark: Mapping[str, Mapping[str, Any]]) -> LandmarkFragments:
+    """Encode a ``landmark`` object once, as fragments :func:`join_landmark` can put in any
+    order: per part, its name and each key's ``"key":value`` in both point spellings.
+
+    Parts and keys are first put in the vendor's numbering order, so the same landmark gives
+    the same fragments whatever order it arrived in (and a seed gives the same order).
+    """
+    out = []
+    for part in _canonical(landmark, facepp.ALL_PARTS):
+        keys = landmark[part]
+        spec = facepp.PARTS.get(part)
+        names = _canonical(keys, spec.keys if spec is not None else ())
+        encoded = [json.dumps(k).encode("utf-8") + b":" for k in names]
+        yx = tuple(e + _point_json(keys[k], True) for e, k in zip(encoded, names, strict=True))
+        xy = tuple(e + _point_json(keys[k], False) for e, k in zip(encoded, names, strict=True))
+        out.append((json.dumps(part).encode("utf-8"), yx, xy))
+    return tuple(out)
+
+
+#: How many base key orders :func:`join_landmark` keeps per part size; each answer takes one,
+#: rotated and maybe reversed, so a part of n keys has 2 * n * this many orders.
+_BASE_ORDERS = 16
+
+
+@functools.lru_cache(maxsize=64)
+def _base_orders(size: int) -> tuple[Callable[[Sequence[Any]], tuple[Any, ...]], ...]:
+    """Fixed shuffles of ``size`` items, as getters (the same in every process, so a seed
+    replays an order)."""
+    rng = random.Random(size)
+    orders = []
+    for _ in range(_BASE_ORDERS):
+        order = list(range(size))
+        rng.shuffle(order)
+        orders.append(itemgetter(*order))
+    return tuple(orders)
+
+
+def _arranged(items: Sequence[T], bits: int) -> tuple[T, ...]:
+    """``items`` in one of their orders: a base shuffle (4 bits), rotated (16 bits), maybe
+    reversed (1 bit); 21 bits of ``bits`` are used."""
+    size = len(items)
+    if size < 2:
+        return tuple(items)
+    shuffled = _base_orders(size)[bits & 15](items)
+    turn = (bits >> 4 & 0xFFFF) % size
+    shuffled = shuffled[turn:] + shuffled[:turn]
+    return shuffled[::-1] if bits >> 20 & 1 else shuffled
+
+
+def join_landmark(fragments: LandmarkFragments, rng: random.Random) -> bytes:
+    """The ``landmark`` JSON in an order drawn from ``rng``, as the vendor's hash order varies.
+
+    Real answers list parts and the keys inside each part in an order that changes from one
+    response to the next (a pupil radius sits mid-part) and write a point's ``y`` before or
+    after its ``x``; this draws part order, key order per part and the point spelling. Orders
+    are a fixed shuffle per size, rotated and maybe reversed per answer, all drawn from one
+    call to ``rng``: cheap enough for every answer, and never the numeric order.
+    """
+    bits = rng.getrandbits(1 + 21 * (len(fragments) + 1))
+    y_first = bits & 1
+    bits >>= 1
+    pieces = [b"{"]
+    for name, yx, xy in _arranged(fragments, bits):
+        bits >>= 21
+        pieces += (name, b":{", b",".join(_arranged(yx if y_first else xy, bits)), b"},")
+    if len(pieces) > 1:
+        pieces[-1] = b"}"
+    pieces.append(b"}")
+    return b"".join(pieces)
+
+
+def facepp_reordered(body: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """A copy of a Face++ success ``body`` whose landmark is in the order ``seed`` draws.
+
+    The order is the one the emulator gives an answer whose call log records this
+    ``order_seed`` (see :class:`pytest_densemark.emulator.Call`), so a failure seen with one
+    order can be replayed. Bodies without landmarks come back unchanged (copied).
+    """
+    out = dict(body)
+    face = out.get("face")
+    if isinstance(face, Mapping) and isinstance(face.get("landmark"), Mapping):
+        landmark = json.loads(
+            join_landmark(facepp_landmark_fragments(face["landmark"]), random.Random(seed))
+        )
+        out["face"] = {**face, "landmark": landmark}
+    return out
 
 
 def facepp_success(
@@ -80,6 +201,51 @@ def facepp_success(
     elif no_face != "absent":
         raise ValueError(f"facepp_success: no_face must be one of {NO_FACE_FORMS}, got {no_face!r}")
     return body
+
+
+def facepp_detect(
+    faces: Sequence[tuple[str, Face]],
+    *,
+    image_id: str,
+    request_id: str,
+    time_used: int,
+) -> dict[str, Any]:
+    """A minimal Face++ Detect success body (synthetic): each face's ``face_token`` and
+    ``face_rectangle``, largest face first as given, plus ``face_num`` and ``image_id``."""
+    listed = [
+        {"face_token": token, "face_rectangle": facepp_face(face, ())["face_rectangle"]}
+        for token, face in faces
+    ]
+    return {
+        "request_id": request_id,
+        "time_used": time_used,
+        "faces": listed,
+        "image_id": image_id,
+        "face_num": len(listed),
+    }
+
+
+def facepp_detect_problems(body: object) -> list[str]:
+    """What is wrong with a Detect success body as :func:`facepp_detect` shapes it (empty
+    when it is well formed)."""
+    if not isinstance(body, Mapping):
+        return [f"expected a JSON object, got {type(body).__name__}"]
+    problems = [f"missing field {name!r}" for name in facepp.DETECT_FIELDS if name not in body]
+    faces = body.get("faces")
+    if not isinstance(faces, list):
+        return [*problems, "faces: expected a list"]
+    if body.get("face_num") != len(faces):
+        problems.append(f"face_num: expected {len(faces)} (the faces listed)")
+    for index, face in enumerate(faces):
+        if not isinstance(face, Mapping) or set(face) != set(facepp.DETECT_FACE_FIELDS):
+            problems.append(f"faces[{index}]: expected exactly {facepp.DETECT_FACE_FIELDS}")
+            continue
+        rectangle = face["face_rectangle"]
+        if not isinstance(rectangle, Mapping) or set(rectangle) != set(
+            facepp.FACE_RECTANGLE_FIELDS
+        ):
+            problems.append(f"faces[{index}].face_rectangle: expected top, left, width, height")
+    return problems
 
 
 def _facepp_api_error(name: str) -> facepp.ApiError:

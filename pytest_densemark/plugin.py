@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_densemark.server_fixture import densemark_server
+from pytest_densemark.server_fixture import densemark_server, densemark_tls_server
 
 if TYPE_CHECKING:
     from pytest_densemark.cassettes import BeforeRecord
     from pytest_densemark.controller import Controller, RecordMode
 
-__all__ = ["densemark", "densemark_before_record", "densemark_server"]
+__all__ = ["densemark", "densemark_before_record", "densemark_server", "densemark_tls_server"]
 
 #: Keyword arguments the ``densemark`` marker accepts.
 MARKER_ARGS: tuple[str, ...] = ("cassette", "allow_unplayed", "credentials")
@@ -361,7 +361,7 @@ def densemark(_densemark_controller: Controller) -> Generator[Controller, None, 
 def _densemark_marker(request: pytest.FixtureRequest) -> None:
     """Turn interception on for a marked test that asks for neither fixture (as vcr does)."""
     names = request.fixturenames
-    if "densemark" in names or "densemark_server" in names:
+    if "densemark" in names or "densemark_server" in names or "densemark_tls_server" in names:
         return
     if request.node.get_closest_marker("densemark") is not None:
         request.getfixturevalue("densemark")

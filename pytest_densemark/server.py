@@ -37,6 +37,7 @@ import re
 import select
 import selectors
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -61,6 +62,7 @@ from pytest_densemark.checks import (
 )
 from pytest_densemark.emulator import Call, EmulatedDisconnect, EmulatedTimeout, Emulator
 from pytest_densemark.faces import Face
+from pytest_densemark.tls import ServerTLS
 
 __all__ = [
     "CONTROL_ENDPOINTS",
@@ -122,6 +124,16 @@ _CONTROL_IDLE_SECONDS = 2.0
 #: How long a refused body is drained (and discarded) so the client can read the refusal.
 _LINGER_SECONDS = 2.0
 _RECV_SIZE = 256 * 1024
+#: The first byte of a TLS record carrying a handshake (a ClientHello).
+_TLS_HANDSHAKE = b"\x16"
+_TLS_PORT_MESSAGE = (
+    "densemark server: plain HTTP arrived on a TLS port; use https:// and trust the server's"
+    " CA bundle (DensemarkServer.ca_bundle, printed by densemark serve --tls)"
+)
+_PLAIN_PORT_MESSAGE = (
+    "densemark server: a TLS handshake arrived on a plain-HTTP port; use http:// or start"
+    " the server with TLS (DensemarkServer(tls=True), densemark serve --tls)"
+)
 
 _TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
@@ -263,10 +275,11 @@ class _Connection:
             if remaining <= 0 or self.server._stopping.is_set():
                 raise _ClientGone
             try:
-                if not self._wait(False, remaining):
+                # TLS: bytes already decrypted wait in the SSL object, invisible to poll.
+                if not (self._pending() or self._wait(False, remaining)):
                     continue  # the deadline is checked again above
                 size = self.sock.recv_into(self.chunk)
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
             except (OSError, ValueError) as exc:  # reset, or the socket shut down by stop()
                 raise _ClientGone from exc
@@ -274,6 +287,10 @@ class _Connection:
                 raise _ClientGone
             self.buf += self.chunk[:size]
             return
+
+    def _pending(self) -> int:
+        pending = getattr(self.sock, "pending", None)
+        return int(pending()) if pending is not None else 0
 
     def read_head(self) -> _Head | None:
         """The next request's method, target, version and headers; ``None`` at a clean end."""
@@ -289,6 +306,8 @@ class _Connection:
             if buf and not started:
                 started = True
                 deadline = time.monotonic() + server.request_timeout
+                if buf[:1] == _TLS_HANDSHAKE and server.tls is None:
+                    raise _HttpError(400, _PLAIN_PORT_MESSAGE)
             end = buf.find(b"\r\n\r\n")
             if end > MAX_HEAD_BYTES:
                 raise _HttpError(431, "request head too large")
@@ -392,7 +411,7 @@ class _Connection:
         while True:
             try:
                 view = view[self.sock.send(view) :]
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 pass
             except (OSError, ValueError) as exc:
                 raise _ClientGone from exc
@@ -479,7 +498,7 @@ class _Connection:
         self.sock.settimeout(0)
         try:
             return self.sock.recv(1, socket.MSG_PEEK) == b""
-        except BlockingIOError:
+        except (BlockingIOError, ValueError):  # ValueError: TLS cannot peek; keep holding
             return False
         except OSError:
             return True
@@ -587,6 +606,11 @@ class DensemarkServer:
     The control API answers only requests whose ``Host`` is a loopback address (with this
     server's port, if any) and takes state-changing requests only as ``application/json``,
     so a web page in a browser on this machine can neither read nor change it.
+
+    ``tls=True`` serves HTTPS with a throwaway CA (see :mod:`pytest_densemark.tls`): the
+    certificate is valid for the loopback addresses and the vendor host names, and
+    :attr:`ca_bundle` is the CA file a client must trust. A plain server answers a TLS
+    handshake at once with a ``400`` saying so, instead of waiting for a request line.
     """
 
     def __init__(
@@ -600,6 +624,7 @@ class DensemarkServer:
         hold_timeout: float = 60.0,
         max_connections: int = 128,
         cassette_dirs: Sequence[str | os.PathLike[str]] = (),
+        tls: bool = False,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -636,6 +661,11 @@ class DensemarkServer:
         self._accept_thread: threading.Thread | None = None
         self._port = 0
         self._urls: dict[tuple[str | None, str], httpx.URL] = {}
+        self.tls: ServerTLS | None = None
+        self._tls_context: ssl.SSLContext | None = None
+        if tls:
+            self.tls = ServerTLS()
+            self._tls_context = self.tls.server_context()
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> DensemarkServer:
@@ -732,8 +762,19 @@ class DensemarkServer:
 
     @property
     def url(self) -> str:
-        """The base URL, ``http://127.0.0.1:PORT`` (no trailing slash)."""
-        return f"http://{self.tencent_endpoint}"
+        """The base URL, ``http://127.0.0.1:PORT`` (``https://`` with TLS; no trailing slash)."""
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.tencent_endpoint}"
+
+    @property
+    def ca_bundle(self) -> str:
+        """Path of the PEM file holding the CA a client must trust (``tls=True`` only)."""
+        if self.tls is None:
+            raise RuntimeError(
+                "DensemarkServer.ca_bundle: this server speaks plain HTTP; start it with"
+                " DensemarkServer(tls=True) for a CA bundle"
+            )
+        return str(self.tls.ca_bundle)
 
     @property
     def facepp_url(self) -> str:
@@ -946,7 +987,42 @@ class DensemarkServer:
         thread.start()
 
     # -- serving -------------------------------------------------------------------------
+    def _handshake(self, sock: socket.socket) -> socket.socket | None:
+        """The TLS-wrapped socket (handshake done within ``request_timeout``), or ``None``."""
+        assert self._tls_context is not None
+        try:
+            sock.settimeout(self.request_timeout)
+            first = sock.recv(1, socket.MSG_PEEK)
+            if first and first != _TLS_HANDSHAKE:  # plain HTTP on the TLS port: say so
+                error = _HttpError(400, _TLS_PORT_MESSAGE)
+                sock.sendall(
+                    _status_line(400)
+                    + f"Content-Type: {error.content_type}\r\nConnection: close\r\n".encode()
+                    + b"Content-Length: %d\r\n\r\n" % len(error.body)
+                    + error.body
+                )
+                sock.shutdown(socket.SHUT_WR)
+                raise ConnectionAbortedError(_TLS_PORT_MESSAGE)
+            wrapped = self._tls_context.wrap_socket(sock, server_side=True)
+            wrapped.setblocking(False)
+        except (OSError, ValueError):  # no TLS, a bad handshake, a timeout, or stop()
+            with contextlib.suppress(OSError):
+                sock.close()
+            with self._conn_lock:
+                self._connections.pop(sock, None)
+            return None
+        with self._conn_lock:  # stop() must shut the socket that now owns the descriptor
+            thread = self._connections.pop(sock, None)
+            if thread is not None:
+                self._connections[wrapped] = thread
+        return wrapped
+
     def _serve_connection(self, sock: socket.socket, control_only: bool = False) -> None:
+        if self._tls_context is not None:
+            wrapped = self._handshake(sock)
+            if wrapped is None:
+                return
+            sock = wrapped
         conn = _Connection(self, sock, control_only=control_only)
         try:
             while not self._stopping.is_set():

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pytest_densemark.controller import Controller
     from pytest_densemark.server import DensemarkServer
 
-__all__ = ["densemark_server", "loopback_no_proxy"]
+__all__ = ["densemark_server", "densemark_tls_server", "loopback_no_proxy"]
 
 _NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
 
@@ -50,22 +50,37 @@ def loopback_no_proxy(endpoint: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-_SERVER_KEY = pytest.StashKey["DensemarkServer"]()
+_SERVER_KEYS = {
+    False: pytest.StashKey["DensemarkServer"](),
+    True: pytest.StashKey["DensemarkServer"](),
+}
 
 
-def _session_server(config: pytest.Config) -> DensemarkServer:
-    """The session's server, started on first use and stopped when pytest unconfigures."""
-    existing = config.stash.get(_SERVER_KEY, None)
+def _session_server(config: pytest.Config, *, tls: bool = False) -> DensemarkServer:
+    """The session's server (one plain, one TLS), started on first use, stopped at the end."""
+    key = _SERVER_KEYS[tls]
+    existing = config.stash.get(key, None)
     if existing is not None:
         return existing
     from pytest_densemark.server import DensemarkServer
 
     with ExitStack() as stack:
-        server = stack.enter_context(DensemarkServer())
+        server = stack.enter_context(DensemarkServer(tls=tls))
         stack.enter_context(loopback_no_proxy(server.tencent_endpoint))
         config.add_cleanup(stack.pop_all().close)
-    config.stash[_SERVER_KEY] = server
+    config.stash[key] = server
     return server
+
+
+def _serve(
+    request: pytest.FixtureRequest, controller: Controller, *, tls: bool
+) -> Generator[DensemarkServer, None, None]:
+    server = _session_server(request.config, tls=tls)
+    server.attach(controller)
+    try:
+        yield server
+    finally:
+        server.detach(controller)
 
 
 @pytest.fixture
@@ -96,9 +111,20 @@ def densemark_server(
     fails. ``NO_PROXY`` names the server for the whole session, so proxy variables do not
     divert loopback requests.
     """
-    server = _session_server(request.config)
-    server.attach(_densemark_controller)
-    try:
-        yield server
-    finally:
-        server.detach(_densemark_controller)
+    yield from _serve(request, _densemark_controller, tls=False)
+
+
+@pytest.fixture
+def densemark_tls_server(
+    request: pytest.FixtureRequest, _densemark_controller: Controller
+) -> Generator[DensemarkServer, None, None]:
+    """``densemark_server`` over HTTPS, for https-only clients (``tccli``, SDKs pinned to
+    https, code that keeps the vendor's ``https://`` URL).
+
+    Its own session server with a throwaway CA (needs ``trustme``): ``url`` and
+    ``facepp_url`` are ``https://``, and ``ca_bundle`` is the CA file a client must trust
+    (``verify=server.ca_bundle``, ``HttpProfile(protocol="https",
+    certification=server.ca_bundle)``). Everything else is as for ``densemark_server``,
+    the test's controller included.
+    """
+    yield from _serve(request, _densemark_controller, tls=True)

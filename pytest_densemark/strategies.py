@@ -402,14 +402,43 @@ def faces(
 # --------------------------------------------------------------------------- Face++ bodies
 
 
-def _facepp_parts(draw: Draw) -> tuple[str, ...]:
-    family = _weighted(draw, [(6, "all"), (2, "legacy"), (1, "subset")])
-    if family == "all":
-        return facepp.ALL_PARTS
-    if family == "legacy":
-        return facepp.LEGACY_PARTS
-    chosen = draw(st.lists(st.sampled_from(facepp.ALL_PARTS), min_size=1, unique=True))
-    return tuple(chosen)
+def _facepp_parts(draw: Draw, return_landmark: str | None, legacy: bool | None) -> tuple[str, ...]:
+    """The parts the service sends for the request (``None``: any request is drawn too)."""
+    if return_landmark is None:
+        value = _weighted(draw, [(3, facepp.ALL), (1, "")])
+        if not value:
+            chosen = draw(st.lists(st.sampled_from(facepp.ALL_PARTS), min_size=1, unique=True))
+            value = ",".join(chosen)
+    else:
+        value = return_landmark
+    parts = facepp.parts_requested(value)
+    old = draw(st.booleans()) if legacy is None else legacy
+    if old:
+        # The format before 2019-08-19 had no eyelid parts.
+        legacy_parts = tuple(p for p in parts if p in facepp.LEGACY_PARTS)
+        if legacy_parts:
+            return legacy_parts
+        if legacy:
+            raise InvalidArgument(
+                f"return_landmark={value!r} asks only for eyelid parts, which the legacy"
+                " (pre-2019-08-19) format never sent; use legacy=False"
+            )
+    return parts
+
+
+def _check_return_landmark(return_landmark: object, legacy: object) -> None:
+    if return_landmark is not None:
+        if not isinstance(return_landmark, str):
+            raise InvalidArgument(
+                f"return_landmark={return_landmark!r} must be a str such as 'all' or"
+                " 'left_eye,mouth', or None"
+            )
+        try:
+            facepp.parts_requested(return_landmark)
+        except facepp.ReturnLandmarkError as exc:
+            raise InvalidArgument(f"return_landmark={return_landmark!r}: {exc.note}") from None
+    if legacy not in (True, False, None):
+        raise InvalidArgument(f"legacy={legacy!r} must be True, False or None")
 
 
 def _serialise_facepp(
@@ -440,6 +469,8 @@ def _facepp_bodies(
     image_size: st.SearchStrategy[tuple[int, int]],
     geometry: _Geometry,
     no_face: st.SearchStrategy[str] | None,
+    return_landmark: str | None = facepp.ALL,
+    legacy: bool | None = False,
 ) -> dict[str, Any]:
     rng = random.Random(draw(st.integers(0, 2**32 - 1)))
     time_used = draw(st.integers(0, 3000))
@@ -451,7 +482,10 @@ def _facepp_bodies(
         return facepp_success(
             None, request_id=request_id, time_used=time_used, no_face=cast("NoFace", form)
         )
-    chosen = tuple(draw(parts)) if parts is not None else _facepp_parts(draw)
+    if parts is not None:
+        chosen = tuple(draw(parts))
+    else:
+        chosen = _facepp_parts(draw, return_landmark, legacy)
     if not chosen or any(p not in facepp.PARTS for p in chosen):
         raise InvalidArgument(
             f"parts drew {chosen!r}; expected a non-empty subset of {facepp.ALL_PARTS}"
@@ -468,6 +502,8 @@ def _facepp_bodies(
 
 def facepp_responses(
     *,
+    return_landmark: str | None = facepp.ALL,
+    legacy: bool | None = False,
     parts: st.SearchStrategy[Sequence[str]] | None = None,
     image_size: st.SearchStrategy[tuple[int, int]] | None = None,
     no_face: st.SearchStrategy[str] | None = None,
@@ -480,10 +516,15 @@ def facepp_responses(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Face++ thousandlandmark success bodies (dicts, ready for ``json.dumps``).
 
-    ``parts`` draws the returned part set (default: all 9 most of the time, the legacy 7-part
-    set and other subsets too). ``no_face``, when given (e.g.
-    ``st.sampled_from(pytest_densemark.payloads.NO_FACE_FORMS)``), makes about half the bodies
-    say "no face" in the drawn form: ``"absent"``, ``"null"`` or ``"empty"``. ``image_size``
+    The bodies answer the request your client sends: ``return_landmark`` is its value
+    (default ``"all"``: the 9 parts the service sends today; ``"left_eye,mouth"``: those
+    parts; ``None``: draw the request too, ``all`` or any subset). ``legacy=True`` gives the
+    format before 2019-08-19 (no eyelid parts: 7 parts for ``all``), ``None`` either format.
+    ``parts``, when given, draws the part set directly and overrides both.
+    ``no_face``, when given (e.g. ``st.sampled_from(pytest_densemark.payloads.NO_FACE_FORMS)``),
+    makes about half the bodies say "no face" in the drawn form. The vendor only says ``face``
+    "is empty", so all three readings are kept: ``"absent"`` (no ``face`` key), ``"null"``
+    (``"face": null``) and ``"empty"`` (``"face": {}``). ``image_size``
     and the geometry arguments are as for :func:`faces`. Part and key order are shuffled in
     most bodies and points are sometimes serialised ``x`` before ``y`` (the vendor sends ``y``
     first). Shrinks toward one frontal face with all 9 parts in numeric order.
@@ -491,9 +532,10 @@ def facepp_responses(
     _check_strategy("parts", parts)
     _check_strategy("image_size", image_size)
     _check_strategy("no_face", no_face)
+    _check_return_landmark(return_landmark, legacy)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
     size = image_size if image_size is not None else image_sizes("facepp")
-    return _facepp_bodies(parts, size, geometry, no_face)
+    return _facepp_bodies(parts, size, geometry, no_face, return_landmark, legacy)
 
 
 # --------------------------------------------------------------------------- Tencent bodies
@@ -650,21 +692,32 @@ def facepp_error_responses(
 
 @st.composite
 def _tencent_errors(
-    draw: Draw, codes: st.SearchStrategy[str], version: st.SearchStrategy[str]
+    draw: Draw,
+    codes: st.SearchStrategy[str],
+    version: st.SearchStrategy[str],
+    language: st.SearchStrategy[str | None],
 ) -> VendorResponse:
     _check_drawn_version(draw(version))
     code = draw(codes)
     error = tencent.ERRORS.get(code)
     if error is None:
         raise InvalidArgument(f"codes drew {code!r}; expected a documented code")
+    drawn_language = draw(language)
+    if drawn_language is not None and drawn_language not in tencent.LANGUAGES:
+        raise InvalidArgument(
+            f"language drew {drawn_language!r}; expected one of {tencent.LANGUAGES} or None"
+        )
     rng = random.Random(draw(_ints(0, 2**32 - 1)))
-    return tencent_error_response(code, request_id=tencent_request_id(rng))
+    return tencent_error_response(
+        code, request_id=tencent_request_id(rng), message=error.message_in(drawn_language)
+    )
 
 
 def tencent_error_responses(
     *,
     codes: st.SearchStrategy[str] | None = None,
     version: st.SearchStrategy[str] | None = None,
+    language: st.SearchStrategy[str | None] | None = None,
 ) -> st.SearchStrategy[VendorResponse]:
     """Every documented Tencent error code (the action's and API 3.0's common ones) as a
     :class:`~pytest_densemark.payloads.VendorResponse`: HTTP 200, ``Content-Type`` exactly
@@ -673,20 +726,25 @@ def tencent_error_responses(
     ``version`` draws the API version (default: both). ``codes`` draws codes (default: all of
     :data:`pytest_densemark.tencent.ERRORS` that the drawn ``version`` documents). The body is
     the same for both versions, so ``version`` only narrows the default codes and checks the
-    choice.
+    choice. ``language`` draws the ``X-TC-Language`` the client sent, which sets the message's
+    language: ``"zh-CN"`` (the SDKs' default), ``"en-US"`` or ``None`` (no header: English);
+    default all three.
     """
     _check_strategy("codes", codes)
     _check_strategy("version", version)
+    _check_strategy("language", language)
+    languages = language if language is not None else st.sampled_from((None, *tencent.LANGUAGES))
     if codes is None:
         drawn_version = version if version is not None else st.sampled_from(tencent.VERSIONS)
         return drawn_version.flatmap(
             lambda v: _tencent_errors(
                 st.sampled_from(tuple(c for c, e in tencent.ERRORS.items() if v in e.versions)),
                 st.just(v),
+                languages,
             )
         )
     return _tencent_errors(
-        codes, version if version is not None else st.sampled_from(tencent.VERSIONS)
+        codes, version if version is not None else st.sampled_from(tencent.VERSIONS), languages
     )
 
 

@@ -5,13 +5,16 @@ query, the signed headers and the body's sha256; a string to sign holding the ti
 credential scope (``<UTC date>/<service>/tc3_request``) and the canonical request's sha256;
 an HMAC-SHA256 key chain ``"TC3" + SecretKey`` -> date -> service -> ``tc3_request``.
 A client that sets ``X-TC-Content-SHA256: UNSIGNED-PAYLOAD`` signs that literal string
-instead of the body's hash.
+instead of the body's hash. The older HmacSHA1/HmacSHA256 signatures, still accepted by the
+API and offered by every SDK, are here too (:func:`old_sign`, :func:`verify_old`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,14 +27,19 @@ __all__ = [
     "UNSIGNED_PAYLOAD",
     "Authorization",
     "AuthorizationError",
+    "accepted_scopes",
     "authorization_header",
     "canonical_request",
     "credential_date",
+    "is_loopback",
+    "old_sign",
+    "old_string_to_sign",
     "parse_authorization",
     "sign",
     "signing_key",
     "string_to_sign",
     "verify",
+    "verify_old",
 ]
 
 ALGORITHM = tencent.SIGNATURE_ALGORITHM
@@ -43,7 +51,7 @@ DEFAULT_SIGNED_HEADERS: tuple[str, ...] = ("content-type", "host")
 
 _AUTH_RE = re.compile(
     rf"^{re.escape(ALGORITHM)}\s+"
-    r"Credential=(?P<secret_id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z0-9]+)"
+    r"Credential=(?P<secret_id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[^/,\s]+)"
     rf"/(?P<terminator>{TERMINATOR})\s*,\s*"
     r"SignedHeaders=(?P<headers>[a-z0-9;-]+)\s*,\s*"
     r"Signature=(?P<signature>[0-9a-f]{64})\s*$"
@@ -96,6 +104,44 @@ def parse_authorization(value: str) -> Authorization:
         signed_headers=signed,
         signature=match["signature"],
     )
+
+
+def _hostname(host: str) -> str:
+    """``host`` without its port (``[::1]:80`` gives ``[::1]``)."""
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a ``Host`` value (port allowed) names this machine: localhost, 127/8, ::1."""
+    name = _hostname(host).strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def accepted_scopes(host: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The signed ``host`` values and credential services a correct client may use for a
+    request whose ``Host`` header is ``host``.
+
+    Always the header as sent and the service ``iai``. On a loopback address two more, which
+    a correct client is forced into there and nowhere else: the Node.js SDK signs ``host``
+    without the port and takes the service from the endpoint's first dot-separated label
+    (``127`` for ``127.0.0.1:PORT``). Against the real endpoint both coincide with the above.
+    """
+    hosts, services = [host], [tencent.SERVICE]
+    if is_loopback(host):
+        hostname = _hostname(host)
+        if hostname != host:
+            hosts.append(hostname)
+        label = host.split(".", 1)[0]
+        if label != tencent.SERVICE:
+            services.append(label)
+    return tuple(hosts), tuple(services)
 
 
 def credential_date(timestamp: int) -> str:
@@ -247,3 +293,45 @@ def verify(
         if hmac.compare_digest(expected, authorization.signature):
             return True
     return False
+
+
+# -- the older signatures: HmacSHA1 / HmacSHA256 ------------------------------------------
+
+
+def old_string_to_sign(method: str, host: str, path: str, params: Mapping[str, object]) -> str:
+    """The string the older signatures sign: ``METHOD + host + path + "?" + k=v&...``.
+
+    Every parameter but ``Signature``, sorted by name, values as text (not URL-encoded),
+    ``_`` in names replaced by ``.``; ``host`` is the endpoint the client called (port
+    included when it called one).
+    """
+    items = {str(k).replace("_", "."): v for k, v in params.items() if k != "Signature"}
+    query = "&".join(f"{k}={items[k]}" for k in sorted(items))
+    return f"{method.upper()}{host}{path or '/'}?{query}"
+
+
+def old_sign(secret_key: str, string: str, method: str = "HmacSHA256") -> str:
+    """The base64 ``Signature`` of ``string`` under ``secret_key`` (HmacSHA1 or HmacSHA256).
+
+    Raises ``ValueError`` for another method.
+    """
+    digests = {"HmacSHA1": hashlib.sha1, "HmacSHA256": hashlib.sha256}
+    if method not in digests:
+        raise ValueError(
+            f"SignatureMethod {method!r}: expected one of"
+            f" {', '.join(tencent.OLD_SIGNATURE_METHODS)}"
+        )
+    mac = hmac.new(secret_key.encode("utf-8"), string.encode("utf-8"), digests[method])
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+def verify_old(
+    secret_key: str, *, method: str, host: str, path: str, params: Mapping[str, str]
+) -> bool:
+    """Whether ``params["Signature"]`` signs this request under ``secret_key``."""
+    signature = params.get("Signature", "")
+    algorithm = params.get("SignatureMethod") or tencent.OLD_SIGNATURE_METHODS[0]
+    if algorithm not in tencent.OLD_SIGNATURE_METHODS or not signature:
+        return False
+    expected = old_sign(secret_key, old_string_to_sign(method, host, path, params), algorithm)
+    return hmac.compare_digest(expected, signature)

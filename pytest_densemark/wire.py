@@ -8,6 +8,7 @@ so every caller applies the vendor's own rules to what was actually sent.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,11 +62,41 @@ def vendor_of(url: httpx.URL | str) -> Vendor | None:
 
 
 def vendor_of_request(request: httpx.Request) -> Vendor | None:
-    """The vendor of a request: :func:`vendor_of` its URL, else an ``X-TC-Action`` header."""
+    """The vendor of a request: :func:`vendor_of` its URL, else an ``X-TC-Action`` header,
+    else, on a loopback host, an ``Action`` parameter in the query string or a form body
+    (Tencent's older HmacSHA1/HmacSHA256 signatures carry no ``X-TC-*`` header)."""
     vendor = vendor_of(request.url)
-    if vendor is None and "x-tc-action" in request.headers:
+    if vendor is not None:
+        return vendor
+    if "x-tc-action" in request.headers:
         return "tencent"
-    return vendor
+    # Only on this machine (the loopback server): elsewhere an ``Action`` parameter belongs to
+    # other APIs (AWS's query APIs use one too).
+    if not _is_loopback(request.url.host):
+        return None
+    if "Action" in _query_fields(request):
+        return "tencent"
+    kind, _ = _header_params(request.headers.get("content-type", ""))
+    if kind == "application/x-www-form-urlencoded" and "Action" in _form_fields(_body(request)):
+        return "tencent"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _query_fields(request: httpx.Request) -> dict[str, str]:
+    return dict(parse_qsl(request.url.query.decode("latin-1"), keep_blank_values=True))
+
+
+def _form_fields(body: bytes) -> dict[str, str]:
+    return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
 def _body(request: httpx.Request) -> bytes:
@@ -223,6 +254,15 @@ class TencentParams:
     params: dict[str, Any] | None
     error: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: ``TC3-HMAC-SHA256``, or ``HmacSHA1``/``HmacSHA256`` (the ``SignatureMethod`` sent,
+    #: ``HmacSHA1`` when absent) for a request signed the older way.
+    signature_method: str = tencent.SIGNATURE_ALGORITHM
+    #: Every parameter of a query-string or form request as sent (text), common ones
+    #: included; ``None`` for a JSON body.
+    fields: dict[str, str] | None = None
+    #: Whether the request is signed the older way: no ``Authorization`` or ``X-TC-Action``
+    #: header, the common parameters among the others.
+    old_signature: bool = False
 
     def __repr__(self) -> str:
         # Shown in tracebacks and assertion messages: credentials redacted, the body as a size.
@@ -239,36 +279,90 @@ class TencentParams:
         )
 
 
+def _typed(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Action parameters read from text: the integer ones as ints when they parse."""
+    typed: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in tencent.INTEGER_PARAMETERS and value.strip().lstrip("-").isdigit():
+            typed[name] = int(value)
+        else:
+            typed[name] = value
+    return typed
+
+
 def parse_tencent(request: httpx.Request) -> TencentParams:
-    """Read a Tencent request: the ``X-TC-*`` headers, ``Authorization`` and the JSON body."""
+    """Read a Tencent request in any form the official SDKs send.
+
+    TC3-HMAC-SHA256 over POST (``X-TC-*`` headers, ``Authorization``, a JSON body) or over
+    GET (the action's parameters in the query string); or the older HmacSHA1/HmacSHA256
+    signatures, where ``Action``, ``Version``, ``Timestamp``, ``SecretId``, ``Signature`` and
+    the rest travel as parameters beside the action's own, in a form body or the query.
+    """
     body = _body(request)
     headers = request.headers
+    kind, _ = _header_params(headers.get("content-type", ""))
+    query = _query_fields(request)
+    fields: dict[str, str] | None = None
+    # TC3 always carries X-TC-Action or Authorization; the older signatures carry neither.
+    old = "authorization" not in headers and "x-tc-action" not in headers
+    if old and ("Signature" in query or "Action" in query):
+        fields = query
+    elif old and kind == "application/x-www-form-urlencoded":
+        fields = {**query, **_form_fields(body)}
+    elif request.method == "GET":
+        old = False
+        fields = query
+    else:
+        old = False
     params: dict[str, Any] | None = None
     error = None
-    try:
-        parsed = json.loads(body.decode("utf-8")) if body else {}
-    except (ValueError, RecursionError) as exc:  # also too deep, or a 5000-digit integer
-        error = f"request body is not JSON: {exc}"
+    if fields is not None:
+        skipped = tencent.OLD_SIGNATURE_PARAMETERS if old else ()
+        params = _typed({k: v for k, v in fields.items() if k not in skipped})
     else:
-        if isinstance(parsed, dict):
-            params = parsed
+        try:
+            parsed = json.loads(body.decode("utf-8")) if body else {}
+        except (ValueError, RecursionError) as exc:  # also too deep, or a 5000-digit integer
+            error = f"request body is not JSON: {exc}"
         else:
-            error = f"request body is JSON {type(parsed).__name__}, expected an object"
+            if isinstance(parsed, dict):
+                params = parsed
+            else:
+                error = f"request body is JSON {type(parsed).__name__}, expected an object"
+    if old and fields is not None:  # the common parameters travel among the others
+        common: Mapping[str, str | None] = {
+            "action": fields.get("Action"),
+            "version": fields.get("Version"),
+            "region": fields.get("Region"),
+            "timestamp": fields.get("Timestamp"),
+            "authorization": None,
+            "token": fields.get("Token"),
+            "language": fields.get("Language") or headers.get("x-tc-language"),
+        }
+        method = fields.get("SignatureMethod") or tencent.OLD_SIGNATURE_METHODS[0]
+    else:
+        common = {
+            "action": headers.get("x-tc-action"),
+            "version": headers.get("x-tc-version"),
+            "region": headers.get("x-tc-region"),
+            "timestamp": headers.get("x-tc-timestamp"),
+            "authorization": headers.get("authorization"),
+            "token": headers.get("x-tc-token"),
+            "language": headers.get("x-tc-language"),
+        }
+        method = tencent.SIGNATURE_ALGORITHM
     return TencentParams(
         method=request.method,
         host=headers.get("host", request.url.netloc.decode("ascii")),
         path=request.url.path,
         query=request.url.query.decode("latin-1"),
         content_type=headers.get("content-type", ""),
-        action=headers.get("x-tc-action"),
-        version=headers.get("x-tc-version"),
-        region=headers.get("x-tc-region"),
-        timestamp=headers.get("x-tc-timestamp"),
-        authorization=headers.get("authorization"),
-        token=headers.get("x-tc-token"),
-        language=headers.get("x-tc-language"),
         body=body,
         params=params,
         error=error,
         headers={k.lower(): v for k, v in headers.items()},
+        signature_method=method,
+        fields=fields,
+        old_signature=old and fields is not None,
+        **common,
     )

@@ -1,9 +1,10 @@
 """Rebuild the shipped cassette library (``cassettes/``) from the face model and the emulator.
 
-Every cassette is synthetic and reproducible: images, faces, request ids, timing and
-timestamps come from fixed seeds and constants, and bodies are written with sorted keys (no
-key order in either vendor's JSON carries meaning; list order is kept), so building twice
-gives byte-identical files. Run from the repository root::
+Every cassette is synthetic and reproducible: images, faces, request ids, timing, timestamps
+and the Face++ key order come from fixed seeds and constants, so building twice gives
+byte-identical files. Bodies keep the emulator's key order: Face++ landmarks in a hash-like
+order that differs between answers, as the vendor's do (a client must never rely on it).
+Run from the repository root::
 
     python scripts/build_cassettes.py            # rewrite cassettes/
     python scripts/build_cassettes.py --check    # exit 1 if cassettes/ is out of date
@@ -19,7 +20,6 @@ import argparse
 import base64
 import filecmp
 import json
-import re
 import sys
 import tempfile
 import zlib
@@ -72,9 +72,12 @@ OUTSIDE_FACE = Face(left=-60, top=-40, width=260, height=300, seed=3)
 
 @dataclass
 class Step:
-    """One exchange: the request to send and how to prime the emulator before sending it."""
+    """One exchange: the request to send and how to prime the emulator before sending it.
 
-    request: httpx.Request
+    ``request`` may be a function of the answers so far (a face_token from Detect, say).
+    """
+
+    request: httpx.Request | Callable[[list[httpx.Response]], httpx.Request]
     prime: Callable[[Emulator], None] = lambda emulator: None
 
 
@@ -143,8 +146,12 @@ def facepp_scenarios() -> Iterator[Scenario]:
 
     def legacy(emulator: Emulator) -> None:
         body = payloads.facepp_success(
-            FACE, parts=facepp.LEGACY_PARTS, request_id="pending", time_used=0
+            FACE,
+            parts=facepp.LEGACY_PARTS,
+            request_id=f"{TIMESTAMP},00000000-0000-4000-8000-000000000007",
+            time_used=211,
         )
+        body = payloads.facepp_reordered(body, seed=7)
         emulator.queue_response("facepp", body, headers={"Content-Type": facepp.CONTENT_TYPE})
 
     yield Scenario(
@@ -182,6 +189,31 @@ def facepp_scenarios() -> Iterator[Scenario]:
         f" ({size}x{size} px).",
         [Step(facepp_request(_image([small], 4)))],
     )
+
+    def landmark_by_token(answers: list[httpx.Response]) -> httpx.Request:
+        token = answers[-1].json()["faces"][0]["face_token"]
+        fields = {
+            "api_key": API_KEY,
+            "api_secret": API_SECRET,
+            "return_landmark": facepp.ALL,
+            "face_token": token,
+        }
+        return httpx.Request("POST", facepp.URL, data=fields)
+
+    detect = httpx.Request(
+        "POST",
+        facepp.DETECT_URL,
+        data={"api_key": API_KEY, "api_secret": API_SECRET},
+        files={"image_file": ("image.jpg", one, "image/jpeg")},
+    )
+    yield Scenario(
+        "facepp/detect-then-landmark",
+        "facepp",
+        "POST /facepp/v3/detect issues a face_token (minimal answer: face_token and"
+        " face_rectangle per face), then thousandlandmark is called with that face_token"
+        " and answers for the same face.",
+        [Step(detect), Step(landmark_by_token)],
+    )
     retry = facepp.ERRORS["CONCURRENCY_LIMIT_EXCEEDED"]
 
     def fail_twice(emulator: Emulator) -> None:
@@ -207,11 +239,22 @@ def facepp_scenarios() -> Iterator[Scenario]:
             f"HTTP {error.status} {kind} {message!r}: {error.description}",
             [Step(facepp_request(one), _inject("facepp", error.name))],
         )
+    # Every reason of AUTHORIZATION_ERROR (the first one is error-AUTHORIZATION_ERROR above).
+    authorization = facepp.ERRORS["AUTHORIZATION_ERROR"]
+    for reason in authorization.args[1:]:
+        slug = reason.lower().replace(" ", "-")
+        yield Scenario(
+            f"facepp/error-{authorization.name}-{slug}",
+            "facepp",
+            f"HTTP {authorization.status} JSON {authorization.message(reason)!r}:"
+            f" {authorization.description}",
+            [Step(facepp_request(one), _inject("facepp", authorization.name, reason))],
+        )
 
 
-def _inject(vendor: str, name: str) -> Callable[[Emulator], None]:
+def _inject(vendor: str, name: str, arg: str | None = None) -> Callable[[Emulator], None]:
     def prime(emulator: Emulator) -> None:
-        emulator.inject_error(vendor, name, times=1)
+        emulator.inject_error(vendor, name, times=1, arg=arg)
 
     return prime
 
@@ -288,24 +331,11 @@ def tencent_scenarios() -> Iterator[Scenario]:
 # --- building -------------------------------------------------------------------------------
 
 
-def _natural(key: str) -> list[Any]:
-    """``face_contour_left_2`` before ``face_contour_left_10``: numbered runs read in order."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value, key=_natural)}
-    if isinstance(value, list):
-        return [_sorted(item) for item in value]
-    return value
-
-
 def _response(response: httpx.Response) -> dict[str, Any]:
     content_type = response.headers.get("content-type", "")
     body: Any
     if content_type.split(";")[0].strip().endswith("json"):
-        body = _sorted(json.loads(response.content))
+        body = json.loads(response.content)  # in the order answered
     else:
         body = response.text
     return {"status": response.status_code, "headers": {"Content-Type": content_type}, "body": body}
@@ -319,12 +349,13 @@ def build_scenario(scenario: Scenario) -> dict[str, Any]:
         api_key=API_KEY, api_secret=API_SECRET, secret_id=SECRET_ID, secret_key=SECRET_KEY
     )
     interactions = []
+    answers: list[httpx.Response] = []
     for step in scenario.steps:
         step.prime(emulator)
-        response = emulator.handle(step.request)
-        interactions.append(
-            {"request": redact_request(step.request), "response": _response(response)}
-        )
+        request = step.request if isinstance(step.request, httpx.Request) else step.request(answers)
+        response = emulator.handle(request)
+        answers.append(response)
+        interactions.append({"request": redact_request(request), "response": _response(response)})
     return cassette_document(
         vendor=scenario.vendor,
         action=facepp.ACTION if scenario.vendor == "facepp" else tencent.ACTION,

@@ -112,6 +112,20 @@ def test_every_documented_error_has_a_cassette() -> None:
         assert interaction.response.body["Response"]["Error"]["Code"] == code
 
 
+def test_every_authorization_error_reason_has_a_cassette() -> None:
+    error = facepp.ERRORS["AUTHORIZATION_ERROR"]
+    names = ["facepp/error-AUTHORIZATION_ERROR"] + [
+        f"facepp/error-AUTHORIZATION_ERROR-{reason.lower().replace(' ', '-')}"
+        for reason in error.args[1:]
+    ]
+    messages = []
+    for name in names:
+        (interaction,) = load_cassette(name).interactions
+        assert interaction.response.status == error.status
+        messages.append(interaction.response.body["error_message"])
+    assert messages == [error.message(reason) for reason in error.args]
+
+
 def test_facepp_scenarios_hold_what_they_say() -> None:
     full = body(load_cassette("facepp/full-9part"))["face"]["landmark"]
     assert sorted(full) == sorted(facepp.ALL_PARTS)

@@ -15,6 +15,7 @@ import pytest
 from pytest_densemark import facepp
 from pytest_densemark.emulator import (
     LATENCY_EXTENSION,
+    NOTE_HEADER,
     EmulatedDisconnect,
     EmulatedTimeout,
     Emulator,
@@ -107,21 +108,50 @@ def test_only_requested_parts(emulator: Emulator) -> None:
     assert set(legacy["face"]["landmark"]) == set(facepp.LEGACY_PARTS)
 
 
-@pytest.mark.parametrize("value", ["nose,ears", "mouths", ",", *facepp.DOC_MISSPELLINGS])
+@pytest.mark.parametrize("value", ["nose,ears", "mouths", ","])
 def test_unknown_part_is_bad_arguments(emulator: Emulator, value: str) -> None:
-    expect_error(post(emulator, {"return_landmark": value}), "BAD_ARGUMENTS", "return_landmark")
+    response = post(emulator, {"return_landmark": value})
+    expect_error(response, "BAD_ARGUMENTS", "return_landmark")
+    assert NOTE_HEADER not in response.headers  # the vendor's own rule: no note
 
 
-@pytest.mark.parametrize("missing", ["api_key", "api_secret", "return_landmark"])
+@pytest.mark.parametrize("value", ["mouse", "left_eye,MOUSE"])
+def test_docs_mouse_spelling_is_answered_with_the_mouth_part(
+    emulator: Emulator, value: str
+) -> None:
+    landmark = post(emulator, {"return_landmark": value}).json()["face"]["landmark"]
+    assert "mouth" in landmark
+    assert "mouse" not in landmark
+
+
+def test_strict_mode_refuses_mouse_and_says_the_rule_is_unverified() -> None:
+    response = post(Emulator(strict=True), {"return_landmark": "mouse"})
+    expect_error(response, "BAD_ARGUMENTS", "return_landmark")
+    assert "unverified" in response.headers[NOTE_HEADER]
+    assert post(Emulator(strict=True), {"return_landmark": "mouth"}).status_code == 200
+
+
+@pytest.mark.parametrize("missing", ["api_key", "api_secret"])
 def test_missing_arguments(emulator: Emulator, missing: str) -> None:
     expect_error(post(emulator, {missing: None}), "MISSING_ARGUMENTS", missing)  # type: ignore[dict-item]
     expect_error(post(emulator, {missing: ""}), "MISSING_ARGUMENTS", missing)
 
 
+@pytest.mark.parametrize("value", [None, "", " "])
+def test_missing_return_landmark_gets_the_documented_default_unless_strict(
+    emulator: Emulator, value: str | None
+) -> None:
+    body = post(emulator, {"return_landmark": value}).json()  # type: ignore[dict-item]
+    assert set(body["face"]["landmark"]) == set(facepp.ALL_PARTS)
+    strict = post(Emulator(strict=True), {"return_landmark": value})  # type: ignore[dict-item]
+    expect_error(strict, "MISSING_ARGUMENTS", "return_landmark")
+    assert "strict mode" in strict.headers[NOTE_HEADER]
+
+
 def test_missing_image(emulator: Emulator) -> None:
     response = post(emulator, image=None)
-    expect_error(response, "MISSING_ARGUMENTS", "image_file")
-    assert error_of(response) == "MISSING_ARGUMENTS: image_file"
+    expect_error(response, "MISSING_ARGUMENTS", facepp.MISSING_IMAGE_ARGUMENTS)
+    assert error_of(response) == "MISSING_ARGUMENTS: image_url, image_file, image_base64"
 
 
 def test_credentials(emulator: Emulator) -> None:
@@ -204,7 +234,7 @@ def test_request_over_2mb_is_plain_text_413(emulator: Emulator) -> None:
 
 
 def test_other_path_is_api_not_found(emulator: Emulator) -> None:
-    url = f"https://{facepp.HOSTS[1]}/facepp/v3/detect"
+    url = f"https://{facepp.HOSTS[1]}/facepp/v3/compare"
     expect_error(post(emulator, url=url), "API_NOT_FOUND")
     assert post(emulator, url=f"https://{facepp.HOSTS[1]}{facepp.PATH}").status_code == 200
 

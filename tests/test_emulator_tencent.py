@@ -261,10 +261,16 @@ def test_loopback_host_by_header(emulator: Emulator) -> None:
     assert code_of(response) == "OK"
 
 
-def test_get_is_refused(emulator: Emulator) -> None:
+def test_methods_other_than_get_and_post_are_refused(emulator: Emulator) -> None:
+    good = request({"Image": b64(JPEG)})
+    put = httpx.Request("PUT", good.url, headers=good.headers, content=good.content)
+    assert code_of(emulator.handle(put)) == "UnsupportedProtocol"
+
+
+def test_get_carrying_a_post_signature_fails_the_signature(emulator: Emulator) -> None:
     good = request({"Image": b64(JPEG)})
     get = httpx.Request("GET", good.url, headers=good.headers)
-    assert code_of(emulator.handle(get)) == "UnsupportedProtocol"
+    assert code_of(emulator.handle(get)) == "AuthFailure.SignatureFailure"
 
 
 def test_same_image_same_answer() -> None:

@@ -112,7 +112,10 @@ def test_edge_cases_come_up_often() -> None:
 
         @seed(run)
         @settings(max_examples=10, database=None)
-        @given(facepp_responses(image_size=st.just((640, 480))), tencent_responses())
+        @given(
+            facepp_responses(image_size=st.just((640, 480)), return_landmark=None, legacy=None),
+            tencent_responses(),
+        )
         def collect(body: dict[str, Any], tbody: dict[str, Any]) -> None:
             counts.add(len(tbody["Response"]["DenseFaceShapeSet"]))
             landmark = body["face"]["landmark"]

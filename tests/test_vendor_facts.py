@@ -37,11 +37,40 @@ def test_facepp_part_keys() -> None:
         ("MISSING_ARGUMENTS", "api_key", "MISSING_ARGUMENTS: api_key"),
         ("BAD_ARGUMENTS", "return_landmark", "BAD_ARGUMENTS:return_landmark"),
         ("AUTHORIZATION_ERROR", "Denied by Admin", "AUTHORIZATION_ERROR:Denied by Admin"),
+        (
+            "IMAGE_ERROR_UNSUPPORTED_FORMAT",
+            "image_file",
+            "IMAGE_ERROR_UNSUPPORTED_FORMAT: image_file",
+        ),
+        ("INVALID_IMAGE_SIZE", "image_url", "INVALID_IMAGE_SIZE: image_url"),
         ("INTERNAL_ERROR", None, "INTERNAL_ERROR"),
     ],
 )
 def test_facepp_error_messages(name: str, arg: str | None, expected: str) -> None:
     assert facepp.error_body_message(name, arg) == expected
+
+
+def test_every_facepp_message_names_its_evidence() -> None:
+    for error in facepp.ERRORS.values():
+        assert error.evidence.strip(), error.name
+        assert "\n" not in error.evidence, error.name
+    assert "conflicting" in facepp.ERRORS["INVALID_FACE_TOKEN"].evidence
+
+
+def test_return_landmark_rules() -> None:
+    assert facepp.parts_requested("MOUSE, left_eye") == ("left_eye", "mouth")
+    assert facepp.parts_requested("nose,all") == facepp.ALL_PARTS
+    with pytest.raises(facepp.ReturnLandmarkError, match="strict mode") as info:
+        facepp.parts_requested("mouse", strict=True)
+    assert info.value.unverified
+    assert info.value.error == "BAD_ARGUMENTS"
+    assert facepp.parts_requested(" ") == facepp.parts_requested(None) == facepp.ALL_PARTS
+    with pytest.raises(facepp.ReturnLandmarkError) as missing:
+        facepp.parts_requested(" ", strict=True)
+    assert (missing.value.error, missing.value.unverified) == ("MISSING_ARGUMENTS", True)
+    with pytest.raises(facepp.ReturnLandmarkError) as empty:
+        facepp.parts_requested(" , ")
+    assert (empty.value.error, empty.value.unverified) == ("BAD_ARGUMENTS", False)
 
 
 def test_facepp_error_spacing_override() -> None:
@@ -87,7 +116,7 @@ def test_tencent_hosts() -> None:
 
 
 def test_tencent_error_catalogue() -> None:
-    assert tencent.ERRORS["FailedOperation.UnKnowError"].versions == ("2020-03-03",)
+    assert tencent.ERRORS["FailedOperation.UnKnowError"].versions == tencent.VERSIONS
     assert tencent.ERRORS["AuthFailure.SignatureExpire"].scope == "common"
     assert tencent.ERRORS["RequestLimitExceeded"].retryable
     assert tencent.IMAGE_LIMITS.max_long_side("JPEG") == 4000
