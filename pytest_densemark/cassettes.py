@@ -811,12 +811,20 @@ _Key = tuple[tuple[str, Any], ...]
 
 
 def _norm_parts(value: Any) -> Any:
-    if not isinstance(value, str):
+    """The parts a ``return_landmark`` value asks for, by the emulator's own rule.
+
+    :func:`~pytest_densemark.facepp.parts_requested` decides for both, so a request the
+    emulator answers with every part (``ALL``, ``all ,``, no value at all) matches an
+    interaction recorded with ``all``. A value the rule refuses is kept, case-folded, and can
+    only match itself.
+    """
+    if value is not None and not isinstance(value, str):
         return value
-    names = {p.strip() for p in value.split(",") if p.strip()}
-    if facepp.ALL in names:
-        return frozenset(facepp.ALL_PARTS)
-    return frozenset(names)
+    try:
+        return frozenset(facepp.parts_requested(value))
+    except facepp.ReturnLandmarkError:
+        assert value is not None
+        return frozenset(name.strip().lower() for name in value.split(",") if name.strip())
 
 
 def _norm_mode(value: Any) -> Any:
