@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWER_CACHE_SIZE",
     "LATENCY_EXTENSION",
+    "SHARED_ANSWER_CACHE",
+    "AnswerCache",
     "AnswerCacheInfo",
     "Call",
     "EmulatedDisconnect",
@@ -68,11 +70,11 @@ __all__ = [
 LATENCY_EXTENSION = "densemark_latency"
 #: What the call log shows in place of a secret.
 REDACTED = "<redacted>"
-#: How many pre-encoded success answers an :class:`Emulator` keeps by default (LRU).
+#: How many pre-encoded success answers the process-wide cache keeps (LRU).
 ANSWER_CACHE_SIZE = 256
 VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
 
-#: How many images' embedded-marker readings an Emulator remembers (by sha256).
+#: How many images' embedded-marker readings the process remembers (by sha256).
 _MARKER_CACHE_SIZE = 1024
 _UNKNOWN: Any = object()
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -296,12 +298,93 @@ def _default_face(width: int, height: int, seed: int) -> Face:
 
 
 class AnswerCacheInfo(NamedTuple):
-    """What :meth:`Emulator.answer_cache_info` reports about the pre-encoded answer cache."""
+    """What :meth:`Emulator.answer_cache_info` reports about the pre-encoded answer cache.
+
+    ``hits`` and ``misses`` count the lookups of the emulator asked (since it was made or
+    last reset); ``size`` and ``maxsize`` describe the cache it uses, which by default is
+    :data:`SHARED_ANSWER_CACHE`, shared by every emulator in the process.
+    """
 
     hits: int
     misses: int
     size: int
     maxsize: int
+
+
+class AnswerCache:
+    """A bounded, thread-safe, least-recently-used cache of pre-encoded success answers.
+
+    Keys are values only (the frozen faces chosen, the part set, the image size, the point
+    profile), never an emulator's state, so one cache can serve every emulator in a process:
+    a face set with :meth:`Emulator.set_faces`, a credential or an injected fault changes
+    what an emulator decides to answer, and with it the key, never what a key maps to.
+    ``maxsize=0`` keeps nothing. A template is built outside the lock; two threads missing
+    the same key at once may both build it, and both get the same bytes.
+    """
+
+    def __init__(self, maxsize: int = ANSWER_CACHE_SIZE) -> None:
+        if not isinstance(maxsize, int) or isinstance(maxsize, bool) or maxsize < 0:
+            raise ValueError(f"AnswerCache: maxsize must be an integer >= 0, got {maxsize!r}")
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, _Template] = OrderedDict()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def get(self, key: Hashable) -> _Template | None:
+        """The template stored under ``key`` (now the most recently used), or ``None``."""
+        with self._lock:
+            template = self._entries.get(key)
+            if template is not None:
+                self._entries.move_to_end(key)
+            return template
+
+    def put(self, key: Hashable, template: _Template) -> None:
+        """Store ``template`` under ``key``, evicting the least recently used beyond maxsize."""
+        if self.maxsize == 0:
+            return
+        with self._lock:
+            self._entries[key] = template
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every stored answer (they are rebuilt on demand)."""
+        with self._lock:
+            self._entries.clear()
+
+
+#: The answer cache every :class:`Emulator` uses unless given ``answer_cache_size``: a new
+#: emulator (one per test under the ``densemark`` fixture) starts warm.
+SHARED_ANSWER_CACHE = AnswerCache()
+
+
+class _MarkerCache:
+    """``embedded_faces`` readings by image sha256, shared by the process (the marker is
+    part of the image bytes, so the digest decides it). Cleared when full."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[Face, ...] | None] = {}
+
+    def faces(self, data: bytes, digest: str) -> tuple[Face, ...] | None:
+        """``embedded_faces(data)``, remembered; an unreadable marker raises every time."""
+        cached = self._entries.get(digest, _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return cast("tuple[Face, ...] | None", cached)
+        faces = embedded_faces(data)
+        with self._lock:
+            if len(self._entries) >= self.maxsize:
+                self._entries.clear()
+            self._entries[digest] = faces
+        return faces
+
+
+_MARKERS = _MarkerCache(_MARKER_CACHE_SIZE)
 
 
 def _profile_key(profile: tencent.PointProfile) -> tuple[str, tuple[tuple[str, int], ...]]:
@@ -318,11 +401,14 @@ class Emulator:
     :meth:`set_tencent_no_face`; default ``"error"``); :meth:`reset` returns to it.
 
     Success answers are deterministic, so their JSON is encoded once and kept in a
-    least-recently-used cache of ``answer_cache_size`` entries (``0`` turns it off); a repeat
-    request only fills in its own ``request_id``/``time_used`` (``RequestId``). The cache is
-    keyed by everything the answer is built from (the faces chosen, the part set, the image
-    size, the point profile), so :meth:`set_faces`, face tokens, markers and a new
-    :attr:`profile` always give fresh answers; :meth:`reset` empties it.
+    least-recently-used :class:`AnswerCache`; a repeat request only fills in its own
+    ``request_id``/``time_used`` (``RequestId``). The cache is keyed by the values the answer
+    is built from (the faces chosen, the part set, the image size, the point profile), so
+    :meth:`set_faces`, face tokens, markers and a new :attr:`profile` always give fresh
+    answers, and by default it is :data:`SHARED_ANSWER_CACHE`, shared by every emulator in the
+    process: a new emulator per test starts warm, and nothing an emulator was told (faces,
+    credentials, faults) reaches another. ``answer_cache_size`` gives this emulator a private
+    cache of that many entries instead (``0``: no cache).
 
     Face++: any ``api_key``/``api_secret`` is accepted until :meth:`set_credentials` sets
     them. Tencent: the ``Authorization`` header must always be well-formed TC3-HMAC-SHA256;
@@ -338,21 +424,24 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         seed: int = 0,
         profile: tencent.PointProfile = tencent.KIT_PROFILE,
-        answer_cache_size: int = ANSWER_CACHE_SIZE,
+        answer_cache_size: int | None = None,
         tencent_no_face: str = "error",
     ) -> None:
-        if (
+        if answer_cache_size is not None and (
             not isinstance(answer_cache_size, int)
             or isinstance(answer_cache_size, bool)
             or answer_cache_size < 0
         ):
             raise ValueError(
-                f"Emulator: answer_cache_size must be an integer >= 0, got {answer_cache_size!r}"
+                "Emulator: answer_cache_size must be an integer >= 0 or None (the shared"
+                f" cache), got {answer_cache_size!r}"
             )
         self.clock = clock
         self.seed = seed
         self.profile = profile
-        self.answer_cache_size = answer_cache_size
+        self._answers = (
+            SHARED_ANSWER_CACHE if answer_cache_size is None else AnswerCache(answer_cache_size)
+        )
         self._tencent_no_face_default = _check_no_face("Emulator", tencent_no_face)
         self._lock = threading.RLock()
         self._init_state()
@@ -368,8 +457,6 @@ class Emulator:
         self._calls: list[Call] = []
         self._cassette: Cassette | None = None
         self._player: Player | None = None
-        self._answers: OrderedDict[Hashable, _Template] = OrderedDict()
-        self._markers: dict[str, tuple[Face, ...] | None] = {}
         self._answer_hits = 0
         self._answer_misses = 0
         self._tencent_no_face = self._tencent_no_face_default
@@ -605,34 +692,36 @@ class Emulator:
 
     def reset(self) -> None:
         """Forget everything: credentials, faces, URLs, tokens, faults, queue, cassette, calls
-        and the pre-encoded answer cache; the Tencent no-face answer returns to the
-        constructor's ``tencent_no_face``."""
+        and the answer cache's hit and miss counts; the Tencent no-face answer returns to the
+        constructor's ``tencent_no_face``. A private answer cache (``answer_cache_size``) is
+        emptied; the shared one keeps its answers, which hold nothing of this emulator's."""
         with self._lock:
             self._init_state()
+            if self._answers is not SHARED_ANSWER_CACHE:
+                self._answers.clear()
+
+    @property
+    def answer_cache(self) -> AnswerCache:
+        """The answer cache this emulator uses (:data:`SHARED_ANSWER_CACHE` by default)."""
+        return self._answers
 
     def answer_cache_info(self) -> AnswerCacheInfo:
-        """Hits, misses, current and maximum size of the pre-encoded answer cache."""
+        """This emulator's hits and misses, and its answer cache's current and maximum size."""
         with self._lock:
-            return AnswerCacheInfo(
-                self._answer_hits, self._answer_misses, len(self._answers), self.answer_cache_size
-            )
+            hits, misses = self._answer_hits, self._answer_misses
+        return AnswerCacheInfo(hits, misses, len(self._answers), self._answers.maxsize)
 
     def _template(self, key: Hashable, build: Callable[[], _Template]) -> _Template:
-        """The cached template for ``key``, building (outside the lock) and storing on a miss."""
+        """The cached template for ``key``, building (outside any lock) and storing on a miss."""
+        template = self._answers.get(key)
         with self._lock:
-            template = self._answers.get(key)
             if template is not None:
-                self._answers.move_to_end(key)
                 self._answer_hits += 1
-                return template
-            self._answer_misses += 1
-        template = build()
-        with self._lock:
-            if self.answer_cache_size > 0:
-                self._answers[key] = template
-                self._answers.move_to_end(key)
-                while len(self._answers) > self.answer_cache_size:
-                    self._answers.popitem(last=False)
+            else:
+                self._answer_misses += 1
+        if template is None:
+            template = build()
+            self._answers.put(key, template)
         return template
 
     # -- the core --------------------------------------------------------------------------
@@ -889,26 +978,13 @@ class Emulator:
         info = info or sniff(data)
         if info is None:
             return ()
-        faces = self._embedded_faces(data, info.digest)
+        faces = _MARKERS.faces(data, info.digest)
         if faces is None:
             with self._lock:
                 faces = self._faces.get(info.digest)
         if faces is None:
             faces = (_default_face(info.width, info.height, int(info.digest[:16], 16)),)
         return tuple(sorted(faces, key=lambda f: -(f.width * f.height)))
-
-    def _embedded_faces(self, data: bytes, digest: str) -> tuple[Face, ...] | None:
-        """``embedded_faces(data)``, remembered by the image's sha256 (the marker is part of
-        the bytes, so the digest decides it); an unreadable marker raises every time."""
-        cached = self._markers.get(digest, _UNKNOWN)
-        if cached is not _UNKNOWN:
-            return cast("tuple[Face, ...] | None", cached)
-        faces = embedded_faces(data)
-        with self._lock:
-            if len(self._markers) >= _MARKER_CACHE_SIZE:
-                self._markers.clear()
-            self._markers[digest] = faces
-        return faces
 
     # -- Tencent ---------------------------------------------------------------------------
 
