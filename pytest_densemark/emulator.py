@@ -204,26 +204,63 @@ def _check_times(times: int | None, *, allow_none: bool) -> None:
         raise ValueError(f"times must be an integer >= 1, got {times!r}")
 
 
-def _summary(data: bytes, sniffed: dict[int, ImageInfo | None] | None = None) -> dict[str, Any]:
-    info = sniff(data)
-    if sniffed is not None:  # keep it for the answer (keyed by the bytes' id while alive)
-        sniffed[id(data)] = info
-    if info is None:
-        return {"format": None, "size": len(data), "digest": hashlib.sha256(data).hexdigest()}
-    return {
-        "format": info.format,
-        "width": info.width,
-        "height": info.height,
-        "size": info.size,
-        "digest": info.digest,
-    }
+def _decode_base64(text: str) -> bytes:
+    """``text`` decoded as strict base64 (raises ``binascii.Error``/``ValueError`` if not)."""
+    return base64.b64decode(text, validate=True)
 
 
-def _b64_summary(text: str) -> dict[str, Any]:
-    try:
-        return _summary(base64.b64decode(text, validate=True))
-    except (binascii.Error, ValueError):
-        return {"format": None, "size": len(text), "base64": "undecodable"}
+class _RequestImages:
+    """The images of one request, each decoded from base64 and sniffed (its sha256 included)
+    at most once, shared by the call log's summary and the answer.
+
+    Entries are keyed by the identity of the text or bytes (hashing a multi-megabyte value
+    would cost about what is saved) and keep that object alive, so an id cannot be reused by
+    another object while the request is handled. One instance per request: never shared.
+    """
+
+    __slots__ = ("_decoded", "_sniffed")
+
+    def __init__(self) -> None:
+        self._decoded: dict[int, tuple[str, bytes | None]] = {}
+        self._sniffed: dict[int, tuple[bytes, ImageInfo | None]] = {}
+
+    def decode(self, text: str) -> bytes | None:
+        """``text`` decoded from base64, or ``None`` when it is not valid base64."""
+        entry = self._decoded.get(id(text))
+        if entry is None:
+            try:
+                data: bytes | None = _decode_base64(text)
+            except (binascii.Error, ValueError):
+                data = None
+            entry = self._decoded[id(text)] = (text, data)
+        return entry[1]
+
+    def sniff(self, data: bytes) -> ImageInfo | None:
+        """:func:`~pytest_densemark.images.sniff` of ``data``, read once."""
+        entry = self._sniffed.get(id(data))
+        if entry is None:
+            entry = self._sniffed[id(data)] = (data, sniff(data))
+        return entry[1]
+
+    def summary(self, data: bytes) -> dict[str, Any]:
+        """What the call log keeps of an image: format, pixel size, byte size, sha256."""
+        info = self.sniff(data)
+        if info is None:
+            return {"format": None, "size": len(data), "digest": hashlib.sha256(data).hexdigest()}
+        return {
+            "format": info.format,
+            "width": info.width,
+            "height": info.height,
+            "size": info.size,
+            "digest": info.digest,
+        }
+
+    def base64_summary(self, text: str) -> dict[str, Any]:
+        """:meth:`summary` of a base64 image, or what is known of text that is not base64."""
+        data = self.decode(text)
+        if data is None:
+            return {"format": None, "size": len(text), "base64": "undecodable"}
+        return self.summary(data)
 
 
 def _slot(name: str) -> str:
@@ -371,16 +408,16 @@ class _MarkerCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[Face, ...] | None] = {}
 
-    def faces(self, data: bytes, digest: str) -> tuple[Face, ...] | None:
+    def faces(self, data: bytes, info: ImageInfo) -> tuple[Face, ...] | None:
         """``embedded_faces(data)``, remembered; an unreadable marker raises every time."""
-        cached = self._entries.get(digest, _UNKNOWN)
+        cached = self._entries.get(info.digest, _UNKNOWN)
         if cached is not _UNKNOWN:
             return cast("tuple[Face, ...] | None", cached)
-        faces = embedded_faces(data)
+        faces = embedded_faces(data, info)
         with self._lock:
             if len(self._entries) >= self.maxsize:
                 self._entries.clear()
-            self._entries[digest] = faces
+            self._entries[info.digest] = faces
         return faces
 
 
@@ -735,7 +772,7 @@ class Emulator:
         """
         vendor = wire.vendor_of_request(request)
         facepp_params: wire.FaceppParams | None = None
-        sniffed: dict[int, ImageInfo | None] = {}
+        images = _RequestImages()
         tencent_params: wire.TencentParams | None = None
         action: str | None = None
         version: str | None = None
@@ -743,11 +780,11 @@ class Emulator:
         if vendor == "facepp":
             facepp_params = wire.parse_facepp(request)
             action, version = facepp.ACTION, None
-            params = self._facepp_log_params(facepp_params, sniffed)
+            params = self._facepp_log_params(facepp_params, images)
         elif vendor == "tencent":
             tencent_params = wire.parse_tencent(request)
             action, version = tencent_params.action, tencent_params.version
-            params = self._tencent_log_params(tencent_params)
+            params = self._tencent_log_params(tencent_params, images)
         call = Call(vendor, action, version, params, request, None)
 
         with self._lock:
@@ -768,9 +805,9 @@ class Emulator:
             call.source = "cassette"
             response = player.respond(request, parsed=facepp_params or tencent_params)
         elif facepp_params is not None:
-            response = self._facepp(request, facepp_params, sniffed)
+            response = self._facepp(request, facepp_params, images)
         elif tencent_params is not None:
-            response = self._tencent(request, tencent_params)
+            response = self._tencent(request, tencent_params, images)
         else:
             response = httpx.Response(
                 404,
@@ -853,29 +890,28 @@ class Emulator:
         answer = facepp_error_response(name, arg, request_id=request_id, time_used=time_used)
         return answer.to_httpx(request)
 
-    def _facepp_log_params(
-        self, params: wire.FaceppParams, sniffed: dict[int, ImageInfo | None] | None = None
-    ) -> dict[str, Any]:
+    @staticmethod
+    def _facepp_log_params(params: wire.FaceppParams, images: _RequestImages) -> dict[str, Any]:
         logged: dict[str, Any] = {}
         for name, value in params.fields.items():
             if name in _FACEPP_SECRETS:
                 logged[name] = REDACTED
             elif name == "image_base64":
-                logged[name] = _b64_summary(value)
+                logged[name] = images.base64_summary(value)
             else:
                 logged[name] = value
         for name, data in params.files.items():
-            logged[name] = _summary(data, sniffed)
+            logged[name] = images.summary(data)
         return logged
 
     def _facepp(
         self,
         request: httpx.Request,
         params: wire.FaceppParams,
-        sniffed: Mapping[int, ImageInfo | None] | None = None,
+        images: _RequestImages,
     ) -> httpx.Response:
         try:
-            face, parts = self._facepp_decide(params, sniffed or {})
+            face, parts = self._facepp_decide(params, images)
         except _Reject as reject:
             return self._facepp_error(request, reject.name, reject.arg)
         request_id, time_used = self._facepp_ids()
@@ -890,7 +926,7 @@ class Emulator:
         return _response(200, _FACEPP_HEADERS, content, request)
 
     def _facepp_decide(
-        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
+        self, params: wire.FaceppParams, images: _RequestImages
     ) -> tuple[Face | None, tuple[str, ...]]:
         if params.path.rstrip("/") != facepp.PATH:
             raise _Reject("API_NOT_FOUND")
@@ -907,7 +943,7 @@ class Emulator:
             if value is not None and fields[name] != value:
                 raise _Reject("AUTHENTICATION_ERROR")
         parts = self._facepp_parts(fields.get(facepp.RETURN_LANDMARK))
-        return self._facepp_face(params, sniffed), parts
+        return self._facepp_face(params, images), parts
 
     @staticmethod
     def _facepp_parts(value: str | None) -> tuple[str, ...]:
@@ -923,9 +959,7 @@ class Emulator:
             raise _Reject("BAD_ARGUMENTS", facepp.RETURN_LANDMARK)
         return tuple(part for part in facepp.ALL_PARTS if part in names)
 
-    def _facepp_face(
-        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
-    ) -> Face | None:
+    def _facepp_face(self, params: wire.FaceppParams, images: _RequestImages) -> Face | None:
         fields, files = params.fields, params.files
         present = [
             name
@@ -944,10 +978,10 @@ class Emulator:
         if source == "image_file":
             data = files[source] if source in files else fields[source].encode("latin-1")
         elif source == "image_base64":
-            try:
-                data = base64.b64decode(fields[source], validate=True)
-            except (binascii.Error, ValueError):
-                raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source) from None
+            decoded = images.decode(fields[source])
+            if decoded is None:
+                raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
+            data = decoded
         else:
             with self._lock:
                 registered = self._urls.get(fields[source])
@@ -957,7 +991,7 @@ class Emulator:
         limits = facepp.IMAGE_LIMITS
         if len(data) > limits.max_file_bytes:
             raise _Reject("IMAGE_FILE_TOO_LARGE", source)
-        info = sniffed[id(data)] if id(data) in sniffed else sniff(data)
+        info = images.sniff(data)
         if info is None or info.format not in limits.formats:
             raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
         if info.short_side < limits.min_side or info.long_side > limits.max_side:
@@ -978,7 +1012,7 @@ class Emulator:
         info = info or sniff(data)
         if info is None:
             return ()
-        faces = _MARKERS.faces(data, info.digest)
+        faces = _MARKERS.faces(data, info)
         if faces is None:
             with self._lock:
                 faces = self._faces.get(info.digest)
@@ -997,22 +1031,24 @@ class Emulator:
         return answer.to_httpx(request)
 
     @staticmethod
-    def _tencent_log_params(params: wire.TencentParams) -> dict[str, Any]:
+    def _tencent_log_params(params: wire.TencentParams, images: _RequestImages) -> dict[str, Any]:
         if params.params is None:
             return {}
         logged = dict(params.params)
         if isinstance(logged.get("Image"), str):
-            logged["Image"] = _b64_summary(logged["Image"])
+            logged["Image"] = images.base64_summary(logged["Image"])
         return logged
 
-    def _tencent(self, request: httpx.Request, params: wire.TencentParams) -> httpx.Response:
+    def _tencent(
+        self, request: httpx.Request, params: wire.TencentParams, images: _RequestImages
+    ) -> httpx.Response:
         try:
-            content = self._tencent_decide(params)
+            content = self._tencent_decide(params, images)
         except _Reject as reject:
             return self._tencent_error(request, reject.name, reject.message)
         return _response(200, _TENCENT_HEADERS, content, request)
 
-    def _tencent_decide(self, params: wire.TencentParams) -> bytes:
+    def _tencent_decide(self, params: wire.TencentParams, images: _RequestImages) -> bytes:
         if params.method != "POST":
             raise _Reject(
                 "UnsupportedProtocol",
@@ -1040,7 +1076,7 @@ class Emulator:
         self._tencent_auth(params)
         if params.params is None:
             raise _Reject("InvalidParameter", message=f"Invalid request body: {params.error}.")
-        return self._tencent_body(params.params)
+        return self._tencent_body(params.params, images)
 
     def _tencent_auth(self, params: wire.TencentParams) -> None:
         if not params.timestamp:
@@ -1086,7 +1122,7 @@ class Emulator:
         if not good:
             raise _Reject("AuthFailure.SignatureFailure")
 
-    def _tencent_body(self, body: dict[str, Any]) -> bytes:
+    def _tencent_body(self, body: dict[str, Any], images: _RequestImages) -> bytes:
         unknown = [key for key in body if key not in tencent.PARAMETERS]
         if unknown:
             raise _Reject(
@@ -1110,9 +1146,9 @@ class Emulator:
         for key in ("Image", "Url"):
             if key in body and not isinstance(body[key], str):
                 raise _Reject("InvalidParameter", message=f"{key} must be a string.")
-        data = self._tencent_image(body.get("Url") or None, body.get("Image") or None)
+        data = self._tencent_image(body.get("Url") or None, body.get("Image") or None, images)
         limits = tencent.IMAGE_LIMITS
-        info = sniff(data)
+        info = images.sniff(data)
         if info is None or info.format not in limits.formats:
             raise _Reject("FailedOperation.ImageDecodeFailed")
         if info.short_side < limits.min_short_side:
@@ -1143,7 +1179,7 @@ class Emulator:
         cache_key = ("tencent", chosen, width, height, _profile_key(profile))
         return self._template(cache_key, build).render({"request_id": request_id})
 
-    def _tencent_image(self, url: str | None, image: str | None) -> bytes:
+    def _tencent_image(self, url: str | None, image: str | None, images: _RequestImages) -> bytes:
         limits = tencent.IMAGE_LIMITS
         if url is not None:  # Url wins over Image
             parsed = httpx.URL(url) if re.match(r"^https?://[^/\s]+", url) else None
@@ -1160,7 +1196,7 @@ class Emulator:
             raise _Reject("InvalidParameterValue.ImageEmpty")
         if len(image) > limits.max_base64_bytes:
             raise _Reject("FailedOperation.ImageSizeExceed")
-        try:
-            return base64.b64decode(image, validate=True)
-        except (binascii.Error, ValueError):
-            raise _Reject("FailedOperation.ImageDecodeFailed") from None
+        data = images.decode(image)
+        if data is None:
+            raise _Reject("FailedOperation.ImageDecodeFailed")
+        return data
