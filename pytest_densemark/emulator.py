@@ -31,7 +31,7 @@ import random
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ANSWER_CACHE_SIZE",
+    "CALL_LOG_RAW_BYTES",
     "LATENCY_EXTENSION",
     "SHARED_ANSWER_CACHE",
     "AnswerCache",
@@ -72,6 +73,8 @@ LATENCY_EXTENSION = "densemark_latency"
 REDACTED = "<redacted>"
 #: How many pre-encoded success answers the process-wide cache keeps (LRU).
 ANSWER_CACHE_SIZE = 256
+#: How many bytes of raw request bodies the call log keeps by default (the newest calls').
+CALL_LOG_RAW_BYTES = 32 * 1024 * 1024
 VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
 
 #: How many images' embedded-marker readings the process remembers (by sha256).
@@ -108,9 +111,17 @@ class Call:
 
     ``params`` are the vendor parameters as parsed (Face++ form fields, Tencent JSON body) with
     secrets replaced by ``"<redacted>"`` and images summarised as ``format``, ``width``,
-    ``height``, ``size`` and ``digest``. ``source`` says what answered: ``"emulator"``,
-    ``"cassette"``, ``"queue"`` or ``"fault"``; ``fault`` names an injected fault
-    (``"error:<name>"``, ``"timeout"``, ``"disconnect"``), ``None`` otherwise.
+    ``height``, ``size`` and ``digest``; they are kept for every call. ``source`` says what
+    answered: ``"emulator"``, ``"cassette"``, ``"queue"`` or ``"fault"``; ``fault`` names an
+    injected fault (``"error:<name>"``, ``"timeout"``, ``"disconnect"``), ``None`` otherwise.
+
+    ``request`` is the raw request, but raw bodies are bounded: the emulator keeps them for
+    its newest calls only, up to ``call_log_raw_bytes`` in all (:data:`CALL_LOG_RAW_BYTES`,
+    32 MiB, by default), so a suite sending big images does not hold every one of them.
+    An older call keeps its method, URL and headers; ``body_dropped`` is then true, its
+    ``request.content`` is empty, and ``response`` is an equal copy pointing at that request
+    (the response object the client was given is left untouched). ``body_size`` is the body's
+    length in bytes as received.
     """
 
     vendor: str | None
@@ -122,6 +133,8 @@ class Call:
     fault: str | None = None
     source: str = "emulator"
     latency: float = 0.0
+    body_size: int = 0
+    body_dropped: bool = False
 
     @property
     def status(self) -> int | None:
@@ -328,6 +341,29 @@ def _response(
     return response
 
 
+def _bodiless_request(request: httpx.Request) -> httpx.Request:
+    """The request's method, URL and headers without its body (for the call log)."""
+    return httpx.Request(request.method, request.url, headers=request.headers)
+
+
+def _bodiless_response(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """An equal copy of ``response`` whose ``request`` is ``request``; the caller's response
+    object keeps its own request."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        return response
+    copy = httpx.Response(
+        response.status_code,
+        headers=response.headers.raw,
+        stream=httpx.ByteStream(content),
+        request=request,
+        extensions=dict(response.extensions),
+    )
+    copy.read()
+    return copy
+
+
 @functools.lru_cache(maxsize=1024)
 def _default_face(width: int, height: int, seed: int) -> Face:
     """``Face.for_image`` (deterministic, and a frozen Face is safe to share), cached."""
@@ -447,6 +483,11 @@ class Emulator:
     credentials, faults) reaches another. ``answer_cache_size`` gives this emulator a private
     cache of that many entries instead (``0``: no cache).
 
+    The call log (:attr:`calls`) keeps every call's parsed, redacted ``params`` (images as
+    summaries), but raw request bodies only for the newest calls, up to
+    ``call_log_raw_bytes`` in all (default :data:`CALL_LOG_RAW_BYTES`, 32 MiB; see
+    :class:`Call`).
+
     Face++: any ``api_key``/``api_secret`` is accepted until :meth:`set_credentials` sets
     them. Tencent: the ``Authorization`` header must always be well-formed TC3-HMAC-SHA256;
     the SecretId, the signature, the timestamp's age and ``X-TC-Token`` are checked once
@@ -463,6 +504,7 @@ class Emulator:
         profile: tencent.PointProfile = tencent.KIT_PROFILE,
         answer_cache_size: int | None = None,
         tencent_no_face: str = "error",
+        call_log_raw_bytes: int = CALL_LOG_RAW_BYTES,
     ) -> None:
         if answer_cache_size is not None and (
             not isinstance(answer_cache_size, int)
@@ -473,9 +515,19 @@ class Emulator:
                 "Emulator: answer_cache_size must be an integer >= 0 or None (the shared"
                 f" cache), got {answer_cache_size!r}"
             )
+        if (
+            not isinstance(call_log_raw_bytes, int)
+            or isinstance(call_log_raw_bytes, bool)
+            or call_log_raw_bytes < 0
+        ):
+            raise ValueError(
+                f"Emulator: call_log_raw_bytes must be an integer >= 0, got {call_log_raw_bytes!r}"
+            )
         self.clock = clock
         self.seed = seed
         self.profile = profile
+        #: Bytes of raw request bodies the call log keeps, newest calls first (see :class:`Call`).
+        self.call_log_raw_bytes = call_log_raw_bytes
         self._answers = (
             SHARED_ANSWER_CACHE if answer_cache_size is None else AnswerCache(answer_cache_size)
         )
@@ -492,6 +544,8 @@ class Emulator:
         self._faults: list[_Fault] = []
         self._queue: list[_Queued] = []
         self._calls: list[Call] = []
+        self._raw_calls: deque[Call] = deque()  # calls still holding their raw body, oldest first
+        self._raw_bytes = 0
         self._cassette: Cassette | None = None
         self._player: Player | None = None
         self._answer_hits = 0
@@ -718,7 +772,8 @@ class Emulator:
 
     @property
     def calls(self) -> list[Call]:
-        """Every request handled so far, oldest first (a copy)."""
+        """Every request handled so far, oldest first (a copy); raw bodies of the newest only
+        (see :class:`Call`)."""
         with self._lock:
             return list(self._calls)
 
@@ -794,6 +849,7 @@ class Emulator:
             player = self._player if self._cassette and self._cassette.vendor == vendor else None
             call.latency = latency
             self._calls.append(call)
+            self._keep_raw(call)
 
         if queued is not None:
             call.source = "queue"
@@ -820,8 +876,27 @@ class Emulator:
             )
         if latency:
             response.extensions = {**response.extensions, LATENCY_EXTENSION: latency}
-        call.response = response
+        with self._lock:  # its body may have been dropped meanwhile (other threads' calls)
+            call.response = (
+                _bodiless_response(response, call.request) if call.body_dropped else response
+            )
         return response
+
+    def _keep_raw(self, call: Call) -> None:
+        """Count the call's raw body and drop the oldest bodies beyond the bound (locked)."""
+        try:
+            call.body_size = len(call.request.content)
+        except httpx.RequestNotRead:
+            call.body_size = 0
+        self._raw_calls.append(call)
+        self._raw_bytes += call.body_size
+        while self._raw_bytes > self.call_log_raw_bytes and self._raw_calls:
+            old = self._raw_calls.popleft()
+            self._raw_bytes -= old.body_size
+            old.request = _bodiless_request(old.request)
+            old.body_dropped = True
+            if old.response is not None:
+                old.response = _bodiless_response(old.response, old.request)
 
     # -- faults ----------------------------------------------------------------------------
 
