@@ -222,6 +222,52 @@ def _decode_base64(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
+#: Base64 texts at least this long are looked up in :data:`_BIG_IMAGES` before decoding.
+_BIG_BASE64 = 256 * 1024
+#: How many bytes of decoded big images the process keeps (LRU).
+_BIG_IMAGES_BYTES = 16 * 1024 * 1024
+
+
+class _DecodedImages:
+    """Decoded big base64 images and what :func:`sniff` read of them, by the sha256 of the
+    base64 text; least recently used first out, bounded by the decoded bytes held.
+
+    A test suite sends the same big image again and again: hashing its text costs about a
+    third of decoding it and hashing the result. Thread-safe; values only (never an
+    emulator's state), so shared by the process.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[bytes, tuple[bytes, ImageInfo | None]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: bytes) -> tuple[bytes, ImageInfo | None] | None:
+        """The decoded image and its sniffed info for ``key``, or ``None``."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: bytes, data: bytes, info: ImageInfo | None) -> None:
+        """Remember a decoded image, dropping the least recently used beyond the bound."""
+        if len(data) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (data, info)
+            self._bytes += len(data)
+            while self._bytes > self.max_bytes:
+                _, (old, _) = self._entries.popitem(last=False)
+                self._bytes -= len(old)
+
+
+_BIG_IMAGES = _DecodedImages(_BIG_IMAGES_BYTES)
+
+
 class _RequestImages:
     """The images of one request, each decoded from base64 and sniffed (its sha256 included)
     at most once, shared by the call log's summary and the answer.
@@ -229,6 +275,8 @@ class _RequestImages:
     Entries are keyed by the identity of the text or bytes (hashing a multi-megabyte value
     would cost about what is saved) and keep that object alive, so an id cannot be reused by
     another object while the request is handled. One instance per request: never shared.
+    A big base64 text (:data:`_BIG_BASE64` characters or more) seen before in the process
+    is not decoded again: :data:`_BIG_IMAGES` has it, found by the text's sha256.
     """
 
     __slots__ = ("_decoded", "_sniffed")
@@ -241,12 +289,25 @@ class _RequestImages:
         """``text`` decoded from base64, or ``None`` when it is not valid base64."""
         entry = self._decoded.get(id(text))
         if entry is None:
-            try:
-                data: bytes | None = _decode_base64(text)
-            except (binascii.Error, ValueError):
-                data = None
-            entry = self._decoded[id(text)] = (text, data)
+            entry = self._decoded[id(text)] = (text, self._decode(text))
         return entry[1]
+
+    def _decode(self, text: str) -> bytes | None:
+        key = None
+        if len(text) >= _BIG_BASE64 and text.isascii():
+            key = hashlib.sha256(text.encode("ascii")).digest()
+            known = _BIG_IMAGES.get(key)
+            if known is not None:
+                data, info = known
+                self._sniffed[id(data)] = (data, info)
+                return data
+        try:
+            data = _decode_base64(text)
+        except (binascii.Error, ValueError):
+            return None
+        if key is not None:
+            _BIG_IMAGES.put(key, data, self.sniff(data))
+        return data
 
     def sniff(self, data: bytes) -> ImageInfo | None:
         """:func:`~pytest_densemark.images.sniff` of ``data``, read once."""

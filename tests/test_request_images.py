@@ -1,4 +1,5 @@
-"""Each image in a request is decoded and hashed once, for the call log and the answer alike."""
+"""Each image in a request is decoded and hashed once, for the call log and the answer alike
+(and a big base64 image the process has seen before is not decoded again)."""
 
 from __future__ import annotations
 
@@ -120,3 +121,37 @@ def test_an_image_seen_for_the_first_time_is_hashed_once(counts: Counter[str]) -
     response = Emulator().handle(tencent_request({"Image": base64.b64encode(marked).decode()}))
     assert response.json()["Response"]["DenseFaceShapeSet"] == [tencent_face(face)]
     assert counts == {"decode": 1, "sniff": 1, "hash": 1}
+
+
+def big_jpeg(seed: int) -> bytes:
+    """A synthetic 400 KiB JPEG: a real header padded with bytes that differ by ``seed``."""
+    header = make_image("JPEG", 800, 600, seed=40)
+    return header + bytes([seed]) * (400 * 1024 - len(header))
+
+
+def test_a_big_image_sent_again_is_not_decoded_again(counts: Counter[str]) -> None:
+    """Big base64 texts are found by their sha256 in the process: decoded once, ever."""
+    first, second = big_jpeg(1), big_jpeg(2)
+    texts = [base64.b64encode(image).decode() for image in (first, second)]
+    emulator = Emulator()
+    for text in (texts[0], texts[0], texts[1], texts[0], texts[1]):
+        response = emulator.handle(tencent_request({"Image": text}))
+        assert "DenseFaceShapeSet" in response.json()["Response"]
+    assert counts == {"decode": 2, "sniff": 2, "hash": 2}
+    digests = [call.params["Image"]["digest"] for call in emulator.calls]
+    expected = [hashlib.sha256(image).hexdigest() for image in (first, second)]
+    assert digests == [expected[0], expected[0], expected[1], expected[0], expected[1]]
+    assert all(call.params["Image"]["size"] == 400 * 1024 for call in emulator.calls)
+
+
+def test_the_decoded_image_cache_is_bounded_by_bytes() -> None:
+    cache = emulator_module._DecodedImages(max_bytes=10)
+    cache.put(b"a", b"x" * 4, None)
+    cache.put(b"b", b"x" * 4, None)
+    assert cache.get(b"a") is not None  # now the most recently used
+    cache.put(b"c", b"x" * 4, None)  # 12 bytes: "b" goes
+    assert cache.get(b"b") is None
+    assert cache.get(b"a") is not None
+    assert cache.get(b"c") is not None
+    cache.put(b"d", b"x" * 11, None)  # bigger than the whole cache: not kept
+    assert cache.get(b"d") is None
