@@ -10,7 +10,11 @@ interleaved in one pytest session:
   controller per test, so only the process-wide answer cache carries over);
 * ``densemark, cold cache``: the same with the controller given an empty answer cache of its
   own at the start of the test, which is what every test paid before the cache was shared
-  (the shared cache itself is left alone, so the other kinds stay warm).
+  (the shared cache itself is left alone, so the other kinds stay warm);
+* ``densemark_server`` and ``densemark_server, cold cache``: the same answers from the
+  loopback server over a keep-alive socket (its per-test reset keeps the shared cache; the
+  cold kind swaps in an empty cache for the test), for reference: a socket round trip is not
+  what the respx baseline pays.
 
 Two cases, each against its own respx baseline: Face++ (``return_landmark=all``, 975 keys,
 one face) and Tencent with five faces (a synthetic image whose marker holds five faces).
@@ -33,11 +37,13 @@ from collections import defaultdict
 from pathlib import Path
 
 CASES = ("facepp", "tencent5")
-KINDS = ("respx", "densemark", "cold")
+KINDS = ("respx", "densemark", "cold", "server", "servercold")
 LABELS = {
     "respx": "respx inline route (baseline)",
     "densemark": "densemark, emulated",
     "cold": "densemark, cold cache each test",
+    "server": "densemark_server, emulated",
+    "servercold": "densemark_server, cold cache",
 }
 TITLES = {"facepp": "Face++ full answer (975 keys)", "tencent5": "Tencent, five faces"}
 
@@ -46,7 +52,7 @@ import base64
 import httpx
 import pytest
 from pytest_densemark import facepp, tc3, tencent
-from pytest_densemark.emulator import AnswerCache, Emulator
+from pytest_densemark.emulator import SHARED_ANSWER_CACHE, AnswerCache, Emulator
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_image
 
@@ -68,12 +74,20 @@ TENCENT_HEADERS = {{
 }}
 
 
-def facepp_call():
-    return CLIENT.post(facepp.URL, data=FACEPP_DATA, files=FACEPP_FILES)
+def facepp_call(url=facepp.URL):
+    return CLIENT.post(url, data=FACEPP_DATA, files=FACEPP_FILES)
 
 
-def tencent_call():
-    return CLIENT.post(TENCENT_URL, json=TENCENT_BODY, headers=TENCENT_HEADERS)
+def tencent_call(url=TENCENT_URL):
+    return CLIENT.post(url, json=TENCENT_BODY, headers=TENCENT_HEADERS)
+
+
+@pytest.fixture
+def cold_server(densemark_server):
+    emulator = densemark_server.emulator
+    emulator._answers = AnswerCache()  # a cache for this test only, as before it was shared
+    yield densemark_server
+    emulator._answers = SHARED_ANSWER_CACHE
 
 
 def answer(call):
@@ -124,6 +138,18 @@ class TestEmulate:
     def test_tencent5__cold(self, densemark, n):
         densemark._answers = AnswerCache()
         check_tencent(tencent_call())
+
+    def test_facepp__server(self, densemark_server, n):
+        check_facepp(facepp_call(densemark_server.facepp_url))
+
+    def test_facepp__servercold(self, cold_server, n):
+        check_facepp(facepp_call(cold_server.facepp_url))
+
+    def test_tencent5__server(self, densemark_server, n):
+        check_tencent(tencent_call(densemark_server.tencent_url))
+
+    def test_tencent5__servercold(self, cold_server, n):
+        check_tencent(tencent_call(cold_server.tencent_url))
 """
 
 COLLECTOR = """
