@@ -18,9 +18,12 @@ interleaved in one pytest session:
 
 Two cases, each against its own respx baseline: Face++ (``return_landmark=all``, 975 keys,
 one face) and Tencent with five faces (a synthetic image whose marker holds five faces).
-``--runs`` whole pytest sessions are run one after another; the table gives, per kind, the
-median over runs of the per-run ratio (median test time / the baseline's median test time)
-with the lowest and highest run. Run: ``python benchmarks/bench_emulate.py [--tests 200]
+``--runs`` whole pytest sessions are run one after another. Tests of every kind take turns
+(test ``n`` of each kind, then test ``n + 1``...), so each test is paired with the baseline
+test next to it; a run's ratio is the median of those paired ratios, which a machine whose
+load drifts during the run disturbs less than a ratio of medians. The table gives, per kind,
+the median test time and the median over runs of the run's ratio, with the lowest and
+highest run. Run: ``python benchmarks/bench_emulate.py [--tests 200]
 [--runs 5]``.
 """
 
@@ -158,6 +161,10 @@ from collections import defaultdict
 
 TIMES = defaultdict(float)
 
+def pytest_collection_modifyitems(items):
+    # Kinds take turns: test n of every kind, then test n + 1 (the sort is stable).
+    items.sort(key=lambda item: item.callspec.params["n"])
+
 def pytest_runtest_logreport(report):
     TIMES[report.nodeid] += report.duration
 
@@ -167,8 +174,8 @@ def pytest_sessionfinish(session):
 """
 
 
-def one_run(tests: int, work: Path) -> dict[str, dict[str, list[float]]]:
-    """One pytest session; per case and kind, every test's set-up + call + teardown."""
+def one_run(tests: int, work: Path) -> dict[str, dict[str, dict[int, float]]]:
+    """One pytest session; per case, kind and test number, set-up + call + teardown."""
     (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     (work / "conftest.py").write_text(COLLECTOR, encoding="utf-8")
     (work / "test_bench.py").write_text(TEST_MODULE.format(tests=tests), encoding="utf-8")
@@ -184,10 +191,11 @@ def one_run(tests: int, work: Path) -> dict[str, dict[str, list[float]]]:
     if run.returncode != 0:
         sys.exit(f"the benchmark's pytest run failed:\n{run.stdout[-3000:]}{run.stderr[-2000:]}")
     times: dict[str, float] = json.loads(out.read_text(encoding="utf-8"))
-    samples: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    samples: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for nodeid, seconds in times.items():
-        case, kind = nodeid.split("::test_", 1)[1].split("[", 1)[0].split("__")
-        samples[case][kind].append(seconds)
+        name, number = nodeid.split("::test_", 1)[1].rstrip("]").split("[", 1)
+        case, kind = name.split("__")
+        samples[case][kind][int(number)] = seconds
     return samples
 
 
@@ -203,11 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as folder:
             samples = one_run(args.tests, Path(folder))
         for case in CASES:
-            base = statistics.median(samples[case]["respx"])
+            base = samples[case]["respx"]
             for kind in KINDS:
-                median = statistics.median(samples[case][kind])
-                medians[case][kind].append(median)
-                ratios[case][kind].append(median / base)
+                times = samples[case][kind]
+                medians[case][kind].append(statistics.median(times.values()))
+                paired = [times[n] / base[n] for n in times]
+                ratios[case][kind].append(statistics.median(paired))
     print(f"{args.runs} pytest sessions of {args.tests} tests per kind; per test:")
     for case in CASES:
         print(f"\n{TITLES[case]}")
