@@ -450,8 +450,9 @@ class AnswerCache:
 
     Keys are values only (the frozen faces chosen, the part set, the image size, the point
     profile), never an emulator's state, so one cache can serve every emulator in a process:
-    a face set with :meth:`Emulator.set_faces`, a credential or an injected fault changes
-    what an emulator decides to answer, and with it the key, never what a key maps to.
+    a face set with :meth:`Emulator.set_faces` changes the key an emulator looks up, and
+    credentials or injected faults decide whether it looks one up at all; neither changes
+    what a key maps to.
     ``maxsize=0`` keeps nothing. A template is built outside the lock; two threads missing
     the same key at once may both build it, and both get the same bytes.
     """

@@ -24,6 +24,7 @@ from pytest_densemark.emulator import (
 )
 from pytest_densemark.faces import Face, facepp_face, tencent_face
 from pytest_densemark.images import make_image
+from pytest_densemark.server import DensemarkServer
 
 KEYS = {"api_key": "synthetic-key", "api_secret": "synthetic-secret"}
 SECRET_ID = "AKIDsyntheticEXAMPLE"
@@ -99,6 +100,20 @@ def test_reset_keeps_the_shared_cache_warm() -> None:
     assert emulator.answer_cache_info()[:2] == (0, 0)
     facepp_post(emulator)
     assert emulator.answer_cache_info()[:2] == (1, 0)
+
+
+def test_the_loopback_server_stays_warm_across_resets() -> None:
+    """``densemark_server`` resets its emulator before each test; the answers stay cached."""
+    face = Face(100, 120, 220, 220, seed=7)
+    with DensemarkServer() as server, httpx.Client(trust_env=False) as client:
+        data = {**KEYS, "return_landmark": "all"}
+        files = {"image_file": ("face.jpg", JPEG, "image/jpeg")}
+        default = client.post(server.facepp_url, data=data, files=files).json()["face"]
+        server.set_faces(JPEG, [face])
+        assert client.post(server.facepp_url, data=data, files=files).json()["face"] != default
+        server.reset()  # the next test
+        assert client.post(server.facepp_url, data=data, files=files).json()["face"] == default
+        assert server.emulator.answer_cache_info()[:2] == (1, 0)
 
 
 def test_faces_set_in_one_emulator_are_not_seen_by_the_next() -> None:
