@@ -224,45 +224,63 @@ def _decode_base64(text: str) -> bytes:
 
 #: Base64 texts at least this long are looked up in :data:`_BIG_IMAGES` before decoding.
 _BIG_BASE64 = 256 * 1024
-#: How many bytes of decoded big images the process keeps (LRU).
-_BIG_IMAGES_BYTES = 16 * 1024 * 1024
+#: How many bytes of big images (base64 text and decoded bytes) the process keeps (LRU).
+_BIG_IMAGES_BYTES = 32 * 1024 * 1024
+#: The lookup key of a big base64 text: its length and this many characters at each of
+#: :data:`_SAMPLES` evenly spaced places (a hit is then confirmed by comparing whole texts).
+_SAMPLE = 64
+_SAMPLES = 16
+
+
+def _sampled_key(text: str) -> tuple[int, str]:
+    step = (len(text) - _SAMPLE) // (_SAMPLES - 1)
+    return len(text), "".join(text[i * step : i * step + _SAMPLE] for i in range(_SAMPLES))
 
 
 class _DecodedImages:
-    """Decoded big base64 images and what :func:`sniff` read of them, by the sha256 of the
-    base64 text; least recently used first out, bounded by the decoded bytes held.
+    """Big base64 images already decoded, with what :func:`sniff` read of them: least
+    recently used first out, bounded by the bytes held (text and decoded image).
 
-    A test suite sends the same big image again and again: hashing its text costs about a
-    third of decoding it and hashing the result. Thread-safe; values only (never an
-    emulator's state), so shared by the process.
+    A test suite sends the same big image again and again. Looking a text up costs a few
+    slices and one comparison of the whole text (``memcmp``), against decoding it and
+    hashing the result; the comparison makes a hit exact, whatever the samples. Thread-safe;
+    values only (never an emulator's state), so shared by the process.
     """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._entries: OrderedDict[bytes, tuple[bytes, ImageInfo | None]] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, str], tuple[str, bytes, ImageInfo | None]] = (
+            OrderedDict()
+        )
         self._bytes = 0
 
-    def get(self, key: bytes) -> tuple[bytes, ImageInfo | None] | None:
-        """The decoded image and its sniffed info for ``key``, or ``None``."""
+    def get(self, text: str) -> tuple[bytes, ImageInfo | None] | None:
+        """The decoded image and its sniffed info for exactly this text, or ``None``."""
+        key = _sampled_key(text)
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+        known, data, info = entry
+        return (data, info) if known == text else None
 
-    def put(self, key: bytes, data: bytes, info: ImageInfo | None) -> None:
+    def put(self, text: str, data: bytes, info: ImageInfo | None) -> None:
         """Remember a decoded image, dropping the least recently used beyond the bound."""
-        if len(data) > self.max_bytes:
+        size = len(text) + len(data)
+        if size > self.max_bytes:
             return
+        key = _sampled_key(text)
         with self._lock:
-            if key in self._entries:
-                return
-            self._entries[key] = (data, info)
-            self._bytes += len(data)
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[0]) + len(old[1])
+            self._entries[key] = (text, data, info)
+            self._bytes += size
             while self._bytes > self.max_bytes:
-                _, (old, _) = self._entries.popitem(last=False)
-                self._bytes -= len(old)
+                _, (old_text, old_data, _) = self._entries.popitem(last=False)
+                self._bytes -= len(old_text) + len(old_data)
 
 
 _BIG_IMAGES = _DecodedImages(_BIG_IMAGES_BYTES)
@@ -276,7 +294,7 @@ class _RequestImages:
     would cost about what is saved) and keep that object alive, so an id cannot be reused by
     another object while the request is handled. One instance per request: never shared.
     A big base64 text (:data:`_BIG_BASE64` characters or more) seen before in the process
-    is not decoded again: :data:`_BIG_IMAGES` has it, found by the text's sha256.
+    is not decoded again: :data:`_BIG_IMAGES` has it.
     """
 
     __slots__ = ("_decoded", "_sniffed")
@@ -293,10 +311,9 @@ class _RequestImages:
         return entry[1]
 
     def _decode(self, text: str) -> bytes | None:
-        key = None
-        if len(text) >= _BIG_BASE64 and text.isascii():
-            key = hashlib.sha256(text.encode("ascii")).digest()
-            known = _BIG_IMAGES.get(key)
+        big = len(text) >= _BIG_BASE64
+        if big:
+            known = _BIG_IMAGES.get(text)
             if known is not None:
                 data, info = known
                 self._sniffed[id(data)] = (data, info)
@@ -305,8 +322,8 @@ class _RequestImages:
             data = _decode_base64(text)
         except (binascii.Error, ValueError):
             return None
-        if key is not None:
-            _BIG_IMAGES.put(key, data, self.sniff(data))
+        if big:
+            _BIG_IMAGES.put(text, data, self.sniff(data))
         return data
 
     def sniff(self, data: bytes) -> ImageInfo | None:

@@ -130,7 +130,7 @@ def big_jpeg(seed: int) -> bytes:
 
 
 def test_a_big_image_sent_again_is_not_decoded_again(counts: Counter[str]) -> None:
-    """Big base64 texts are found by their sha256 in the process: decoded once, ever."""
+    """Big base64 texts already decoded in the process are not decoded again."""
     first, second = big_jpeg(1), big_jpeg(2)
     texts = [base64.b64encode(image).decode() for image in (first, second)]
     emulator = Emulator()
@@ -144,14 +144,33 @@ def test_a_big_image_sent_again_is_not_decoded_again(counts: Counter[str]) -> No
     assert all(call.params["Image"]["size"] == 400 * 1024 for call in emulator.calls)
 
 
+def test_big_texts_differing_between_the_samples_are_told_apart(counts: Counter[str]) -> None:
+    """The sampled lookup key is confirmed by comparing whole texts: no wrong image, ever."""
+    text = base64.b64encode(big_jpeg(3)).decode()
+    step = (len(text) - emulator_module._SAMPLE) // (emulator_module._SAMPLES - 1)
+    place = step // 2 + emulator_module._SAMPLE  # between the first two samples
+    other = text[:place] + ("A" if text[place] != "A" else "B") + text[place + 1 :]
+    assert emulator_module._sampled_key(text) == emulator_module._sampled_key(other)
+    emulator = Emulator()
+    for sent in (text, other, text, other):
+        assert "DenseFaceShapeSet" in emulator.handle(tencent_request({"Image": sent})).text
+    digests = [call.params["Image"]["digest"] for call in emulator.calls]
+    expected = [hashlib.sha256(base64.b64decode(t)).hexdigest() for t in (text, other)]
+    assert expected[0] != expected[1]
+    assert digests == expected * 2
+    assert counts["decode"] == 4  # one entry per key: the two texts take turns
+
+
 def test_the_decoded_image_cache_is_bounded_by_bytes() -> None:
-    cache = emulator_module._DecodedImages(max_bytes=10)
-    cache.put(b"a", b"x" * 4, None)
-    cache.put(b"b", b"x" * 4, None)
-    assert cache.get(b"a") is not None  # now the most recently used
-    cache.put(b"c", b"x" * 4, None)  # 12 bytes: "b" goes
-    assert cache.get(b"b") is None
-    assert cache.get(b"a") is not None
-    assert cache.get(b"c") is not None
-    cache.put(b"d", b"x" * 11, None)  # bigger than the whole cache: not kept
-    assert cache.get(b"d") is None
+    texts = {name: name * 1024 for name in "ABCD"}
+    cache = emulator_module._DecodedImages(max_bytes=2 * (1024 + 100) + 50)
+    cache.put(texts["A"], b"a" * 100, None)
+    cache.put(texts["B"], b"b" * 100, None)
+    assert cache.get(texts["A"]) == (b"a" * 100, None)  # now the most recently used
+    cache.put(texts["C"], b"c" * 100, None)  # over the bound: "B" goes
+    assert cache.get(texts["B"]) is None
+    assert cache.get(texts["A"]) is not None
+    assert cache.get(texts["C"]) is not None
+    cache.put(texts["D"], b"d" * 2000, None)  # bigger than the whole cache: not kept
+    assert cache.get(texts["D"]) is None
+    assert cache.get(texts["C"]) is not None
