@@ -31,7 +31,7 @@ import random
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
@@ -61,8 +61,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ANSWER_CACHE_SIZE",
+    "CALL_LOG_RAW_BYTES",
     "LATENCY_EXTENSION",
     "NOTE_HEADER",
+    "SHARED_ANSWER_CACHE",
+    "AnswerCache",
     "AnswerCacheInfo",
     "Call",
     "EmulatedDisconnect",
@@ -77,11 +80,13 @@ LATENCY_EXTENSION = "densemark_latency"
 NOTE_HEADER = "X-Densemark-Note"
 #: What the call log shows in place of a secret.
 REDACTED = "<redacted>"
-#: How many pre-encoded success answers an :class:`Emulator` keeps by default (LRU).
+#: How many pre-encoded success answers the process-wide cache keeps (LRU).
 ANSWER_CACHE_SIZE = 256
+#: How many bytes of raw request bodies the call log keeps by default (the newest calls').
+CALL_LOG_RAW_BYTES = 32 * 1024 * 1024
 VENDORS: tuple[wire.Vendor, ...] = ("facepp", "tencent")
 
-#: How many images' embedded-marker readings an Emulator remembers (by sha256).
+#: How many images' embedded-marker readings the process remembers (by sha256).
 _MARKER_CACHE_SIZE = 1024
 _UNKNOWN: Any = object()
 _T = TypeVar("_T", "_Template", "_FaceppAnswer")
@@ -117,9 +122,17 @@ class Call:
 
     ``params`` are the vendor parameters as parsed (Face++ form fields, Tencent JSON body) with
     secrets replaced by ``"<redacted>"`` and images summarised as ``format``, ``width``,
-    ``height``, ``size`` and ``digest``. ``source`` says what answered: ``"emulator"``,
-    ``"cassette"``, ``"queue"`` or ``"fault"``; ``fault`` names an injected fault
-    (``"error:<name>"``, ``"timeout"``, ``"disconnect"``), ``None`` otherwise.
+    ``height``, ``size`` and ``digest``; they are kept for every call. ``source`` says what
+    answered: ``"emulator"``, ``"cassette"``, ``"queue"`` or ``"fault"``; ``fault`` names an
+    injected fault (``"error:<name>"``, ``"timeout"``, ``"disconnect"``), ``None`` otherwise.
+
+    ``request`` is the raw request, but raw bodies are bounded: the emulator keeps them for
+    its newest calls only, up to ``call_log_raw_bytes`` in all (:data:`CALL_LOG_RAW_BYTES`,
+    32 MiB, by default), so a suite sending big images does not hold every one of them.
+    An older call keeps its method, URL and headers; ``body_dropped`` is then true, its
+    ``request.content`` is empty, and ``response`` is an equal copy pointing at that request
+    (the response object the client was given is left untouched). ``body_size`` is the body's
+    length in bytes as received.
     ``order_seed`` is the seed of an emulated Face++ landmark's key order (``None`` for other
     answers): :func:`pytest_densemark.payloads.facepp_reordered` gives that order again, and
     ``seed`` is the emulator's seed when the call was made (``Emulator(seed=call.seed)``
@@ -137,6 +150,8 @@ class Call:
     latency: float = 0.0
     order_seed: int | None = None
     seed: int | None = None
+    body_size: int = 0
+    body_dropped: bool = False
 
     @property
     def status(self) -> int | None:
@@ -241,26 +256,141 @@ def _check_times(times: int | None, *, allow_none: bool) -> None:
         raise ValueError(f"times must be an integer >= 1, got {times!r}")
 
 
-def _summary(data: bytes, sniffed: dict[int, ImageInfo | None] | None = None) -> dict[str, Any]:
-    info = sniff(data)
-    if sniffed is not None:  # keep it for the answer (keyed by the bytes' id while alive)
-        sniffed[id(data)] = info
-    if info is None:
-        return {"format": None, "size": len(data), "digest": hashlib.sha256(data).hexdigest()}
-    return {
-        "format": info.format,
-        "width": info.width,
-        "height": info.height,
-        "size": info.size,
-        "digest": info.digest,
-    }
+def _decode_base64(text: str) -> bytes:
+    """``text`` decoded as strict base64 (raises ``binascii.Error``/``ValueError`` if not)."""
+    return base64.b64decode(text, validate=True)
 
 
-def _b64_summary(text: str) -> dict[str, Any]:
-    try:
-        return _summary(base64.b64decode(text, validate=True))
-    except (binascii.Error, ValueError):
-        return {"format": None, "size": len(text), "base64": "undecodable"}
+#: Base64 texts at least this long are looked up in :data:`_BIG_IMAGES` before decoding.
+_BIG_BASE64 = 256 * 1024
+#: How many bytes of big images (base64 text and decoded bytes) the process keeps (LRU).
+_BIG_IMAGES_BYTES = 32 * 1024 * 1024
+#: The lookup key of a big base64 text: its length and this many characters at each of
+#: :data:`_SAMPLES` evenly spaced places (a hit is then confirmed by comparing whole texts).
+_SAMPLE = 64
+_SAMPLES = 16
+
+
+def _sampled_key(text: str) -> tuple[int, str]:
+    step = (len(text) - _SAMPLE) // (_SAMPLES - 1)
+    return len(text), "".join(text[i * step : i * step + _SAMPLE] for i in range(_SAMPLES))
+
+
+class _DecodedImages:
+    """Big base64 images already decoded, with what :func:`sniff` read of them: least
+    recently used first out, bounded by the bytes held (text and decoded image).
+
+    A test suite sends the same big image again and again. Looking a text up costs a few
+    slices and one comparison of the whole text (``memcmp``), against decoding it and
+    hashing the result; the comparison makes a hit exact, whatever the samples. Thread-safe;
+    values only (never an emulator's state), so shared by the process.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[int, str], tuple[str, bytes, ImageInfo | None]] = (
+            OrderedDict()
+        )
+        self._bytes = 0
+
+    def get(self, text: str) -> tuple[bytes, ImageInfo | None] | None:
+        """The decoded image and its sniffed info for exactly this text, or ``None``."""
+        key = _sampled_key(text)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+        known, data, info = entry
+        return (data, info) if known == text else None
+
+    def put(self, text: str, data: bytes, info: ImageInfo | None) -> None:
+        """Remember a decoded image, dropping the least recently used beyond the bound."""
+        size = len(text) + len(data)
+        if size > self.max_bytes:
+            return
+        key = _sampled_key(text)
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[0]) + len(old[1])
+            self._entries[key] = (text, data, info)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (old_text, old_data, _) = self._entries.popitem(last=False)
+                self._bytes -= len(old_text) + len(old_data)
+
+
+_BIG_IMAGES = _DecodedImages(_BIG_IMAGES_BYTES)
+
+
+class _RequestImages:
+    """The images of one request, each decoded from base64 and sniffed (its sha256 included)
+    at most once, shared by the call log's summary and the answer.
+
+    Entries are keyed by the identity of the text or bytes (hashing a multi-megabyte value
+    would cost about what is saved) and keep that object alive, so an id cannot be reused by
+    another object while the request is handled. One instance per request: never shared.
+    A big base64 text (:data:`_BIG_BASE64` characters or more) seen before in the process
+    is not decoded again: :data:`_BIG_IMAGES` has it.
+    """
+
+    __slots__ = ("_decoded", "_sniffed")
+
+    def __init__(self) -> None:
+        self._decoded: dict[int, tuple[str, bytes | None]] = {}
+        self._sniffed: dict[int, tuple[bytes, ImageInfo | None]] = {}
+
+    def decode(self, text: str) -> bytes | None:
+        """``text`` decoded from base64, or ``None`` when it is not valid base64."""
+        entry = self._decoded.get(id(text))
+        if entry is None:
+            entry = self._decoded[id(text)] = (text, self._decode(text))
+        return entry[1]
+
+    def _decode(self, text: str) -> bytes | None:
+        big = len(text) >= _BIG_BASE64
+        if big:
+            known = _BIG_IMAGES.get(text)
+            if known is not None:
+                data, info = known
+                self._sniffed[id(data)] = (data, info)
+                return data
+        try:
+            data = _decode_base64(text)
+        except (binascii.Error, ValueError):
+            return None
+        if big:
+            _BIG_IMAGES.put(text, data, self.sniff(data))
+        return data
+
+    def sniff(self, data: bytes) -> ImageInfo | None:
+        """:func:`~pytest_densemark.images.sniff` of ``data``, read once."""
+        entry = self._sniffed.get(id(data))
+        if entry is None:
+            entry = self._sniffed[id(data)] = (data, sniff(data))
+        return entry[1]
+
+    def summary(self, data: bytes) -> dict[str, Any]:
+        """What the call log keeps of an image: format, pixel size, byte size, sha256."""
+        info = self.sniff(data)
+        if info is None:
+            return {"format": None, "size": len(data), "digest": hashlib.sha256(data).hexdigest()}
+        return {
+            "format": info.format,
+            "width": info.width,
+            "height": info.height,
+            "size": info.size,
+            "digest": info.digest,
+        }
+
+    def base64_summary(self, text: str) -> dict[str, Any]:
+        """:meth:`summary` of a base64 image, or what is known of text that is not base64."""
+        data = self.decode(text)
+        if data is None:
+            return {"format": None, "size": len(text), "base64": "undecodable"}
+        return self.summary(data)
 
 
 def _slot(name: str) -> str:
@@ -351,6 +481,29 @@ def _response(
     return response
 
 
+def _bodiless_request(request: httpx.Request) -> httpx.Request:
+    """The request's method, URL and headers without its body (for the call log)."""
+    return httpx.Request(request.method, request.url, headers=request.headers)
+
+
+def _bodiless_response(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """An equal copy of ``response`` whose ``request`` is ``request``; the caller's response
+    object keeps its own request."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        return response
+    copy = httpx.Response(
+        response.status_code,
+        headers=response.headers.raw,
+        stream=httpx.ByteStream(content),
+        request=request,
+        extensions=dict(response.extensions),
+    )
+    copy.read()
+    return copy
+
+
 @functools.lru_cache(maxsize=1024)
 def _default_face(width: int, height: int, seed: int) -> Face:
     """``Face.for_image`` (deterministic, and a frozen Face is safe to share), cached."""
@@ -358,12 +511,95 @@ def _default_face(width: int, height: int, seed: int) -> Face:
 
 
 class AnswerCacheInfo(NamedTuple):
-    """What :meth:`Emulator.answer_cache_info` reports about the pre-encoded answer cache."""
+    """What :meth:`Emulator.answer_cache_info` reports about the pre-encoded answer cache.
+
+    ``hits`` and ``misses`` count the lookups of the emulator asked (since it was made or
+    last reset); ``size`` and ``maxsize`` describe the cache it uses, which by default is
+    :data:`SHARED_ANSWER_CACHE`, shared by every emulator in the process.
+    """
 
     hits: int
     misses: int
     size: int
     maxsize: int
+
+
+class AnswerCache:
+    """A bounded, thread-safe, least-recently-used cache of pre-encoded success answers.
+
+    Keys are values only (the frozen faces chosen, the part set, the image size, the point
+    profile), never an emulator's state, so one cache can serve every emulator in a process:
+    a face set with :meth:`Emulator.set_faces` changes the key an emulator looks up, and
+    credentials or injected faults decide whether it looks one up at all; neither changes
+    what a key maps to.
+    ``maxsize=0`` keeps nothing. A template is built outside the lock; two threads missing
+    the same key at once may both build it, and both get the same bytes.
+    """
+
+    def __init__(self, maxsize: int = ANSWER_CACHE_SIZE) -> None:
+        if not isinstance(maxsize, int) or isinstance(maxsize, bool) or maxsize < 0:
+            raise ValueError(f"AnswerCache: maxsize must be an integer >= 0, got {maxsize!r}")
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        # Templates (Tencent) and per-part fragments (Face++): immutable, shared.
+        self._entries: OrderedDict[Hashable, _Template | _FaceppAnswer] = OrderedDict()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def get(self, key: Hashable) -> _Template | _FaceppAnswer | None:
+        """The template stored under ``key`` (now the most recently used), or ``None``."""
+        with self._lock:
+            template = self._entries.get(key)
+            if template is not None:
+                self._entries.move_to_end(key)
+            return template
+
+    def put(self, key: Hashable, template: _Template | _FaceppAnswer) -> None:
+        """Store ``template`` under ``key``, evicting the least recently used beyond maxsize."""
+        if self.maxsize == 0:
+            return
+        with self._lock:
+            self._entries[key] = template
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every stored answer (they are rebuilt on demand)."""
+        with self._lock:
+            self._entries.clear()
+
+
+#: The answer cache every :class:`Emulator` uses unless given ``answer_cache_size``: a new
+#: emulator (one per test under the ``densemark`` fixture) starts warm.
+SHARED_ANSWER_CACHE = AnswerCache()
+
+
+class _MarkerCache:
+    """``embedded_faces`` readings by image sha256, shared by the process (the marker is
+    part of the image bytes, so the digest decides it). Cleared when full."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[Face, ...] | None] = {}
+
+    def faces(self, data: bytes, info: ImageInfo) -> tuple[Face, ...] | None:
+        """``embedded_faces(data)``, remembered; an unreadable marker raises every time."""
+        cached = self._entries.get(info.digest, _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return cast("tuple[Face, ...] | None", cached)
+        faces = embedded_faces(data, info)
+        with self._lock:
+            if len(self._entries) >= self.maxsize:
+                self._entries.clear()
+            self._entries[info.digest] = faces
+        return faces
+
+
+_MARKERS = _MarkerCache(_MARKER_CACHE_SIZE)
 
 
 def _profile_key(profile: tencent.PointProfile) -> tuple[str, tuple[tuple[str, int], ...]]:
@@ -384,11 +620,19 @@ class Emulator:
     :meth:`set_tencent_no_face`; default ``"error"``); :meth:`reset` returns to it.
 
     Success answers are deterministic, so their JSON is encoded once and kept in a
-    least-recently-used cache of ``answer_cache_size`` entries (``0`` turns it off); a repeat
-    request only fills in its own ``request_id``/``time_used`` (``RequestId``). The cache is
-    keyed by everything the answer is built from (the faces chosen, the part set, the image
-    size, the point profile), so :meth:`set_faces`, face tokens, markers and a new
-    :attr:`profile` always give fresh answers; :meth:`reset` empties it.
+    least-recently-used :class:`AnswerCache`; a repeat request only fills in its own
+    ``request_id``/``time_used`` (``RequestId``). The cache is keyed by the values the answer
+    is built from (the faces chosen, the part set, the image size, the point profile), so
+    :meth:`set_faces`, face tokens, markers and a new :attr:`profile` always give fresh
+    answers, and by default it is :data:`SHARED_ANSWER_CACHE`, shared by every emulator in the
+    process: a new emulator per test starts warm, and nothing an emulator was told (faces,
+    credentials, faults) reaches another. ``answer_cache_size`` gives this emulator a private
+    cache of that many entries instead (``0``: no cache).
+
+    The call log (:attr:`calls`) keeps every call's parsed, redacted ``params`` (images as
+    summaries), but raw request bodies only for the newest calls, up to
+    ``call_log_raw_bytes`` in all (default :data:`CALL_LOG_RAW_BYTES`, 32 MiB; see
+    :class:`Call`).
 
     Face++: any ``api_key``/``api_secret`` is accepted until :meth:`set_credentials` sets
     them. Tencent: every form the official SDKs send is accepted: TC3-HMAC-SHA256 over POST
@@ -414,23 +658,37 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         seed: int | None = None,
         profile: tencent.PointProfile = tencent.KIT_PROFILE,
-        answer_cache_size: int = ANSWER_CACHE_SIZE,
+        answer_cache_size: int | None = None,
         tencent_no_face: str = "error",
         strict: bool = False,
+        call_log_raw_bytes: int = CALL_LOG_RAW_BYTES,
     ) -> None:
-        if (
+        if answer_cache_size is not None and (
             not isinstance(answer_cache_size, int)
             or isinstance(answer_cache_size, bool)
             or answer_cache_size < 0
         ):
             raise ValueError(
-                f"Emulator: answer_cache_size must be an integer >= 0, got {answer_cache_size!r}"
+                "Emulator: answer_cache_size must be an integer >= 0 or None (the shared"
+                f" cache), got {answer_cache_size!r}"
+            )
+        if (
+            not isinstance(call_log_raw_bytes, int)
+            or isinstance(call_log_raw_bytes, bool)
+            or call_log_raw_bytes < 0
+        ):
+            raise ValueError(
+                f"Emulator: call_log_raw_bytes must be an integer >= 0, got {call_log_raw_bytes!r}"
             )
         self.clock = clock
         self._seed_option = _check_seed("Emulator", seed)
         self.seed = 0
         self.profile = profile
-        self.answer_cache_size = answer_cache_size
+        #: Bytes of raw request bodies the call log keeps, newest calls first (see :class:`Call`).
+        self.call_log_raw_bytes = call_log_raw_bytes
+        self._answers = (
+            SHARED_ANSWER_CACHE if answer_cache_size is None else AnswerCache(answer_cache_size)
+        )
         self._tencent_no_face_default = _check_no_face("Emulator", tencent_no_face)
         if not isinstance(strict, bool):
             raise ValueError(f"Emulator: strict must be True or False, got {strict!r}")
@@ -454,10 +712,10 @@ class Emulator:
         self._faults: list[_Fault] = []
         self._queue: list[_Queued] = []
         self._calls: list[Call] = []
+        self._raw_calls: deque[Call] = deque()  # calls still holding their raw body, oldest first
+        self._raw_bytes = 0
         self._cassette: Cassette | None = None
         self._player: Player | None = None
-        self._answers: OrderedDict[Hashable, _Template | _FaceppAnswer] = OrderedDict()
-        self._markers: dict[str, tuple[Face, ...] | None] = {}
         self._answer_hits = 0
         self._answer_misses = 0
         self._tencent_no_face = self._tencent_no_face_default
@@ -729,7 +987,8 @@ class Emulator:
 
     @property
     def calls(self) -> list[Call]:
-        """Every request handled so far, oldest first (a copy)."""
+        """Every request handled so far, oldest first (a copy); raw bodies of the newest only
+        (see :class:`Call`)."""
         with self._lock:
             return list(self._calls)
 
@@ -740,34 +999,37 @@ class Emulator:
 
     def reset(self) -> None:
         """Forget everything: credentials, faces, URLs, tokens, faults, queue, cassette, calls
-        and the pre-encoded answer cache; the Tencent no-face answer returns to the
-        constructor's ``tencent_no_face``."""
+        and the answer cache's hit and miss counts; the Tencent no-face answer returns to the
+        constructor's ``tencent_no_face``. A private answer cache (``answer_cache_size``) is
+        emptied; the shared one keeps its answers, which hold nothing of this emulator's."""
         with self._lock:
             self._init_state()
+            if self._answers is not SHARED_ANSWER_CACHE:
+                self._answers.clear()
+
+    @property
+    def answer_cache(self) -> AnswerCache:
+        """The answer cache this emulator uses (:data:`SHARED_ANSWER_CACHE` by default)."""
+        return self._answers
 
     def answer_cache_info(self) -> AnswerCacheInfo:
-        """Hits, misses, current and maximum size of the pre-encoded answer cache."""
+        """This emulator's hits and misses, and its answer cache's current and maximum size."""
         with self._lock:
-            return AnswerCacheInfo(
-                self._answer_hits, self._answer_misses, len(self._answers), self.answer_cache_size
-            )
+            hits, misses = self._answer_hits, self._answer_misses
+        return AnswerCacheInfo(hits, misses, len(self._answers), self._answers.maxsize)
 
     def _template(self, key: Hashable, build: Callable[[], _T]) -> _T:
-        """The cached template for ``key``, building (outside the lock) and storing on a miss."""
+        """The cached template for ``key``, building (outside any lock) and storing on a miss."""
+        cached = self._answers.get(key)
         with self._lock:
-            cached = self._answers.get(key)
             if cached is not None:
-                self._answers.move_to_end(key)
                 self._answer_hits += 1
-                return cast("_T", cached)
-            self._answer_misses += 1
+            else:
+                self._answer_misses += 1
+        if cached is not None:
+            return cast("_T", cached)
         template = build()
-        with self._lock:
-            if self.answer_cache_size > 0:
-                self._answers[key] = template
-                self._answers.move_to_end(key)
-                while len(self._answers) > self.answer_cache_size:
-                    self._answers.popitem(last=False)
+        self._answers.put(key, template)
         return template
 
     # -- the core --------------------------------------------------------------------------
@@ -782,7 +1044,7 @@ class Emulator:
         __tracebackhide__ = True  # a user's failing test passes through here
         vendor = wire.vendor_of_request(request)
         facepp_params: wire.FaceppParams | None = None
-        sniffed: dict[int, ImageInfo | None] = {}
+        images = _RequestImages()
         tencent_params: wire.TencentParams | None = None
         action: str | None = None
         version: str | None = None
@@ -791,11 +1053,11 @@ class Emulator:
             facepp_params = wire.parse_facepp(request)
             detect = facepp_params.path.rstrip("/") == facepp.DETECT_PATH
             action, version = ("detect" if detect else facepp.ACTION), None
-            params = self._facepp_log_params(facepp_params, sniffed)
+            params = self._facepp_log_params(facepp_params, images)
         elif vendor == "tencent":
             tencent_params = wire.parse_tencent(request)
             action, version = tencent_params.action, tencent_params.version
-            params = self._tencent_log_params(tencent_params)
+            params = self._tencent_log_params(tencent_params, images)
         call = Call(vendor, action, version, params, request, None, seed=self.seed)
 
         with self._lock:
@@ -805,6 +1067,7 @@ class Emulator:
             player = self._player if self._cassette and self._cassette.vendor == vendor else None
             call.latency = latency
             self._calls.append(call)
+            self._keep_raw(call)
 
         if queued is not None:
             call.source = "queue"
@@ -817,9 +1080,9 @@ class Emulator:
             call.source = "cassette"
             response = player.respond(request, parsed=facepp_params or tencent_params)
         elif facepp_params is not None:
-            response = self._facepp(request, facepp_params, sniffed, call)
+            response = self._facepp(request, facepp_params, images, call)
         elif tencent_params is not None:
-            response = self._tencent(request, tencent_params)
+            response = self._tencent(request, tencent_params, images)
         else:
             response = httpx.Response(
                 404,
@@ -833,8 +1096,27 @@ class Emulator:
             )
         if latency:
             response.extensions = {**response.extensions, LATENCY_EXTENSION: latency}
-        call.response = response
+        with self._lock:  # its body may have been dropped meanwhile (other threads' calls)
+            call.response = (
+                _bodiless_response(response, call.request) if call.body_dropped else response
+            )
         return response
+
+    def _keep_raw(self, call: Call) -> None:
+        """Count the call's raw body and drop the oldest bodies beyond the bound (locked)."""
+        try:
+            call.body_size = len(call.request.content)
+        except httpx.RequestNotRead:
+            call.body_size = 0
+        self._raw_calls.append(call)
+        self._raw_bytes += call.body_size
+        while self._raw_bytes > self.call_log_raw_bytes and self._raw_calls:
+            old = self._raw_calls.popleft()
+            self._raw_bytes -= old.body_size
+            old.request = _bodiless_request(old.request)
+            old.body_dropped = True
+            if old.response is not None:
+                old.response = _bodiless_response(old.response, old.request)
 
     # -- faults ----------------------------------------------------------------------------
 
@@ -914,32 +1196,31 @@ class Emulator:
             response.headers[NOTE_HEADER] = note
         return response
 
-    def _facepp_log_params(
-        self, params: wire.FaceppParams, sniffed: dict[int, ImageInfo | None] | None = None
-    ) -> dict[str, Any]:
+    @staticmethod
+    def _facepp_log_params(params: wire.FaceppParams, images: _RequestImages) -> dict[str, Any]:
         logged: dict[str, Any] = {}
         for name, value in params.fields.items():
             if name in _FACEPP_SECRETS:
                 logged[name] = REDACTED
             elif name == "image_base64":
-                logged[name] = _b64_summary(value)
+                logged[name] = images.base64_summary(value)
             else:
                 logged[name] = value
         for name, data in params.files.items():
-            logged[name] = _summary(data, sniffed)
+            logged[name] = images.summary(data)
         return logged
 
     def _facepp(
         self,
         request: httpx.Request,
         params: wire.FaceppParams,
-        sniffed: Mapping[int, ImageInfo | None] | None = None,
+        images: _RequestImages,
         call: Call | None = None,
     ) -> httpx.Response:
         if params.path.rstrip("/") == facepp.DETECT_PATH:
-            return self._facepp_detect(request, params, sniffed or {})
+            return self._facepp_detect(request, params, images)
         try:
-            face, parts = self._facepp_decide(params, sniffed or {})
+            face, parts = self._facepp_decide(params, images)
         except _Reject as reject:
             return self._facepp_error(request, reject.name, reject.arg, note=reject.message)
         request_id, time_used = self._facepp_ids()
@@ -965,13 +1246,13 @@ class Emulator:
         return _response(200, _FACEPP_HEADERS, content, request)
 
     def _facepp_decide(
-        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
+        self, params: wire.FaceppParams, images: _RequestImages
     ) -> tuple[Face | None, tuple[str, ...]]:
         if params.path.rstrip("/") != facepp.PATH:
             raise _Reject("API_NOT_FOUND")
         self._facepp_admit(params)
         parts = self._facepp_parts(params.fields.get(facepp.RETURN_LANDMARK))
-        return self._facepp_face(params, sniffed), parts
+        return self._facepp_face(params, images), parts
 
     def _facepp_admit(self, params: wire.FaceppParams) -> None:
         """The checks every Face++ API makes first: body size, then the credentials."""
@@ -1005,9 +1286,7 @@ class Emulator:
                 return name
         raise _Reject("MISSING_ARGUMENTS", facepp.MISSING_IMAGE_ARGUMENTS)
 
-    def _facepp_face(
-        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None]
-    ) -> Face | None:
+    def _facepp_face(self, params: wire.FaceppParams, images: _RequestImages) -> Face | None:
         source = self._facepp_source(params, facepp.IMAGE_FIELDS)
         if source == "face_token":
             token = params.fields[source]
@@ -1016,22 +1295,22 @@ class Emulator:
             if known is None or (known[1] is not None and self.clock() >= known[1]):
                 raise _Reject("INVALID_FACE_TOKEN", token)
             return known[0]
-        data, info = self._facepp_image(params, sniffed, source)
+        data, info = self._facepp_image(params, images, source)
         found = self._facepp_found(data, info)
         return found[0] if found else None
 
     def _facepp_image(
-        self, params: wire.FaceppParams, sniffed: Mapping[int, ImageInfo | None], source: str
+        self, params: wire.FaceppParams, images: _RequestImages, source: str
     ) -> tuple[bytes, ImageInfo]:
         """The image sent as ``source``, checked against the image rules."""
         fields, files = params.fields, params.files
         if source == "image_file":
             data = files[source] if source in files else fields[source].encode("latin-1")
         elif source == "image_base64":
-            try:
-                data = base64.b64decode(fields[source], validate=True)
-            except (binascii.Error, ValueError):
-                raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source) from None
+            decoded = images.decode(fields[source])
+            if decoded is None:
+                raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
+            data = decoded
         else:
             with self._lock:
                 registered = self._urls.get(fields[source])
@@ -1041,7 +1320,7 @@ class Emulator:
         limits = facepp.IMAGE_LIMITS
         if len(data) > limits.max_file_bytes:
             raise _Reject("IMAGE_FILE_TOO_LARGE", source)
-        info = sniffed[id(data)] if id(data) in sniffed else sniff(data)
+        info = images.sniff(data)
         if info is None or info.format not in limits.formats:
             raise _Reject("IMAGE_ERROR_UNSUPPORTED_FORMAT", source)
         if info.short_side < limits.min_side or info.long_side > limits.max_side:
@@ -1052,7 +1331,7 @@ class Emulator:
         self,
         request: httpx.Request,
         params: wire.FaceppParams,
-        sniffed: Mapping[int, ImageInfo | None],
+        images: _RequestImages,
     ) -> httpx.Response:
         """``POST /facepp/v3/detect``, minimally: a face_token and box per face found.
 
@@ -1062,7 +1341,7 @@ class Emulator:
         try:
             self._facepp_admit(params)
             inputs = [name for name in facepp.IMAGE_FIELDS if name != "face_token"]
-            data, info = self._facepp_image(params, sniffed, self._facepp_source(params, inputs))
+            data, info = self._facepp_image(params, images, self._facepp_source(params, inputs))
         except _Reject as reject:
             return self._facepp_error(request, reject.name, reject.arg, note=reject.message)
         found = self._facepp_found(data, info)
@@ -1098,26 +1377,13 @@ class Emulator:
         info = info or sniff(data)
         if info is None:
             return ()
-        faces = self._embedded_faces(data, info.digest)
+        faces = _MARKERS.faces(data, info)
         if faces is None:
             with self._lock:
                 faces = self._faces.get(info.digest)
         if faces is None:
             faces = (_default_face(info.width, info.height, int(info.digest[:16], 16)),)
         return tuple(sorted(faces, key=lambda f: -(f.width * f.height)))
-
-    def _embedded_faces(self, data: bytes, digest: str) -> tuple[Face, ...] | None:
-        """``embedded_faces(data)``, remembered by the image's sha256 (the marker is part of
-        the bytes, so the digest decides it); an unreadable marker raises every time."""
-        cached = self._markers.get(digest, _UNKNOWN)
-        if cached is not _UNKNOWN:
-            return cast("tuple[Face, ...] | None", cached)
-        faces = embedded_faces(data)
-        with self._lock:
-            if len(self._markers) >= _MARKER_CACHE_SIZE:
-                self._markers.clear()
-            self._markers[digest] = faces
-        return faces
 
     # -- Tencent ---------------------------------------------------------------------------
 
@@ -1137,22 +1403,24 @@ class Emulator:
         return answer.to_httpx(request)
 
     @staticmethod
-    def _tencent_log_params(params: wire.TencentParams) -> dict[str, Any]:
+    def _tencent_log_params(params: wire.TencentParams, images: _RequestImages) -> dict[str, Any]:
         if params.params is None:
             return {}
         logged = dict(params.params)
         if isinstance(logged.get("Image"), str):
-            logged["Image"] = _b64_summary(logged["Image"])
+            logged["Image"] = images.base64_summary(logged["Image"])
         return logged
 
-    def _tencent(self, request: httpx.Request, params: wire.TencentParams) -> httpx.Response:
+    def _tencent(
+        self, request: httpx.Request, params: wire.TencentParams, images: _RequestImages
+    ) -> httpx.Response:
         try:
-            content = self._tencent_decide(params)
+            content = self._tencent_decide(params, images)
         except _Reject as reject:
             return self._tencent_error(request, reject.name, reject.message, params.language)
         return _response(200, _TENCENT_HEADERS, content, request)
 
-    def _tencent_decide(self, params: wire.TencentParams) -> bytes:
+    def _tencent_decide(self, params: wire.TencentParams, images: _RequestImages) -> bytes:
         if params.method not in ("POST", "GET"):
             raise _Reject(
                 "UnsupportedProtocol",
@@ -1194,7 +1462,7 @@ class Emulator:
             self._tencent_auth(params)
         if params.params is None:
             raise _Reject("InvalidParameter", message=f"Invalid request body: {params.error}.")
-        return self._tencent_body(params.params)
+        return self._tencent_body(params.params, images)
 
     def _tencent_old_auth(self, params: wire.TencentParams) -> None:
         """The HmacSHA1/HmacSHA256 signatures: as strict as TC3, with the same codes."""
@@ -1280,7 +1548,7 @@ class Emulator:
         if not good:
             raise _Reject("AuthFailure.SignatureFailure")
 
-    def _tencent_body(self, body: dict[str, Any]) -> bytes:
+    def _tencent_body(self, body: dict[str, Any], images: _RequestImages) -> bytes:
         unknown = [key for key in body if key not in tencent.PARAMETERS]
         if unknown:
             raise _Reject(
@@ -1304,9 +1572,9 @@ class Emulator:
         for key in ("Image", "Url"):
             if key in body and not isinstance(body[key], str):
                 raise _Reject("InvalidParameter", message=f"{key} must be a string.")
-        data = self._tencent_image(body.get("Url") or None, body.get("Image") or None)
+        data = self._tencent_image(body.get("Url") or None, body.get("Image") or None, images)
         limits = tencent.IMAGE_LIMITS
-        info = sniff(data)
+        info = images.sniff(data)
         if info is None or info.format not in limits.formats:
             raise _Reject("FailedOperation.ImageDecodeFailed")
         if info.short_side < limits.min_short_side:
@@ -1337,7 +1605,7 @@ class Emulator:
         cache_key = ("tencent", chosen, width, height, _profile_key(profile))
         return self._template(cache_key, build).render({"request_id": request_id})
 
-    def _tencent_image(self, url: str | None, image: str | None) -> bytes:
+    def _tencent_image(self, url: str | None, image: str | None, images: _RequestImages) -> bytes:
         limits = tencent.IMAGE_LIMITS
         if url is not None:  # Url wins over Image
             parsed = httpx.URL(url) if re.match(r"^https?://[^/\s]+", url) else None
@@ -1354,7 +1622,7 @@ class Emulator:
             raise _Reject("InvalidParameterValue.ImageEmpty")
         if len(image) > limits.max_base64_bytes:
             raise _Reject("FailedOperation.ImageSizeExceed")
-        try:
-            return base64.b64decode(image, validate=True)
-        except (binascii.Error, ValueError):
-            raise _Reject("FailedOperation.ImageDecodeFailed") from None
+        data = images.decode(image)
+        if data is None:
+            raise _Reject("FailedOperation.ImageDecodeFailed")
+        return data

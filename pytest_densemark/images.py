@@ -399,13 +399,14 @@ def _marker_bmp(data: bytes) -> bytes | None:
 _MARKER_READERS = {"PNG": _marker_png, "JPEG": _marker_jpeg, "BMP": _marker_bmp, "GIF": _marker_gif}
 
 
-def embedded_faces(data: bytes) -> tuple[Face, ...] | None:
+def embedded_faces(data: bytes, info: ImageInfo | None = None) -> tuple[Face, ...] | None:
     """The faces a :func:`make_image` marker lists, or ``None`` for an unmarked image.
 
     An image marked with no faces gives ``()``. A marker that does not parse raises
-    ``ValueError`` naming the problem.
+    ``ValueError`` naming the problem. ``info`` is ``sniff(data)`` when the caller already
+    has it (the image is not read and hashed again).
     """
-    info = sniff(data)
+    info = info or sniff(data)
     if info is None:
         return None
     raw = _MARKER_READERS[info.format](data)

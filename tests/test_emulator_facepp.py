@@ -14,6 +14,7 @@ import pytest
 
 from pytest_densemark import facepp
 from pytest_densemark.emulator import (
+    ANSWER_CACHE_SIZE,
     LATENCY_EXTENSION,
     NOTE_HEADER,
     EmulatedDisconnect,
@@ -476,7 +477,14 @@ def without_ids(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in ("request_id", "time_used")}
 
 
-def test_cached_repeat_is_identical_but_for_ids(emulator: Emulator) -> None:
+@pytest.fixture
+def private() -> Emulator:
+    """An emulator with an empty answer cache of its own (the shared one holds other tests')."""
+    return Emulator(answer_cache_size=ANSWER_CACHE_SIZE)
+
+
+def test_cached_repeat_is_identical_but_for_ids(private: Emulator) -> None:
+    emulator = private
     first, second = post(emulator), post(emulator)
     info = emulator.answer_cache_info()
     assert (info.hits, info.misses, info.size) == (1, 1, 1)
@@ -505,7 +513,8 @@ def test_cached_bytes_equal_a_fresh_encoding() -> None:
     assert uncached.answer_cache_info().size == 0
 
 
-def test_cache_keys_on_the_part_set(emulator: Emulator) -> None:
+def test_cache_keys_on_the_part_set(private: Emulator) -> None:
+    emulator = private
     full = post(emulator).json()["face"]["landmark"]
     eyes = post(emulator, {"return_landmark": "left_eye"}).json()["face"]["landmark"]
     assert set(full) == set(facepp.ALL_PARTS)
@@ -536,7 +545,8 @@ def test_face_token_answers_are_cached_per_face(emulator: Emulator) -> None:
     assert b["face"] == facepp_face(two)
 
 
-def test_reset_empties_the_cache(emulator: Emulator) -> None:
+def test_reset_empties_a_private_cache(private: Emulator) -> None:
+    emulator = private
     face = Face(100, 120, 220, 220, seed=7)
     emulator.set_faces(JPEG, [face])
     assert post(emulator).json()["face"] == facepp_face(face)
@@ -565,7 +575,8 @@ def test_cache_size_is_checked(size: Any) -> None:
         Emulator(answer_cache_size=size)
 
 
-def test_cache_under_threads(emulator: Emulator) -> None:
+def test_cache_under_threads(private: Emulator) -> None:
+    emulator = private
     images = [make_image("JPEG", 320, 240, seed=seed) for seed in range(4)]
     expected = [post(Emulator(answer_cache_size=0), image=image).json() for image in images]
     failures: list[str] = []

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from pytest_densemark import tc3, tencent
-from pytest_densemark.emulator import Emulator
+from pytest_densemark.emulator import ANSWER_CACHE_SIZE, Emulator
 from pytest_densemark.faces import Face, tencent_face
 from pytest_densemark.images import make_faceless_image, make_image
 from pytest_densemark.validation import validate
@@ -283,6 +283,8 @@ def test_same_image_same_answer() -> None:
 
 
 def test_cached_repeat_is_identical_but_for_request_id(emulator: Emulator) -> None:
+    emulator = Emulator(clock=lambda: NOW, answer_cache_size=ANSWER_CACHE_SIZE)
+    emulator.set_credentials(secret_id=SECRET_ID, secret_key=SECRET_KEY)
     first = emulator.handle(request({"Image": b64(JPEG)}))
     second = emulator.handle(request({"Image": b64(JPEG)}))
     assert code_of(first) == code_of(second) == "OK"
@@ -325,7 +327,8 @@ def test_profile_change_changes_a_cached_answer(emulator: Emulator) -> None:
     assert counts != {name: len(before[name]) for name in counts}
 
 
-def test_reset_empties_the_cache(emulator: Emulator) -> None:
+def test_reset_empties_a_private_cache() -> None:
+    emulator = Emulator(clock=lambda: NOW, answer_cache_size=ANSWER_CACHE_SIZE)
     face = Face(100, 120, 220, 220, seed=7)
     emulator.set_faces(JPEG, [face])
     emulator.handle(request({"Image": b64(JPEG)}))
