@@ -4,10 +4,10 @@ Everything here only wires pytest to the kit, which works without pytest too
 (:func:`pytest_densemark.emulate`). Loading the plugin imports nothing but pytest: the
 controller, the stubs and the server are imported by the first test that needs them.
 
-One controller per test: both fixtures (``densemark`` answers in-process,
-``densemark_server`` over loopback HTTP) take it from :func:`_densemark_controller`, which
-reads the marker and the configuration once and is the only place a test's controller is
-set up, recorded and checked.
+One controller per test: the ``densemark`` fixture reads the marker and the configuration
+once and is the only place a test's controller is set up, recorded and checked;
+``densemark_server`` (and ``densemark_tls_server``) serve that same controller over loopback
+HTTP.
 """
 
 from __future__ import annotations
@@ -262,21 +262,14 @@ def densemark_before_record() -> BeforeRecord | None:
     return None
 
 
-@pytest.fixture
-def _densemark_controller(request: pytest.FixtureRequest) -> Generator[Controller, None, None]:
-    """The test's one controller, whichever fixtures deliver its requests.
-
-    Set up from the marker and the configuration; at teardown the recording is written and
-    the end-of-test checks (unanswered requests, unplayed interactions) armed for the
-    ``pytest_runtest_call`` hook.
-    """
+def _new_test_controller(request: pytest.FixtureRequest) -> Controller:
+    """The test's controller, set up from the marker and the configuration (or a failure)."""
     from pytest_densemark.cassettes import CassetteError
     from pytest_densemark.emulation import SettingsError, new_controller
 
     node = request.node
     node.stash[_USED_KEY] = True
     settings = _settings(request.config)
-    problem = None
     try:
         marker = _marker_settings(node)
         cassette = marker.get("cassette")
@@ -285,7 +278,7 @@ def _densemark_controller(request: pytest.FixtureRequest) -> Generator[Controlle
             if settings.record_mode != "none" or own.is_file():
                 cassette = own
         allow = marker.get("allow_unplayed")
-        controller = new_controller(
+        return new_controller(
             cassette=cassette,
             credentials=marker.get("credentials"),
             allow_unplayed=settings.allow_unplayed if allow is None else allow,
@@ -305,23 +298,24 @@ def _densemark_controller(request: pytest.FixtureRequest) -> Generator[Controlle
         problem = f"{node.nodeid}: {error.message('@pytest.mark.densemark')}"
     except CassetteError as error:
         problem = f"{node.nodeid}: {error}"
-    if problem:
-        pytest.fail(problem, pytrace=False)
-    node.stash[_CONTROLLER_KEY] = controller
-    try:
-        yield controller
-    finally:
-        del node.stash[_CONTROLLER_KEY]
+    pytest.fail(problem, pytrace=False)
+
+
+def _finish(controller: Controller) -> None:
+    """End of test: write the recording; a refused one fails the test's teardown."""
+    from pytest_densemark.cassettes import CassetteError
+
     try:
         controller.finish()
     except CassetteError as error:
         problem = str(error)
-    if problem:
-        pytest.fail(problem, pytrace=False)
+    else:
+        return
+    pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture
-def densemark(_densemark_controller: Controller) -> Generator[Controller, None, None]:
+def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, None]:
     """Answer every vendor request in-process, from whichever HTTP client sends it.
 
     While the fixture is active, requests to ``api-cn``/``api-us.faceplusplus.com`` and
@@ -335,7 +329,7 @@ def densemark(_densemark_controller: Controller) -> Generator[Controller, None, 
     ``use_cassette``, ``queue_response``, ``inject_error``, ``inject_latency``,
     ``inject_timeout``, ``inject_disconnect``, ``set_credentials``, ``set_faces``,
     ``set_tencent_no_face``, ``register_url``, ``calls``, ``calls_for``, ``reset`` and
-    ``unplayed``. The same controller serves ``densemark_server`` when a test asks for both.
+    ``unplayed``. ``densemark_server`` serves this same controller over loopback HTTP.
     Configure it with ``@pytest.mark.densemark(cassette=..., allow_unplayed=...,
     credentials=...)``. A test fails when a request found no cassette interaction (even if
     the client swallowed the error) or interactions were left unplayed (unless
@@ -353,18 +347,39 @@ def densemark(_densemark_controller: Controller) -> Generator[Controller, None, 
     """
     from pytest_densemark import stubs
 
-    with stubs.intercept(_densemark_controller):
-        yield _densemark_controller
+    # The one place a test's controller is set up, checked and finished: densemark_server
+    # and densemark_tls_server serve this same controller.
+    controller = _new_test_controller(request)
+    node = request.node
+    node.stash[_CONTROLLER_KEY] = controller
+    try:
+        with stubs.intercept(controller):
+            yield controller
+    finally:
+        del node.stash[_CONTROLLER_KEY]
+    _finish(controller)
 
 
-@pytest.fixture(autouse=True)
-def _densemark_marker(request: pytest.FixtureRequest) -> None:
-    """Turn interception on for a marked test that asks for neither fixture (as vcr does)."""
-    names = request.fixturenames
-    if "densemark" in names or "densemark_server" in names or "densemark_tls_server" in names:
-        return
-    if request.node.get_closest_marker("densemark") is not None:
-        request.getfixturevalue("densemark")
+#: The fixtures that give a test its controller.
+_FIXTURES = ("densemark", "densemark_server", "densemark_tls_server")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give a marked test that asks for none of the fixtures the ``densemark`` one (as vcr does).
+
+    Done once at collection rather than by an autouse fixture, so tests without the marker
+    pay nothing for it.
+    """
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        names = item.fixturenames
+        if item.get_closest_marker("densemark") is not None and not any(
+            name in names for name in _FIXTURES
+        ):
+            # A new list: parametrized items of one function share the old one.
+            item.fixturenames = [*names, "densemark"]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,9 +1,9 @@
 """The ``densemark_server`` fixture: the test's controller served on loopback HTTP.
 
 One :class:`~pytest_densemark.server.DensemarkServer` runs per test session (per xdist
-worker). Each test hands it the test's own controller, the one the ``densemark`` fixture
-returns too (:func:`pytest_densemark.plugin._densemark_controller` sets it up from the
-marker and the ini values), so both deliveries share faults, cassettes and the call log.
+worker). Each test hands it its own controller, the one the ``densemark`` fixture sets up
+from the marker and the ini values, so both deliveries share faults, cassettes and the call
+log.
 """
 
 from __future__ import annotations
@@ -85,15 +85,15 @@ def _serve(
 
 @pytest.fixture
 def densemark_server(
-    request: pytest.FixtureRequest, _densemark_controller: Controller
+    request: pytest.FixtureRequest, densemark: Controller
 ) -> Generator[DensemarkServer, None, None]:
     """The test's controller served as real HTTP on ``127.0.0.1``, for any client or language.
 
     Programs in other languages, curl, and clients pointed at an explicit endpoint reach it
-    over a socket (Python clients calling the vendor's own URL are answered in-process by
-    the ``densemark`` fixture). One server runs per session (per xdist worker); each test
-    gets it with the test's own controller, the same one ``densemark`` returns when the test
-    asks for both. Returns a :class:`~pytest_densemark.server.DensemarkServer`:
+    over a socket. It serves the ``densemark`` fixture's controller (so vendor URLs called
+    in-process are answered too, by the same controller): faults, cassettes and the call log
+    are shared by both deliveries. One server runs per session (per xdist worker). Returns a
+    :class:`~pytest_densemark.server.DensemarkServer`:
 
     - ``url`` (``http://127.0.0.1:PORT``), ``facepp_url`` (the full thousandlandmark URL),
       ``tencent_endpoint`` (``"127.0.0.1:PORT"`` for ``HttpProfile(protocol="http",
@@ -111,12 +111,12 @@ def densemark_server(
     fails. ``NO_PROXY`` names the server for the whole session, so proxy variables do not
     divert loopback requests.
     """
-    yield from _serve(request, _densemark_controller, tls=False)
+    yield from _serve(request, densemark, tls=False)
 
 
 @pytest.fixture
 def densemark_tls_server(
-    request: pytest.FixtureRequest, _densemark_controller: Controller
+    request: pytest.FixtureRequest, densemark: Controller
 ) -> Generator[DensemarkServer, None, None]:
     """``densemark_server`` over HTTPS, for https-only clients (``tccli``, SDKs pinned to
     https, code that keeps the vendor's ``https://`` URL).
@@ -127,4 +127,4 @@ def densemark_tls_server(
     certification=server.ca_bundle)``). Everything else is as for ``densemark_server``,
     the test's controller included.
     """
-    yield from _serve(request, _densemark_controller, tls=True)
+    yield from _serve(request, densemark, tls=True)
