@@ -66,8 +66,7 @@ def test_changelog_names_the_version() -> None:
     from pathlib import Path
 
     changelog = Path(__file__).resolve().parents[1] / "CHANGELOG.md"
-    headings = [
-        line for line in changelog.read_text(encoding="utf-8").splitlines() if line.startswith("## ")
-    ]
+    lines = changelog.read_text(encoding="utf-8").splitlines()
+    headings = [line for line in lines if line.startswith("## ")]
     assert "## Unreleased" in headings
     assert f"## {pytest_densemark.__version__}" in headings
