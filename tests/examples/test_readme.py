@@ -129,7 +129,7 @@ def test_runnable_blocks_are_whole(block: Block) -> None:
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda block: block.where)
 def test_packages_an_example_needs_are_named_next_to_it(block: Block) -> None:
-    modules = set()
+    modules: set[str] = set()
     for node in ast.walk(ast.parse(block.code)):
         if isinstance(node, ast.Import):
             modules.update(alias.name.split(".")[0] for alias in node.names)
