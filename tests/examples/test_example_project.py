@@ -84,3 +84,37 @@ def test_sdist_is_complete(sdist: Path) -> None:
 
 def test_sdist_example_project_runs(sdist: Path) -> None:
     _assert_all_passed(_run_pytest(sdist / "examples"))
+
+
+def test_sdist_test_suite_runs_from_the_sdist(sdist: Path) -> None:
+    """A slice of the sdist's own test suite, importing the package from the unpacked sdist."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS")}
+    where = subprocess.run(
+        [sys.executable, "-c", "import pytest_densemark; print(pytest_densemark.__file__)"],
+        cwd=sdist,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(sdist), where.stdout
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_schemas.py",
+            "tests/test_package.py",
+            "tests/test_cli_project.py",
+        ],
+        cwd=sdist,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    _assert_all_passed(result)
