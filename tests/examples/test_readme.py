@@ -109,10 +109,15 @@ def test_the_manual_has_runnable_examples() -> None:
 
 def test_fragments_are_few_and_marked_right_before_a_block() -> None:
     for page in PAGES:
-        text = page.read_text(encoding="utf-8")
-        for match in re.finditer(re.escape(FRAGMENT), text):
-            rest = text[match.end() :].lstrip("\n")
-            assert rest.startswith("```python"), f"{page}: {FRAGMENT} not followed by a block"
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            if line.strip() != FRAGMENT:
+                continue
+            following = [later for later in lines[number + 1 :] if later.strip()]
+            assert following, f"{page}:{number + 1}: {FRAGMENT} at the end of the page"
+            assert following[0].startswith("```python"), (
+                f"{page}:{number + 1}: {FRAGMENT} must come right before a python block"
+            )
     assert len(BLOCKS) - len(RUNNABLE) <= 4
 
 
