@@ -9,26 +9,10 @@ test body does not change.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
+from example_kit import API_KEY, API_SECRET, SECRET_ID, SECRET_KEY, Kit
 from landmark_client import FaceppClient, TencentClient
-
-API_KEY, API_SECRET = "example-api-key", "example-api-secret"
-SECRET_ID, SECRET_KEY = "AKIDexampleSecretId0001", "example-secret-key"
-
-
-@dataclass
-class Kit:
-    """The controller (``densemark`` or ``densemark_server``) and two clients wired to it."""
-
-    controller: Any
-    facepp: FaceppClient
-    tencent: TencentClient
-    delivery: str
-    #: Back-off pauses the clients asked for (they never really sleep in tests).
-    pauses: list[float]
 
 
 @pytest.fixture(params=["in-process", "loopback"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pytest_densemark._version import __version__
+
 if TYPE_CHECKING:
     from pytest_densemark.controller import Controller
     from pytest_densemark.emulation import Emulation, emulate
@@ -24,8 +26,6 @@ if TYPE_CHECKING:
         schema_path,
         validate,
     )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Controller",

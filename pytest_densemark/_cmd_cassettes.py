@@ -25,7 +25,11 @@ def register(subparsers: Any) -> None:
         help="print every cassette's name, vendor, source and description",
         description=(
             "Print every cassette a test can load by name: those in each --dir (searched first,"
-            " in order), then the shipped library."
+            " in order), then those in the project's own cassette folders (the"
+            " densemark_cassette_dirs value of the pytest configuration found from the current"
+            " directory upwards, else cassettes/ in the project's root), then the shipped"
+            " library. A file that is not a valid cassette is reported on stderr and the rest"
+            " are still listed (exit status 1)."
         ),
     )
     listing.add_argument(
@@ -52,6 +56,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the cassettes; return the exit code (1 when one cannot be read)."""
+    from pytest_densemark._project import ProjectConfigError, cassette_search_dirs
     from pytest_densemark.cassettes import CassetteError, list_cassettes
 
     for directory in args.dirs:
@@ -59,10 +64,12 @@ def run_list(args: argparse.Namespace) -> int:
             print(f"densemark cassettes list: {directory}: no such directory", file=sys.stderr)
             return 1
     try:
-        cassettes = list_cassettes(args.dirs)
-    except CassetteError as exc:
+        search_dirs = cassette_search_dirs(list(args.dirs))
+    except ProjectConfigError as exc:
         print(f"densemark cassettes list: {exc}", file=sys.stderr)
         return 1
+    errors: list[CassetteError] = []
+    cassettes = list_cassettes(search_dirs, errors=errors)
     if args.vendor:
         cassettes = [c for c in cassettes if c.vendor == args.vendor]
     rows = [(c.name, c.vendor, c.source, c.description) for c in cassettes]
@@ -81,4 +88,6 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # `densemark cassettes list | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
+    for error in errors:
+        print(f"densemark cassettes list: {error}", file=sys.stderr)
+    return 1 if errors else 0

@@ -129,11 +129,12 @@ def _cassette_body(
 
 def _library_cassette(name: Path) -> Cassette | None:
     """The cassette a name (not an existing path) refers to, if any."""
+    from pytest_densemark._project import ProjectConfigError, cassette_search_dirs
     from pytest_densemark.cassettes import CassetteError, load_cassette
 
-    try:
-        return load_cassette(str(name))
-    except (CassetteError, OSError, ValueError):
+    try:  # the project's own cassette folders first, as the fixture searches them
+        return load_cassette(str(name), search_dirs=cassette_search_dirs([]))
+    except (CassetteError, ProjectConfigError, OSError, ValueError):
         return None
 
 

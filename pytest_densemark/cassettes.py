@@ -622,14 +622,26 @@ def _scan(directory: Path) -> list[_Named]:
     return [_Named(_name_in(directory, p), p) for p in sorted(directory.rglob("*.json"))]
 
 
-def list_cassettes(search_dirs: Sequence[str | os.PathLike[str]] = ()) -> list[Cassette]:
+def list_cassettes(
+    search_dirs: Sequence[str | os.PathLike[str]] = (),
+    *,
+    errors: list[CassetteError] | None = None,
+) -> list[Cassette]:
     """Every cassette in ``search_dirs`` (in order), then the shipped library, by name.
 
-    Raises :class:`CassetteError` for the first file that is not a valid cassette.
+    Raises :class:`CassetteError` for the first file that is not a valid cassette, unless
+    ``errors`` is a list: then each such error is appended to it and the other files are
+    still listed.
     """
     found: list[Cassette] = []
     for directory in _search_dirs(search_dirs):
-        found.extend(_read(item.path, item.name) for item in _scan(directory))
+        for item in _scan(directory):
+            try:
+                found.append(_read(item.path, item.name))
+            except CassetteError as error:
+                if errors is None:
+                    raise
+                errors.append(error)
     return found
 
 

@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from pytest_densemark._version import __version__
+
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``densemark --help`` lists them.
@@ -28,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="densemark",
         description="Test kit for Face++ and Tencent dense facial-landmark clients.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="print the kit's version and exit",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:

@@ -40,6 +40,9 @@ _CONTROLLER_KEY = pytest.StashKey["Controller"]()
 _USED_KEY = pytest.StashKey[bool]()
 _SETTINGS_KEY = pytest.StashKey["_Settings"]()
 _DEFAULT_CASSETTE_DIR = "cassettes"
+#: Seconds ``densemark_server`` holds a connection under ``inject_timeout`` unless the ini value
+#: ``densemark_server_hold_timeout`` says otherwise.
+DEFAULT_HOLD_TIMEOUT = 60.0
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.\[\]-]+")
 
 
@@ -110,6 +113,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
     )
     parser.addini(
+        "densemark_server_hold_timeout",
+        "seconds densemark_server holds a connection without answering under inject_timeout"
+        f" before closing it (default {DEFAULT_HOLD_TIMEOUT:g}); a client without a timeout of"
+        " its own waits this long, then sees the connection closed",
+        default=f"{DEFAULT_HOLD_TIMEOUT:g}",
+    )
+    parser.addini(
         "densemark_allow_hosts",
         "hosts still allowed when the network is blocked (one per line)",
         type="linelist",
@@ -151,6 +161,23 @@ def _record_mode(config: pytest.Config) -> RecordMode:
         )
     value: RecordMode = mode
     return value
+
+
+def _hold_timeout(config: pytest.Config) -> float:
+    from pytest_densemark.checks import delay_problem
+
+    raw = str(config.getini("densemark_server_hold_timeout")).strip()
+    try:
+        seconds: object = float(raw)
+    except ValueError:
+        seconds = raw
+    problem = delay_problem(seconds)
+    if problem is not None:
+        raise pytest.UsageError(
+            f"densemark_server_hold_timeout = {raw!r} in {config.inipath}: expected {problem}"
+        )
+    assert isinstance(seconds, float)
+    return seconds
 
 
 def _upstream(config: pytest.Config) -> str | None:
@@ -196,6 +223,7 @@ class _Settings:
     allow_unplayed: bool
     block_network: bool
     allow_hosts: tuple[str, ...]
+    server_hold_timeout: float
 
 
 def _settings(config: pytest.Config) -> _Settings:
@@ -212,6 +240,7 @@ def _settings(config: pytest.Config) -> _Settings:
                 *config.getoption("densemark_allow_host"),
                 *config.getini("densemark_allow_hosts"),
             ),
+            server_hold_timeout=_hold_timeout(config),
         )
         config.stash[_SETTINGS_KEY] = settings
     return settings

@@ -177,8 +177,12 @@ def render(
     Over ``image`` (bytes or a path) when given. Otherwise on a white canvas covering every
     point plus ``margin`` pixels and, when the payload states its image size (Tencent), that
     image too, outlined in grey; points outside the image, at negative coordinates too, stay
-    visible. The canvas is at most 8192 pixels a side. Each contour is a polyline in its own
-    colour with a dot on every point (``dots=False``: lines only); pupil radii are circles.
+    visible. When points fall outside the image, the image's border is drawn in grey so the
+    overflow shows: all of it when the size is known (Tencent's ``ImageWidth`` and
+    ``ImageHeight``, or ``image``, which is then placed on a larger canvas), else the top and
+    left edges (a Face++ answer does not state the image's size). The canvas is at most 8192
+    pixels a side. Each contour is a polyline in its own colour with a dot on every point
+    (``dots=False``: lines only); pupil radii are circles.
 
     Raises :class:`RenderError` when Pillow is missing, the payload is not a landmark payload
     or holds no point, a coordinate, radius or image size is NaN, infinite or beyond
@@ -189,28 +193,33 @@ def render(
     all_points = [p for pts, _ in lines for p in pts] + [(x, y) for x, y, _ in circles]
     if not all_points:
         raise RenderError("the payload holds no landmark points to draw")
+    xs = [p[0] for p in all_points]
+    ys = [p[1] for p in all_points]
+    background = None
     if image is not None:
         data = image if isinstance(image, bytes) else Path(image).read_bytes()
         try:
-            canvas = pil_image.open(io.BytesIO(data)).convert("RGB")
+            background = pil_image.open(io.BytesIO(data)).convert("RGB")
         except Exception as exc:
             raise RenderError(f"cannot read the background image: {exc}") from None
-        offset = (0, 0)
+        size = background.size
+    inside = size is not None and (
+        min(xs) >= 0 and min(ys) >= 0 and max(xs) < size[0] and max(ys) < size[1]
+    )
+    if background is not None and inside:
+        canvas, offset = background, (0, 0)
     else:
-        xs = [p[0] for p in all_points]
-        ys = [p[1] for p in all_points]
+        # A canvas covering every point and the image, whose border is drawn so that points
+        # outside it (a face partly outside the image) show as outside.
         left = min(0, min(xs) - margin)
         top = min(0, min(ys) - margin)
         width = max(size[0] if size else 0, max(xs) + margin) - left
         height = max(size[1] if size else 0, max(ys) + margin) - top
         canvas = pil_image.new("RGB", (min(width, 8192), min(height, 8192)), "white")
         offset = (-left, -top)
-        if size is not None:
-            frame = pil_draw.Draw(canvas)
-            frame.rectangle(
-                (offset[0], offset[1], offset[0] + size[0] - 1, offset[1] + size[1] - 1),
-                outline=(180, 180, 180),
-            )
+        if background is not None:
+            canvas.paste(background, offset)
+        _draw_border(pil_draw.Draw(canvas), offset, size, canvas.size)
     draw = pil_draw.Draw(canvas)
     scale = max(1, round(max(canvas.size) / 600))
     for index, (points, closed) in enumerate(lines):
@@ -227,6 +236,24 @@ def render(
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(0, 0, 0), width=scale)
     result: Image.Image = canvas
     return result
+
+
+_BORDER = (180, 180, 180)
+
+
+def _draw_border(
+    frame: Any, offset: tuple[int, int], size: tuple[int, int] | None, canvas: tuple[int, int]
+) -> None:
+    """Outline the image: its whole border when its size is known, else (Face++ answers do
+    not state it) its top and left edges, where the image's origin is."""
+    x0, y0 = offset
+    if size is not None:
+        frame.rectangle((x0, y0, x0 + size[0] - 1, y0 + size[1] - 1), outline=_BORDER)
+        return
+    if x0 > 0:
+        frame.line((x0, y0, x0, canvas[1]), fill=_BORDER)
+    if y0 > 0:
+        frame.line((x0, y0, canvas[0], y0), fill=_BORDER)
 
 
 def _closed(points: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

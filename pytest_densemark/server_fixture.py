@@ -62,10 +62,12 @@ def _session_server(config: pytest.Config, *, tls: bool = False) -> DensemarkSer
     existing = config.stash.get(key, None)
     if existing is not None:
         return existing
+    from pytest_densemark.plugin import _settings
     from pytest_densemark.server import DensemarkServer
 
+    hold = _settings(config).server_hold_timeout
     with ExitStack() as stack:
-        server = stack.enter_context(DensemarkServer(tls=tls))
+        server = stack.enter_context(DensemarkServer(tls=tls, hold_timeout=hold))
         stack.enter_context(loopback_no_proxy(server.tencent_endpoint))
         config.add_cleanup(stack.pop_all().close)
     config.stash[key] = server
@@ -110,6 +112,12 @@ def densemark_server(
     that leaves cassette interactions unplayed, or whose request no interaction answered,
     fails. ``NO_PROXY`` names the server for the whole session, so proxy variables do not
     divert loopback requests.
+
+    ``inject_timeout`` holds the connection without answering until the client gives up or
+    ``densemark_server_hold_timeout`` seconds pass (ini value, default 60), then closes it: a
+    client with a read timeout sees that timeout; a client without one waits the whole hold
+    and then sees the connection closed with no answer (``requests`` raises
+    ``ConnectionError``, ``http.client`` ``RemoteDisconnected``).
     """
     yield from _serve(request, densemark, tls=False)
 

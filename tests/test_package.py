@@ -42,3 +42,31 @@ def test_import_does_not_load_the_controller_or_server() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_version_is_single_sourced() -> None:
+    """The installed metadata, the package and ``densemark --version`` agree with _version.py."""
+    from importlib.metadata import version
+
+    from pytest_densemark import _version
+
+    assert pytest_densemark.__version__ == _version.__version__
+    assert version("pytest-densemark") == _version.__version__
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_densemark.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == f"densemark {_version.__version__}"
+
+
+def test_changelog_names_the_version() -> None:
+    """CHANGELOG.md has a section for the current version and one for unreleased changes."""
+    from pathlib import Path
+
+    changelog = Path(__file__).resolve().parents[1] / "CHANGELOG.md"
+    lines = changelog.read_text(encoding="utf-8").splitlines()
+    headings = [line for line in lines if line.startswith("## ")]
+    assert "## Unreleased" in headings
+    assert f"## {pytest_densemark.__version__}" in headings

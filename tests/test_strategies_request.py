@@ -53,7 +53,7 @@ def test_legacy_subsets_drop_the_eyelids(body: dict[str, Any]) -> None:
 def test_any_request_and_either_format_on_demand() -> None:
     seen: set[frozenset[str]] = set()
 
-    @settings(max_examples=60, deadline=None, database=None)
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
     @given(facepp_responses(return_landmark=None, legacy=None))
     def collect(body: dict[str, Any]) -> None:
         assert validate(body, "facepp")

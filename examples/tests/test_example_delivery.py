@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from example_kit import Kit
 from landmark_client import FaceppError, RateLimited, TencentError
 
-from examples.conftest import Kit
 from pytest_densemark import facepp, tencent
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_image
