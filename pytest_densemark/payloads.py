@@ -74,7 +74,38 @@ T = TypeVar("T")
 
 #: One landmark part, pre-encoded: the part name as JSON, then each key's ``"key":value``
 #: fragment with points written ``y`` first, then the same fragments written ``x`` first.
-LandmarkFragments = tuple[tuple[bytes, tuple[bytes, ...], tuple[bytes, ...]], ...]
+_PartFragments = tuple[bytes, tuple[bytes, ...], tuple[bytes, ...]]
+
+#: Key orders kept per part; each answer takes one per part, in either point spelling.
+_KEY_ORDERS = 8
+
+
+class LandmarkFragments:
+    """A ``landmark`` object encoded once, for :func:`join_landmark` to put in any order.
+
+    ``parts`` holds each part's name and ``"key":value`` fragments (both point spellings).
+    A part's keys joined in one of :data:`_KEY_ORDERS` fixed shuffles are kept once made
+    (at most ``2 * _KEY_ORDERS`` byte strings per part), so an answer costs one join of the
+    parts, not of every key.
+    """
+
+    __slots__ = ("_joined", "parts")
+
+    def __init__(self, parts: tuple[_PartFragments, ...]) -> None:
+        self.parts = parts
+        self._joined: dict[tuple[int, int, bool], bytes] = {}
+
+    def joined(self, part: int, order: int, y_first: bool) -> bytes:
+        """Part ``part``'s keys, comma-joined in shuffle ``order``, points in that spelling."""
+        key = (part, order, y_first)
+        found = self._joined.get(key)
+        if found is None:
+            _, yx, xy = self.parts[part]
+            items = yx if y_first else xy
+            arranged = _base_orders(len(items))[order](items) if len(items) > 1 else items
+            # A racing thread may build the same bytes: equal either way.
+            found = self._joined.setdefault(key, b",".join(arranged))
+        return found
 
 
 def _point_json(value: Any, y_first: bool) -> bytes:
@@ -105,11 +136,11 @@ def facepp_landmark_fragments(landmark: Mapping[str, Mapping[str, Any]]) -> Land
         yx = tuple(e + _point_json(keys[k], True) for e, k in zip(encoded, names, strict=True))
         xy = tuple(e + _point_json(keys[k], False) for e, k in zip(encoded, names, strict=True))
         out.append((json.dumps(part).encode("utf-8"), yx, xy))
-    return tuple(out)
+    return LandmarkFragments(tuple(out))
 
 
-#: How many base key orders :func:`join_landmark` keeps per part size; each answer takes one,
-#: rotated and maybe reversed, so a part of n keys has 2 * n * this many orders.
+#: How many fixed part orders :func:`join_landmark` keeps per part count; each answer takes
+#: one, rotated and maybe reversed.
 _BASE_ORDERS = 16
 
 
@@ -143,17 +174,22 @@ def join_landmark(fragments: LandmarkFragments, rng: random.Random) -> bytes:
 
     Real answers list parts and the keys inside each part in an order that changes from one
     response to the next (a pupil radius sits mid-part) and write a point's ``y`` before or
-    after its ``x``; this draws part order, key order per part and the point spelling. Orders
-    are a fixed shuffle per size, rotated and maybe reversed per answer, all drawn from one
-    call to ``rng``: cheap enough for every answer, and never the numeric order.
+    after its ``x``; this draws part order, key order per part and the point spelling. The
+    part order is a fixed shuffle rotated and maybe reversed per answer, each part's keys one
+    of :data:`_KEY_ORDERS` fixed shuffles (joined once, then reused), all drawn from one call
+    to ``rng``: cheap enough for every answer, and never the numeric order.
     """
-    bits = rng.getrandbits(1 + 21 * (len(fragments) + 1))
-    y_first = bits & 1
+    parts = fragments.parts
+    bits = rng.getrandbits(1 + 21 + 3 * len(parts))
+    y_first = bool(bits & 1)
     bits >>= 1
+    part_order = _arranged(range(len(parts)), bits)
+    bits >>= 21
     pieces = [b"{"]
-    for name, yx, xy in _arranged(fragments, bits):
-        bits >>= 21
-        pieces += (name, b":{", b",".join(_arranged(yx if y_first else xy, bits)), b"},")
+    for index in part_order:
+        order = bits & (_KEY_ORDERS - 1)
+        bits >>= 3
+        pieces += (parts[index][0], b":{", fragments.joined(index, order, y_first), b"},")
     if len(pieces) > 1:
         pieces[-1] = b"}"
     pieces.append(b"}")
