@@ -458,7 +458,7 @@ class _FaceppAnswer:
         """The body with ``values`` in their slots and the landmark in ``order_seed``'s order."""
         if self.fragments is None:
             return self.template.render(values)
-        landmark = join_landmark(self.fragments, random.Random(order_seed))
+        landmark = join_landmark(self.fragments, order_seed)
         return self.template.render(values, {"landmark": landmark})
 
 

@@ -169,18 +169,19 @@ def _arranged(items: Sequence[T], bits: int) -> tuple[T, ...]:
     return shuffled[::-1] if bits >> 20 & 1 else shuffled
 
 
-def join_landmark(fragments: LandmarkFragments, rng: random.Random) -> bytes:
-    """The ``landmark`` JSON in an order drawn from ``rng``, as the vendor's hash order varies.
+def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
+    """The ``landmark`` JSON in the order ``seed`` gives, as the vendor's hash order varies.
 
     Real answers list parts and the keys inside each part in an order that changes from one
     response to the next (a pupil radius sits mid-part) and write a point's ``y`` before or
     after its ``x``; this draws part order, key order per part and the point spelling. The
     part order is a fixed shuffle rotated and maybe reversed per answer, each part's keys one
-    of :data:`_KEY_ORDERS` fixed shuffles (joined once, then reused), all drawn from one call
-    to ``rng``: cheap enough for every answer, and never the numeric order.
+    of :data:`_KEY_ORDERS` fixed shuffles (joined once, then reused), all read from the bits
+    of ``seed`` (a random 63-bit integer: the emulator draws one per answer): cheap enough for
+    every answer, and never the numeric order.
     """
     parts = fragments.parts
-    bits = rng.getrandbits(1 + 21 + 3 * len(parts))
+    bits = seed
     y_first = bool(bits & 1)
     bits >>= 1
     part_order = _arranged(range(len(parts)), bits)
@@ -206,9 +207,7 @@ def facepp_reordered(body: Mapping[str, Any], seed: int) -> dict[str, Any]:
     out = dict(body)
     face = out.get("face")
     if isinstance(face, Mapping) and isinstance(face.get("landmark"), Mapping):
-        landmark = json.loads(
-            join_landmark(facepp_landmark_fragments(face["landmark"]), random.Random(seed))
-        )
+        landmark = json.loads(join_landmark(facepp_landmark_fragments(face["landmark"]), seed))
         out["face"] = {**face, "landmark": landmark}
     return out
 
