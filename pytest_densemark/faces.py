@@ -100,6 +100,24 @@ _P_LOWER_THICK = 0.145
 # How far the mouth opens (lip gap, in pupil distances) at mouth_open = 1.
 _P_MOUTH_GAP = 0.6
 
+# How unevenly the vendor spaces points along each contour (see _resample's skew), and how
+# much lower each eye's and eyelid's inner corner sits than its outer one.
+_P_EYE_SKEW = 0.0
+_P_EYE_TILT = 0.0
+_P_LID_SKEW = 0.0
+_P_LID_TILT = 0.0
+_P_BROW_SKEW = 0.0
+_P_JAW_SKEW = 0.0
+_P_HAIR_SKEW = 0.0
+_P_NOSE_SKEW = 0.0
+_P_MIDLINE_SKEW = 0.0
+_P_UPPER_SKEW = (0.0, 0.0)  # outer edge, inner edge
+_P_LOWER_SKEW = (0.0, 0.0)
+# The lower lip's corners sit this share of the mouth's half width inside the upper lip's,
+# and this much lower.
+_P_LOWER_NARROW = 0.0
+_P_LOWER_DROP = 0.0
+
 # Rough depth (toward the camera, in pupil distances) of the head and the features on it.
 _D_HEAD = 1.0
 _D_HEAD_HALF_W = 1.2
@@ -220,6 +238,8 @@ _BROW_GRID: tuple[tuple[float, float, float, float], ...] = tuple(
     )
     for s in (i / 40 for i in range(41))
 )
+# Nose midline: 60 parameters.
+_MIDLINE_GRID: tuple[float, ...] = tuple(_grid(60))
 # Lip edges: 64 parameters.
 _LIP_GRID: tuple[float, ...] = tuple(_grid(64))
 # Jaw (a quarter ellipse from the chin): sin and cos of t*pi/2 on 96 samples.
@@ -240,11 +260,20 @@ _SPLINE_T: tuple[Point3, ...] = tuple((t, t * t, t * t * t) for t in (j / 12 for
 
 
 def _resample(
-    points: Sequence[Point], count: int, *, closed: bool = False, take: int | None = None
+    points: Sequence[Point],
+    count: int,
+    *,
+    closed: bool = False,
+    take: int | None = None,
+    skew: float = 0.0,
 ) -> list[Point]:
     """``count`` points evenly spaced by arc length along a polyline (or closed loop).
 
-    ``take`` keeps only the first ``take`` of them (without computing the rest).
+    ``take`` keeps only the first ``take`` of them (without computing the rest). ``skew``
+    (between -1 and 1) spaces the points of an open polyline unevenly: each point's share
+    ``u`` of the length becomes ``u + skew*u*(1-u)``, so a positive skew spreads the first
+    points further apart and packs the last ones closer (the vendors do not space points
+    evenly along every contour).
     """
     pts = list(points)
     if closed:
@@ -262,6 +291,9 @@ def _resample(
     seg = 0
     for i in range(count if take is None else min(take, count)):
         target = i * step
+        if skew:
+            u = target / total
+            target = total * (u + skew * u * (1.0 - u))
         while seg < last and lengths[seg + 1] < target:
             seg += 1
         start = lengths[seg]
@@ -294,13 +326,23 @@ def _spline(controls: Sequence[Point]) -> list[Point]:
 
 
 def _loop(
-    cx: float, half_w: float, corner_y: float, upper: float, lower: float, outer_first: float
+    cx: float,
+    half_w: float,
+    corner_y: float,
+    upper: float,
+    lower: float,
+    outer_first: float,
+    tilt: float = 0.0,
 ) -> list[Point]:
     """A closed eye-like loop (96 samples): from the corner at ``cx + outer_first*half_w``
     along the upper edge (``upper`` above the corners) to the other corner, then back along
-    the lower edge."""
+    the lower edge. ``tilt`` lowers the second (inner) corner and raises the first by that
+    much."""
     k = outer_first * half_w
-    return [(cx + k * c, corner_y - (upper * s if s >= 0 else lower * s)) for c, s in _LOOP_CS]
+    return [
+        (cx + k * c, corner_y - tilt * c - (upper * s if s >= 0 else lower * s))
+        for c, s in _LOOP_CS
+    ]
 
 
 def _with_depth(points: Iterable[Point], extra: float = 0.0, factor: float = 1.0) -> list[Point3]:
@@ -374,15 +416,18 @@ def _eye(side: float, openness: float, tr: _Traits) -> list[Point]:
     half = _P_EYE_HALF_W * tr.eye_w
     upper = (_P_EYE_UPPER * openness - 0.035 * (1.0 - openness)) * tr.eye_h
     lower = (_P_EYE_LOWER - 0.02 * (1.0 - openness)) * tr.eye_h
-    return _resample(_loop(0.5 * side, half, _P_EYE_CORNER_Y, upper, lower, side), 63, closed=True)
+    loop = _loop(0.5 * side, half, _P_EYE_CORNER_Y, upper, lower, side, _P_EYE_TILT)
+    return _resample(loop, 63, closed=True, skew=_P_EYE_SKEW)
 
 
 def _eyelid(side: float, openness: float, tr: _Traits) -> list[Point]:
     """Eyelid crease of one eye: a wider loop around it."""
     lid_half = _P_LID_HALF_W * tr.eye_w
     lid_up = _P_LID_UPPER * (0.7 + 0.3 * openness) * tr.eye_h
-    loop = _loop(_P_LID_CX * side, lid_half, _P_LID_CORNER_Y, lid_up, _P_LID_LOWER, side)
-    return _resample(loop, 64, closed=True)
+    loop = _loop(
+        _P_LID_CX * side, lid_half, _P_LID_CORNER_Y, lid_up, _P_LID_LOWER, side, _P_LID_TILT
+    )
+    return _resample(loop, 64, closed=True, skew=_P_LID_SKEW)
 
 
 def _brow_points(side: float, tr: _Traits) -> list[Point]:
@@ -392,7 +437,7 @@ def _brow_points(side: float, tr: _Traits) -> list[Point]:
     centre = [(x * side, y - arch * bend + lift, half) for x, y, bend, half in _BROW_GRID]
     upper = [(x, y - half) for x, y, half in centre]
     lower = [(x, y + half) for x, y, half in reversed(centre)]
-    return _resample(upper + lower, 64, closed=True)
+    return _resample(upper + lower, 64, closed=True, skew=_P_BROW_SKEW)
 
 
 def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, list[Point]]:
@@ -401,16 +446,18 @@ def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, lis
     lift = 0.08 * smile  # corners rise with a smile
     gap = _P_MOUTH_GAP * mouth_open
     lips = tr.lips
-    neg_half, two_half = -half, 2 * half
     exp = math.exp
 
-    def edge(depth: float, power: float, bow: float = 0.0) -> list[Point]:
+    def edge(
+        depth: float, power: float, bow: float = 0.0, narrow: float = 1.0, drop: float = 0.0
+    ) -> list[Point]:
         out: list[Point] = []
         append = out.append
+        neg_half, two_half = -half * narrow, 2 * half * narrow
         for s in _LIP_GRID:
             x = neg_half + two_half * s
             u = abs(x / half)
-            y = cy - lift * u**2 + depth * (1.0 - u**power)
+            y = cy + drop - lift * u**2 + (depth - drop) * (1.0 - u**power)
             if bow:
                 y += bow * exp(-((x / 0.08) ** 2))
             append((x, y))
@@ -418,13 +465,21 @@ def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, lis
 
     upper_out = edge(-_P_UPPER_OUT * lips, 4.0, _P_BOW * lips)
     upper_in = edge(_P_UPPER_IN + 0.3 * gap * 0.1, 2.0)
-    lower_in = edge(_P_LOWER_IN + gap + 0.02 * smile, 2.0)
-    lower_out = edge(_P_LOWER_IN + gap + _P_LOWER_THICK * lips + 0.03 * smile, 2.0)
+    narrow, drop = 1.0 - _P_LOWER_NARROW, _P_LOWER_DROP
+    lower_in = edge(_P_LOWER_IN + gap + 0.02 * smile, 2.0, narrow=narrow, drop=drop)
+    lower_out = edge(
+        _P_LOWER_IN + gap + _P_LOWER_THICK * lips + 0.03 * smile, 2.0, narrow=narrow, drop=drop
+    )
 
-    def lip(outer: list[Point], inner: list[Point]) -> list[Point]:
-        return _resample(outer, 33, take=32) + _resample(inner[::-1], 33, take=32)
+    def lip(outer: list[Point], inner: list[Point], skews: tuple[float, float]) -> list[Point]:
+        return _resample(outer, 33, take=32, skew=skews[0]) + _resample(
+            inner[::-1], 33, take=32, skew=skews[1]
+        )
 
-    return {"upper": lip(upper_out, upper_in), "lower": lip(lower_out, lower_in)}
+    return {
+        "upper": lip(upper_out, upper_in, _P_UPPER_SKEW),
+        "lower": lip(lower_out, lower_in, _P_LOWER_SKEW),
+    }
 
 
 def _face_outline(mouth_open: float, tr: _Traits) -> dict[str, list[Point]]:
@@ -432,20 +487,25 @@ def _face_outline(mouth_open: float, tr: _Traits) -> dict[str, list[Point]]:
     depth = (_P_JAW_DEPTH + 0.5 * _P_MOUTH_GAP * mouth_open) * tr.chin
     # From the chin (t = 0) to the jaw's top on the image right.
     jaw = [(half_w * s, _P_JAW_TOP_Y + depth * c) for s, c in _JAW_SC]
-    right = _resample(jaw, 64)
+    right = _resample(jaw, 64, skew=_P_JAW_SKEW)
     hair_h = _P_HAIR_HEIGHT * tr.hair
     hair_w = _P_HAIR_HALF_W * tr.hair_w
     # From the image right to the image left.
     hair = [(hair_w * ux, _P_HAIR_BASE_Y - hair_h * uy) for ux, uy in _HAIR_UNIT]
-    return {"hairline": _resample(hair, 145), "right": right, "left": _mirror(right)}
+    return {
+        "hairline": _resample(hair, 145, skew=_P_HAIR_SKEW),
+        "right": right,
+        "left": _mirror(right),
+    }
 
 
 def _nose_points(tr: _Traits) -> dict[str, list[Point]]:
     side = [(x * tr.nose_w, 0.08 + (y - 0.08) * tr.nose_len) for x, y in _P_NOSE_SIDE]
-    left = _resample(_spline(side), 63)
+    left = _resample(_spline(side), 63, skew=_P_NOSE_SKEW)
     top, bottom = _P_MIDLINE
     bottom = 0.08 + (bottom - 0.08) * tr.nose_len
-    midline = [(0.0, top + (bottom - top) * i / 59) for i in range(60)]
+    k = _P_MIDLINE_SKEW
+    midline = [(0.0, top + (bottom - top) * (u + k * u * (1.0 - u))) for u in _MIDLINE_GRID]
     nx, ny = _P_NOSTRIL
     ny = 0.08 + (ny - 0.08) * tr.nose_len
     return {
