@@ -53,70 +53,75 @@ LIMITS: dict[str, tuple[float, float]] = {
 _P_BOX = 2.1  # box side, in pupil distances
 _P_BOX_CENTRE_Y = 0.59  # box centre below the pupils, in pupil distances
 # Eyes (centred on the pupils at x = +-0.5).
-_P_EYE_HALF_W = 0.165
+_P_EYE_HALF_W = 0.168
 _P_EYE_CORNER_Y = 0.02
-_P_EYE_UPPER = 0.07
-_P_EYE_LOWER = 0.06
+_P_EYE_UPPER = 0.096
+_P_EYE_LOWER = 0.047
 _P_PUPIL_R = 0.092
 # Eyelid crease: a wider loop around the eye.
-_P_LID_HALF_W = 0.22
-_P_LID_CX = 0.49
-_P_LID_CORNER_Y = 0.045
-_P_LID_UPPER = 0.105
-_P_LID_LOWER = 0.035
+_P_LID_HALF_W = 0.229
+_P_LID_CX = 0.506
+_P_LID_CORNER_Y = 0.043
+_P_LID_UPPER = 0.107
+_P_LID_LOWER = 0.023
 # Eyebrows: from the outer end to the inner end, arched, thickest in the middle.
-_P_BROW_OUTER = (0.89, -0.18)
-_P_BROW_INNER = (0.24, -0.19)
-_P_BROW_ARCH = 0.10
-_P_BROW_THICK = 0.09
+_P_BROW_OUTER = (0.909, -0.228)
+_P_BROW_INNER = (0.259, -0.208)
+_P_BROW_ARCH = 0.09
+_P_BROW_THICK = 0.096
+_P_BROW_OUTER_END = 0.0  # thickness at the outer end, as a share of the greatest
+_P_BROW_TAPER = 0.294  # share of the brow's length over which it thickens from its outer end
 # Jaw: half an ellipse from ear height to the chin.
-_P_JAW_TOP_Y = 0.23
-_P_JAW_HALF_W = 1.07
-_P_JAW_DEPTH = 1.49  # from jaw top to chin with the mouth closed
+_P_JAW_TOP_Y = 0.138
+_P_JAW_HALF_W = 1.079
+_P_JAW_DEPTH = 1.503  # from jaw top to chin with the mouth closed
 # Hairline: a superellipse arch over the forehead, from below the jaw's top on each side.
-_P_HAIR_BASE_Y = 0.49
-_P_HAIR_HALF_W = 1.08
-_P_HAIR_HEIGHT = 1.72
-_P_HAIR_EXP = 3.0
+_P_HAIR_BASE_Y = 0.38
+_P_HAIR_HALF_W = 1.085
+_P_HAIR_HEIGHT = 1.716
+_P_HAIR_EXP = 3.015
 # Nose: one side as a smooth curve through a few points (image-left side; mirrored).
 _P_NOSE_SIDE: tuple[Point, ...] = (
-    (-0.17, 0.08),
-    (-0.19, 0.30),
-    (-0.29, 0.54),
-    (-0.28, 0.66),
-    (-0.14, 0.72),
-    (0.0, 0.77),
+    (-0.179, 0.089),
+    (-0.217, 0.375),
+    (-0.306, 0.608),
+    (-0.306, 0.634),
+    (-0.263, 0.711),
+    (-0.011, 0.802),
 )
-_P_NOSTRIL = (0.165, 0.67)
-_P_MIDLINE = (-0.41, 0.91)
+_P_NOSTRIL = (0.166, 0.712)
+_P_MIDLINE = (-0.414, 0.963)
 # Mouth: corners, and how far each lip edge sits above or below the corners in its middle.
-_P_MOUTH_HALF_W = 0.47
-_P_MOUTH_Y = 0.965
-_P_UPPER_OUT = 0.065
-_P_BOW = 0.015
-_P_UPPER_IN = 0.02
-_P_LOWER_IN = 0.015
-_P_LOWER_THICK = 0.145
+_P_MOUTH_HALF_W = 0.412
+_P_MOUTH_Y = 0.959
+_P_UPPER_OUT = 0.05
+_P_BOW = 0.008
+_P_UPPER_IN = 0.027
+_P_LOWER_IN = 0.025
+_P_LOWER_THICK = 0.148
+# How much a full smile widens the mouth (share of its width) and lifts its corners.
+_P_SMILE_WIDEN = 0.35
+_P_SMILE_LIFT = 0.02
 # How far the mouth opens (lip gap, in pupil distances) at mouth_open = 1.
 _P_MOUTH_GAP = 0.6
 
 # How unevenly the vendor spaces points along each contour (see _resample's skew), and how
 # much lower each eye's and eyelid's inner corner sits than its outer one.
-_P_EYE_SKEW = 0.0
-_P_EYE_TILT = 0.0
-_P_LID_SKEW = 0.0
-_P_LID_TILT = 0.0
-_P_BROW_SKEW = 0.0
-_P_JAW_SKEW = 0.0
-_P_HAIR_SKEW = 0.0
-_P_NOSE_SKEW = 0.0
-_P_MIDLINE_SKEW = 0.0
-_P_UPPER_SKEW = (0.0, 0.0)  # outer edge, inner edge
-_P_LOWER_SKEW = (0.0, 0.0)
+_P_EYE_SKEW = 0.072
+_P_EYE_TILT = 0.015
+_P_LID_SKEW = 0.109
+_P_LID_TILT = 0.024
+_P_BROW_SKEW = 0.053
+_P_JAW_SKEW = 0.006
+_P_HAIR_SKEW = -0.018
+_P_NOSE_SKEW = -0.069
+_P_MIDLINE_SKEW = 0.035
+_P_UPPER_SKEW = (0.006, -0.074)  # outer edge, inner edge
+_P_LOWER_SKEW = (0.153, 0.24)
 # The lower lip's corners sit this share of the mouth's half width inside the upper lip's,
 # and this much lower.
-_P_LOWER_NARROW = 0.0
-_P_LOWER_DROP = 0.0
+_P_LOWER_NARROW = 0.002
+_P_LOWER_DROP = 0.012
 
 # Rough depth (toward the camera, in pupil distances) of the head and the features on it.
 _D_HEAD = 1.0
@@ -227,6 +232,15 @@ def _grid(count: int) -> list[float]:
 _LOOP_CS: tuple[Point, ...] = tuple(
     (math.cos(2 * math.pi * t), math.sin(2 * math.pi * t)) for t in _grid(96)
 )
+
+
+def _brow_thickness(s: float) -> float:
+    """The eyebrow's thickness ``s`` of the way from its outer end to its inner end, as a
+    share of its greatest: tapered at the outer end, blunt at the inner one."""
+    taper = min(s / _P_BROW_TAPER, 1.0)
+    return _P_BROW_OUTER_END + (1.0 - _P_BROW_OUTER_END) * math.sin(0.5 * math.pi * taper)
+
+
 # Eyebrow centre line on 41 samples from the outer end: x, y before arching, arch profile and
 # half the thickness.
 _BROW_GRID: tuple[tuple[float, float, float, float], ...] = tuple(
@@ -234,7 +248,7 @@ _BROW_GRID: tuple[tuple[float, float, float, float], ...] = tuple(
         _P_BROW_OUTER[0] + (_P_BROW_INNER[0] - _P_BROW_OUTER[0]) * s,
         _P_BROW_OUTER[1] + (_P_BROW_INNER[1] - _P_BROW_OUTER[1]) * s,
         math.sin(math.pi * s**0.75),
-        _P_BROW_THICK * (0.25 + 0.75 * math.sin(math.pi * min(s * 1.15, 1.0)) ** 0.6) / 2,
+        _P_BROW_THICK * _brow_thickness(s) / 2,
     )
     for s in (i / 40 for i in range(41))
 )
@@ -391,18 +405,18 @@ def _traits(seed: int) -> _Traits:
         return 1.0 + max(-2.5, min(2.5, g(0.0, 1.0))) * sd
 
     return _Traits(
-        jaw_w=f(0.03),
-        chin=f(0.035),
+        jaw_w=f(0.05),
+        chin=f(0.06),
         eye_w=f(0.05),
-        eye_h=f(0.12),
-        brow_y=max(-0.06, min(0.06, g(0.0, 0.025))),
-        brow_arch=f(0.15),
+        eye_h=f(0.09),
+        brow_y=max(-0.1, min(0.1, g(0.0, 0.04))),
+        brow_arch=f(0.35),
         mouth_w=f(0.05),
         lips=f(0.12),
-        nose_w=f(0.07),
-        nose_len=f(0.04),
-        hair=f(0.05),
-        hair_w=f(0.03),
+        nose_w=f(0.12),
+        nose_len=f(0.07),
+        hair=f(0.08),
+        hair_w=f(0.05),
     )
 
 
@@ -441,9 +455,9 @@ def _brow_points(side: float, tr: _Traits) -> list[Point]:
 
 
 def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, list[Point]]:
-    half = _P_MOUTH_HALF_W * tr.mouth_w * (1.0 + 0.12 * smile - 0.08 * mouth_open)
+    half = _P_MOUTH_HALF_W * tr.mouth_w * (1.0 + _P_SMILE_WIDEN * smile - 0.08 * mouth_open)
     cy = _P_MOUTH_Y
-    lift = 0.08 * smile  # corners rise with a smile
+    lift = _P_SMILE_LIFT * smile  # corners rise with a smile
     gap = _P_MOUTH_GAP * mouth_open
     lips = tr.lips
     exp = math.exp

@@ -158,15 +158,32 @@ class _Geometry:
     roll: Drawer
     yaw: Drawer
     pitch: Drawer
-    mouth_open: Drawer
-    smile: Drawer
+    #: Draws ``(mouth_open, smile)`` together (real smiles part the lips).
+    expression: Callable[[Draw], tuple[float, float]]
     eye_open: Drawer
     seed: Drawer
+    #: Whether one eye is sometimes closed (only when the caller steers ``eye_open``).
+    winks: bool
 
 
 def _given(strategy: st.SearchStrategy[Any]) -> Drawer:
     """A drawer for a strategy the caller passed."""
     return lambda draw: draw(strategy)
+
+
+# Default pose and expression: drawn like ordinary portrait photos, the population the face
+# model is measured against (tests/test_realism.py): near frontal, turned and tilted by a few
+# degrees, the head a little raised; most people smile with the lips apart, some keep the
+# mouth closed; eyes open. Strong poses, open mouths and closed eyes come only from explicit
+# arguments (for example ``yaw=st.floats(-60, 60)``, ``mouth_open=st.just(1.0)``,
+# ``eye_open=st.just(0.0)``).
+_ROLL = (0.0, 10.0)  # (centre, half range), degrees
+_YAW = (1.0, 9.0)
+_PITCH = (9.0, 7.0)
+_CLOSED_MOUTH_SMILE = (0.0, 0.2)  # (low, high)
+_OPEN_MOUTH = (0.24, 0.4)
+_OPEN_MOUTH_SMILE = (0.55, 1.0)
+_EYES_CLOSING = (0.0, 0.2)
 
 
 def _geometry(
@@ -187,16 +204,24 @@ def _geometry(
     }
     for name, value in given.items():
         _check_strategy(name, value)
-    # Defaults: the range of ordinary photos, so faces stay as realistic as real ones. Drawn
-    # as integers in hundredths so shrinking reliably reaches the plain value.
+    # Drawn as integers in hundredths so shrinking reliably reaches the plain value.
+    if mouth_open is None and smile is None:
+        expression = _expression()
+    else:
+        draw_mouth = _given(mouth_open) if mouth_open is not None else _mouth_open()
+        draw_smile = _given(smile) if smile is not None else _hundredths(*_OPEN_MOUTH_SMILE)
+
+        def expression(draw: Draw) -> tuple[float, float]:
+            return draw_mouth(draw), draw_smile(draw)
+
     return _Geometry(
-        roll=_given(roll) if roll is not None else _signed(15.0),
-        yaw=_given(yaw) if yaw is not None else _signed(4.0),
-        pitch=_given(pitch) if pitch is not None else _signed(4.0),
-        mouth_open=_given(mouth_open) if mouth_open is not None else _mouth_open(),
-        smile=_given(smile) if smile is not None else _hundredths(0.0, 0.25),
+        roll=_given(roll) if roll is not None else _around(*_ROLL),
+        yaw=_given(yaw) if yaw is not None else _around(*_YAW),
+        pitch=_given(pitch) if pitch is not None else _around(*_PITCH),
+        expression=expression,
         eye_open=_given(eye_open) if eye_open is not None else _eye_open(),
         seed=_given(_ints(0, 2**16)),
+        winks=eye_open is not None,
     )
 
 
@@ -204,6 +229,8 @@ def _geometry(
 # takes that branch in one step (and drops the draws after it), so a failing example reaches
 # the plain face within the shrinker's budget instead of walking every integer down.
 _PLAIN = _ints(0, 4)
+# Exactly frontal faces are rarer in photos: one in ten.
+_FRONTAL = _ints(0, 9)
 
 
 def _hundredths(low: float, high: float) -> Drawer:
@@ -213,15 +240,36 @@ def _hundredths(low: float, high: float) -> Drawer:
     return lambda draw: low if draw(_PLAIN) == 0 else round(low + draw(steps) / 100, 2)
 
 
+def _spread(low: float, high: float) -> Drawer:
+    """Values from ``low`` to ``high`` in steps of 0.01; shrinks to ``low``."""
+    steps = _ints(0, round((high - low) * 100))
+    return lambda draw: round(low + draw(steps) / 100, 2)
+
+
+def _expression() -> Callable[[Draw], tuple[float, float]]:
+    """``(mouth_open, smile)``: a closed mouth with a slight smile one time in five, else a
+    smile with the lips apart; shrinks to a closed mouth without a smile."""
+    branch = _ints(0, 4)
+    closed_smile = _hundredths(*_CLOSED_MOUTH_SMILE)
+    opening, open_smile = _spread(*_OPEN_MOUTH), _spread(*_OPEN_MOUTH_SMILE)
+
+    def draw_expression(draw: Draw) -> tuple[float, float]:
+        if draw(branch) == 0:
+            return 0.0, closed_smile(draw)
+        return opening(draw), open_smile(draw)
+
+    return draw_expression
+
+
 def _mouth_open() -> Drawer:
-    """Closed (0.0) half the time, else slightly open; shrinks to closed."""
-    branch, opening = _ints(0, 1), _hundredths(0.15, 0.32)
+    """Closed (0.0) one time in five, else lips apart as in a smile; shrinks to closed."""
+    branch, opening = _ints(0, 4), _spread(*_OPEN_MOUTH)
     return lambda draw: 0.0 if draw(branch) == 0 else opening(draw)
 
 
 def _eye_open() -> Drawer:
-    """Open eyes, from 0.75 to 1.0; shrinks to fully open."""
-    closing = _hundredths(0.0, 0.25)
+    """Open eyes, from 0.8 to 1.0; shrinks to fully open."""
+    closing = _hundredths(*_EYES_CLOSING)
     return lambda draw: round(1.0 - closing(draw), 2)
 
 
@@ -230,10 +278,11 @@ def _zigzag(n: int) -> float:
     return ((n + 1) // 2) * (1 if n % 2 else -1) / 100
 
 
-def _signed(limit: float) -> Drawer:
-    """Values from ``-limit`` to ``limit`` in steps of 0.01; shrinks to 0."""
+def _around(centre: float, limit: float) -> Drawer:
+    """0 a tenth of the time, else values from ``centre - limit`` to ``centre + limit`` in
+    steps of 0.01; shrinks to 0 (a frontal face)."""
     steps = _ints(0, round(2 * limit * 100))
-    return lambda draw: 0.0 if draw(_PLAIN) == 0 else _zigzag(draw(steps))
+    return lambda draw: 0.0 if draw(_FRONTAL) == 0 else round(centre + _zigzag(draw(steps)), 2)
 
 
 def _centred(draw: Draw, limit: int) -> float:
@@ -295,7 +344,8 @@ def _draw_face(
         cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
         cy = height / 2 + out_y * (height / 2 + side / 2)
     eye = _clamp("left_eye_open", geometry.eye_open(draw))
-    wink = _weighted(draw, [(8, 0.0), (1, 1.0)])
+    wink = _weighted(draw, [(8, 0.0), (1, 1.0)]) if geometry.winks else 0.0
+    mouth_open, smile = geometry.expression(draw)
     face = Face(
         left=cx - side / 2,
         top=cy - side / 2,
@@ -304,8 +354,8 @@ def _draw_face(
         roll=_clamp("roll", geometry.roll(draw)),
         yaw=_clamp("yaw", geometry.yaw(draw)),
         pitch=_clamp("pitch", geometry.pitch(draw)),
-        mouth_open=_clamp("mouth_open", geometry.mouth_open(draw)),
-        smile=_clamp("smile", geometry.smile(draw)),
+        mouth_open=_clamp("mouth_open", mouth_open),
+        smile=_clamp("smile", smile),
         left_eye_open=eye,
         right_eye_open=eye * (1.0 - wink),
         seed=geometry.seed(draw),
