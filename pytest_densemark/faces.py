@@ -118,10 +118,23 @@ _P_NOSE_SKEW = -0.069
 _P_MIDLINE_SKEW = 0.035
 _P_UPPER_SKEW = (0.006, -0.074)  # outer edge, inner edge
 _P_LOWER_SKEW = (0.153, 0.24)
-# The lower lip's corners sit this share of the mouth's half width inside the upper lip's,
+# The lower lip's edges end this share of the mouth's half width inside the upper lip's,
 # and this much lower.
-_P_LOWER_NARROW = 0.002
+_P_LOWER_NARROW = (0.002, 0.002)  # outer edge, inner edge
 _P_LOWER_DROP = 0.012
+
+# Each individual's own small, smooth departures from the curves above (see _wiggle): the
+# spread of each harmonic's weight, in pupil distances, by the first matching key fragment.
+_P_WIGGLE: tuple[tuple[str, float], ...] = (
+    ("face_", 0.012),
+    ("eyelid", 0.006),
+    ("eyebrow", 0.012),
+    ("eye_", 0.004),
+    ("nose", 0.01),
+    ("nostril", 0.01),
+    ("lip", 0.012),
+)
+_WIGGLE_HARMONICS = 3
 
 # Rough depth (toward the camera, in pupil distances) of the head and the features on it.
 _D_HEAD = 1.0
@@ -405,18 +418,18 @@ def _traits(seed: int) -> _Traits:
         return 1.0 + max(-2.5, min(2.5, g(0.0, 1.0))) * sd
 
     return _Traits(
-        jaw_w=f(0.05),
-        chin=f(0.06),
-        eye_w=f(0.05),
-        eye_h=f(0.09),
-        brow_y=max(-0.1, min(0.1, g(0.0, 0.04))),
-        brow_arch=f(0.35),
-        mouth_w=f(0.05),
-        lips=f(0.12),
-        nose_w=f(0.12),
-        nose_len=f(0.07),
-        hair=f(0.08),
-        hair_w=f(0.05),
+        jaw_w=f(0.035),
+        chin=f(0.035),
+        eye_w=f(0.03),
+        eye_h=f(0.11),
+        brow_y=max(-0.08, min(0.08, g(0.0, 0.03))),
+        brow_arch=f(0.18),
+        mouth_w=f(0.1),
+        lips=f(0.15),
+        nose_w=f(0.08),
+        nose_len=f(0.06),
+        hair=f(0.05),
+        hair_w=f(0.035),
     )
 
 
@@ -479,10 +492,11 @@ def _mouth_points(mouth_open: float, smile: float, tr: _Traits) -> dict[str, lis
 
     upper_out = edge(-_P_UPPER_OUT * lips, 4.0, _P_BOW * lips)
     upper_in = edge(_P_UPPER_IN + 0.3 * gap * 0.1, 2.0)
-    narrow, drop = 1.0 - _P_LOWER_NARROW, _P_LOWER_DROP
-    lower_in = edge(_P_LOWER_IN + gap + 0.02 * smile, 2.0, narrow=narrow, drop=drop)
+    narrow_out, narrow_in = (1.0 - n for n in _P_LOWER_NARROW)
+    drop = _P_LOWER_DROP
+    lower_in = edge(_P_LOWER_IN + gap + 0.02 * smile, 2.0, narrow=narrow_in, drop=drop)
     lower_out = edge(
-        _P_LOWER_IN + gap + _P_LOWER_THICK * lips + 0.03 * smile, 2.0, narrow=narrow, drop=drop
+        _P_LOWER_IN + gap + _P_LOWER_THICK * lips + 0.03 * smile, 2.0, narrow=narrow_out, drop=drop
     )
 
     def lip(outer: list[Point], inner: list[Point], skews: tuple[float, float]) -> list[Point]:
@@ -531,6 +545,51 @@ def _nose_points(tr: _Traits) -> dict[str, list[Point]]:
     }
 
 
+@lru_cache(maxsize=64)
+def _harmonics(count: int, closed: bool) -> tuple[tuple[float, ...], ...]:
+    """For a run of ``count`` points, the smooth basis of :func:`_wiggle`: a constant, then
+    ``cos(j*pi*u)`` (open runs) or ``cos`` and ``sin`` of ``2*j*pi*u`` (closed loops) at
+    each point's share ``u`` of the run."""
+    span = max(count - 1, 1) if not closed else count
+    us = [i / span for i in range(count)]
+    rows: list[tuple[float, ...]] = [tuple(1.0 for _ in us)]
+    for j in range(1, _WIGGLE_HARMONICS + 1):
+        if closed:
+            rows.append(tuple(math.cos(2 * math.pi * j * u) for u in us))
+            rows.append(tuple(math.sin(2 * math.pi * j * u) for u in us))
+        else:
+            rows.append(tuple(math.cos(math.pi * j * u) for u in us))
+    return tuple(rows)
+
+
+def _wiggle(points: list[Point], rng: random.Random, amplitude: float, closed: bool) -> list[Point]:
+    """``points`` displaced by an individual's smooth departure from the model's curve: a
+    random combination of :func:`_harmonics`, each weight drawn with standard deviation
+    ``amplitude`` (pupil distances), halved for the shift and shrinking with the harmonic."""
+    basis = _harmonics(len(points), closed)
+    dx = [0.0] * len(points)
+    dy = [0.0] * len(points)
+    for order, row in enumerate(basis):
+        scale = amplitude * (0.5 if order == 0 else 1.0 / (1 + (order - 1) // (2 if closed else 1)))
+        ax, ay = rng.gauss(0.0, scale), rng.gauss(0.0, scale)
+        dx = [d + ax * b for d, b in zip(dx, row, strict=True)]
+        dy = [d + ay * b for d, b in zip(dy, row, strict=True)]
+    return [(x + ex, y + ey) for (x, y), ex, ey in zip(points, dx, dy, strict=True)]
+
+
+def _individual(runs: dict[str, list[Point]], seed: int) -> dict[str, list[Point]]:
+    """Every run with the individual's own smooth departures (none for seed 0)."""
+    if seed == 0:
+        return runs
+    rng = random.Random(seed * 7919 + 17)
+    out: dict[str, list[Point]] = {}
+    for key, points in runs.items():
+        amplitude = next(a for prefix, a in _P_WIGGLE if prefix in key)
+        closed = key.endswith(("eye_", "eyebrow_", "eyelid_"))
+        out[key] = _wiggle(points, rng, amplitude, closed)
+    return out
+
+
 @lru_cache(maxsize=256)
 def _outline(
     mouth_open: float, smile: float, left_eye: float, right_eye: float, seed: int
@@ -541,7 +600,7 @@ def _outline(
     outline = _face_outline(mouth_open, tr)
     nose = _nose_points(tr)
     mouth = _mouth_points(mouth_open, smile, tr)
-    return {
+    runs = {
         "face_hairline_": outline["hairline"],
         "face_contour_right_": outline["right"],
         "face_contour_left_": outline["left"],
@@ -557,6 +616,7 @@ def _outline(
         "upper_lip_": mouth["upper"],
         "lower_lip_": mouth["lower"],
     }
+    return _individual(runs, seed)
 
 
 @lru_cache(maxsize=1024)
@@ -568,6 +628,10 @@ def _shape(
     flat = dict(_outline(mouth_open, smile, left_eye, right_eye, seed))
     for name, side, openness in (("left", -1.0, left_eye), ("right", 1.0, right_eye)):
         flat[f"{name}_eye_eyelid_"] = _eyelid(side, openness, tr)
+    if seed:
+        lids = {key: flat[key] for key in ("left_eye_eyelid_", "right_eye_eyelid_")}
+        flat.update(_individual(lids, seed + 1))
+    for name, side in (("left", -1.0), ("right", 1.0)):
         flat[f"{name}_eye_pupil_center"] = [(0.5 * side, _P_EYE_CORNER_Y - 0.015)]
 
     out: dict[str, list[Point3]] = {}
