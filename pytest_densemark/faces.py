@@ -83,11 +83,11 @@ _P_HAIR_EXP = 3.015
 # Nose: one side as a smooth curve through a few points (image-left side; mirrored).
 _P_NOSE_SIDE: tuple[Point, ...] = (
     (-0.179, 0.089),
-    (-0.217, 0.375),
-    (-0.306, 0.608),
-    (-0.306, 0.634),
-    (-0.263, 0.711),
-    (-0.011, 0.802),
+    (-0.225, 0.376),
+    (-0.317, 0.6),
+    (-0.314, 0.627),
+    (-0.274, 0.699),
+    (-0.019, 0.789),
 )
 _P_NOSTRIL = (0.166, 0.712)
 _P_MIDLINE = (-0.414, 0.963)
@@ -135,11 +135,15 @@ _P_WIGGLE: tuple[tuple[str, float], ...] = (
     ("lip", 0.012),
 )
 _WIGGLE_HARMONICS = 3
+#: Runs that share a point: ``(run, other run, index of the shared point)``.
+_JOINS = (("face_contour_right_", "face_contour_left_", 0), ("nose_right_", "nose_left_", -1))
 
 # Rough depth (toward the camera, in pupil distances) of the head and the features on it.
 _D_HEAD = 1.0
 _D_HEAD_HALF_W = 1.2
 _D_NOSE_TIP = 0.5
+# The face's outline is its silhouette, behind the features: its depth as a share of the head's.
+_D_OUTLINE = 0.35
 
 
 @dataclass(frozen=True)
@@ -407,30 +411,35 @@ class _Traits:
     hair_w: float = 1.0
 
 
+#: How much individuals differ: the standard deviation of each trait of :class:`_Traits`
+#: (factors, or an offset in pupil distances for ``brow_y``), clipped at 2.5 deviations.
+_P_SPREAD: dict[str, float] = {
+    "jaw_w": 0.035,
+    "chin": 0.035,
+    "eye_w": 0.03,
+    "eye_h": 0.11,
+    "brow_y": 0.03,
+    "brow_arch": 0.18,
+    "mouth_w": 0.1,
+    "lips": 0.15,
+    "nose_w": 0.08,
+    "nose_len": 0.06,
+    "hair": 0.05,
+    "hair_w": 0.035,
+}
+
+
 @lru_cache(maxsize=4096)
 def _traits(seed: int) -> _Traits:
     if seed == 0:
         return _Traits()
     rng = random.Random(seed)
-    g = rng.gauss
-
-    def f(sd: float) -> float:
-        return 1.0 + max(-2.5, min(2.5, g(0.0, 1.0))) * sd
-
-    return _Traits(
-        jaw_w=f(0.035),
-        chin=f(0.035),
-        eye_w=f(0.03),
-        eye_h=f(0.11),
-        brow_y=max(-0.08, min(0.08, g(0.0, 0.03))),
-        brow_arch=f(0.18),
-        mouth_w=f(0.1),
-        lips=f(0.15),
-        nose_w=f(0.08),
-        nose_len=f(0.06),
-        hair=f(0.05),
-        hair_w=f(0.035),
-    )
+    plain = _Traits()
+    values = {
+        name: getattr(plain, name) + max(-2.5, min(2.5, rng.gauss(0.0, 1.0))) * spread
+        for name, spread in _P_SPREAD.items()
+    }
+    return _Traits(**values)
 
 
 def _mirror(points: Iterable[Point]) -> list[Point]:
@@ -587,6 +596,19 @@ def _individual(runs: dict[str, list[Point]], seed: int) -> dict[str, list[Point
         amplitude = next(a for prefix, a in _P_WIGGLE if prefix in key)
         closed = key.endswith(("eye_", "eyebrow_", "eyelid_"))
         out[key] = _wiggle(points, rng, amplitude, closed)
+    # Runs that meet (the jaw's two halves at the chin, the nose's two sides at the tip) still
+    # meet: the second bends, fading from the meeting point, to end on the first.
+    for first, second, end in _JOINS:
+        if first in out and second in out:
+            a, b = out[first], out[second]
+            ex, ey = a[end][0] - b[end][0], a[end][1] - b[end][1]
+            last = len(b) - 1
+            out[second] = [
+                (x + ex * f, y + ey * f)
+                for (x, y), f in zip(
+                    b, (i / last if end else 1 - i / last for i in range(len(b))), strict=True
+                )
+            ]
     return out
 
 
@@ -642,15 +664,19 @@ def _shape(
                 (x, y, z + _D_NOSE_TIP * _bump(y, 0.72, 0.45)) for x, y, z in _with_depth(pts)
             ]
         elif key.startswith(("nose_", "left_nostril", "right_nostril")):
-            out[key] = [
-                (x, y, z + 0.6 * _D_NOSE_TIP * _bump(y, 0.6, 0.35)) for x, y, z in _with_depth(pts)
-            ]
+            out[key] = _nose_sides(pts)
         elif key.startswith("face_"):
             # The outline is the head's silhouette: the sides are far back.
-            out[key] = _with_depth(pts, factor=0.35)
+            out[key] = _with_depth(pts, factor=_D_OUTLINE)
         else:
             out[key] = _with_depth(pts)
     return out
+
+
+def _nose_sides(points: Iterable[Point]) -> list[Point3]:
+    """The sides of the nose and the nostrils with their depth: the skin's, raised toward the
+    tip (the same for both vendors, so that turned faces still coincide)."""
+    return [(x, y, z + 0.6 * _D_NOSE_TIP * _bump(y, 0.6, 0.35)) for x, y, z in _with_depth(points)]
 
 
 def _bump(y: float, peak: float, width: float) -> float:
@@ -782,7 +808,7 @@ def _tencent_shape(
     nose = flat["nose_left_"] + flat["nose_right_"][::-1]
     jaw = flat["face_contour_left_"][::-1] + flat["face_contour_right_"][1:]
     hair = flat["face_hairline_"]
-    axis = [(0.0, hair[72][1]), (0.0, jaw[63][1])]
+    axis = [hair[72], jaw[63]]
     radius = _P_PUPIL_R * tr.eye_w
     bag_drop = 0.08 * tr.eye_h
 
@@ -798,14 +824,14 @@ def _tencent_shape(
         ),
         "MouthOutside": _with_depth(_resample(outside, n["MouthOutside"], closed=True)),
         "MouthInside": _with_depth(_resample(inside, n["MouthInside"], closed=True)),
-        "Nose": _with_depth(_resample(nose, n["Nose"]), 0.3 * _D_NOSE_TIP),
+        "Nose": _nose_sides(_resample(nose, n["Nose"])),
         "LeftPupil": _with_depth(_circle(-0.5, _P_EYE_CORNER_Y - 0.015, radius, n["LeftPupil"])),
         "RightPupil": _with_depth(_circle(0.5, _P_EYE_CORNER_Y - 0.015, radius, n["RightPupil"])),
-        "CentralAxis": _with_depth(_resample(axis, n["CentralAxis"])),
-        "Chin": _with_depth(_resample(jaw, n["Chin"]), factor=0.35),
+        "CentralAxis": _with_depth(_resample(axis, n["CentralAxis"]), factor=_D_OUTLINE),
+        "Chin": _with_depth(_resample(jaw, n["Chin"]), factor=_D_OUTLINE),
         "LeftEyeBags": _with_depth(_resample(bag("left_eye_"), n["LeftEyeBags"])),
         "RightEyeBags": _with_depth(_resample(bag("right_eye_"), n["RightEyeBags"])),
-        "Forehead": _with_depth(_resample(hair, n["Forehead"]), factor=0.35),
+        "Forehead": _with_depth(_resample(hair, n["Forehead"]), factor=_D_OUTLINE),
     }
 
 

@@ -167,7 +167,9 @@ _GEOMETRY_NAMES = ("roll", "yaw", "pitch", "mouth_open", "smile", "eye_open")
 # ``eye_open=st.just(0.0)``).
 _PHOTOS = st.integers(1, 2**32 - 1)
 _PLAIN_PHOTO = st.integers(0, 19)
+_INDIVIDUALS = st.integers(0, 2**16)
 _PLAIN_PHOTO = st.integers(0, 19)
+_INDIVIDUALS = st.integers(0, 2**16)
 _ROLL = (-7.0, 7.0)  # uniform (low, high), degrees
 _YAW = (-4.8, 6.6)
 _PITCH = (3.0, 15.0)
@@ -211,14 +213,14 @@ class _Geometry:
 
     def draw(self, draw: Draw) -> tuple[dict[str, float], int]:
         """The six pose and expression values by name, and the individual's seed."""
-        # A branch first, as for the placement offsets: the shrinker reaches photo 0 in one
-        # step rather than walking a 32-bit integer down.
-        # A branch first, as for the placement offsets: the shrinker reaches the plain face
-        # in one step rather than walking a 32-bit integer down.
-        photo = 0 if draw(_PLAIN_PHOTO) == 0 else draw(_PHOTOS)
-        rng = random.Random(photo) if photo else None
-        typical = _typical_photo(rng) if rng is not None else _PLAIN_GEOMETRY
-        individual = rng.randrange(1, 2**31) if rng is not None else 0
+        # A branch first, as for the placement offsets: the shrinker reaches the plain pose
+        # in one step rather than walking a 32-bit integer down. Plain poses still vary the
+        # individual (down to seed 0, the model's average face, when shrinking).
+        if draw(_PLAIN_PHOTO) == 0:
+            typical, individual = _PLAIN_GEOMETRY, 0
+        else:
+            rng = random.Random(draw(_PHOTOS))
+            typical, individual = _typical_photo(rng), rng.randrange(1, 2**31)
         values = {
             name: self.given[name](draw) if name in self.given else typical[name]
             for name in _GEOMETRY_NAMES
@@ -421,11 +423,17 @@ def faces(
     """:class:`~pytest_densemark.faces.Face` parameters for a face in an image.
 
     ``image_size`` draws ``(width, height)`` (default :func:`image_sizes`). The other arguments
-    steer the geometry (degrees for angles, 0..1 for expression); by default poses and
-    expressions stay within ordinary photos, as realistic as real faces. Placement and size
-    vary on their own: mostly well inside, sometimes touching, leaving or with a landmark
-    exactly on the image border; mostly ordinary size, sometimes the smallest face the vendor
-    detects or larger than the image. Shrinks toward a frontal face in the middle of the image.
+    steer the geometry (degrees for angles, 0..1 for expression). By default pose, expression
+    and the individual are drawn like ordinary portrait photos, the population the realism
+    test measures against real faces: near frontal, the head a little raised, most people
+    smiling with the lips apart, eyes open, and a plain frontal face now and then. Strong
+    poses and expressions come only from these arguments, for example
+    ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)``
+    (wide open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given,
+    one eye is also sometimes closed alone). Placement and size vary on their own: mostly
+    well inside, sometimes touching, leaving or with a landmark exactly on the image border;
+    mostly ordinary size, sometimes the smallest face the vendor detects or larger than the
+    image. Shrinks toward a frontal face in the middle of the image.
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
