@@ -126,13 +126,13 @@ _P_LOWER_DROP = 0.012
 # Each individual's own small, smooth departures from the curves above (see _wiggle): the
 # spread of each harmonic's weight, in pupil distances, by the first matching key fragment.
 _P_WIGGLE: tuple[tuple[str, float], ...] = (
-    ("face_", 0.012),
-    ("eyelid", 0.006),
-    ("eyebrow", 0.012),
-    ("eye_", 0.004),
-    ("nose", 0.01),
-    ("nostril", 0.01),
-    ("lip", 0.012),
+    ("face_", 0.0045),
+    ("eyelid", 0.003),
+    ("eyebrow", 0.0045),
+    ("eye_", 0.003),
+    ("nose", 0.0045),
+    ("nostril", 0.0045),
+    ("lip", 0.0045),
 )
 _WIGGLE_HARMONICS = 3
 #: Runs that share a point: ``(run, other run, index of the shared point)``.
@@ -414,18 +414,18 @@ class _Traits:
 #: How much individuals differ: the standard deviation of each trait of :class:`_Traits`
 #: (factors, or an offset in pupil distances for ``brow_y``), clipped at 2.5 deviations.
 _P_SPREAD: dict[str, float] = {
-    "jaw_w": 0.035,
-    "chin": 0.035,
-    "eye_w": 0.03,
-    "eye_h": 0.11,
-    "brow_y": 0.03,
-    "brow_arch": 0.18,
-    "mouth_w": 0.1,
-    "lips": 0.15,
-    "nose_w": 0.08,
-    "nose_len": 0.06,
-    "hair": 0.05,
-    "hair_w": 0.035,
+    "jaw_w": 0.038,
+    "chin": 0.038,
+    "eye_w": 0.032,
+    "eye_h": 0.119,
+    "brow_y": 0.032,
+    "brow_arch": 0.194,
+    "mouth_w": 0.108,
+    "lips": 0.162,
+    "nose_w": 0.086,
+    "nose_len": 0.065,
+    "hair": 0.054,
+    "hair_w": 0.038,
 }
 
 
