@@ -9,7 +9,12 @@ seed for small natural variation between individuals. From those numbers
 How the model works: every feature is a simple curve (ellipses, a superellipse, arches,
 smooth splines through a few points) laid out in a face frame whose unit is the distance
 between the pupils, with the origin midway between them, ``x`` to the image's right and
-``y`` down. The proportions are the ``_P_*`` constants below, hand-set and rounded. Each point
+``y`` down. The proportions are the ``_P_*`` constants below, hand-set and rounded, and so are
+the ranges individuals vary in (``_P_SPREAD``: face shape, feature sizes and spacing; and
+``_P_WIGGLE``: small smooth departures along every contour). They were tuned so that the
+default strategies' faces are distributed like real faces (``tests/test_realism.py`` measures
+this against real faces kept outside the project; no real coordinates are used here). The
+points along each contour are spaced unevenly where the vendors space them so. Each point
 gets a depth from a rough head model so that yaw and pitch turn the face in 3D, then the frame
 is rolled, scaled into the face box and rounded to integers, as the vendors send them. A face
 box partly outside the image simply yields coordinates outside it (negative, or beyond the
@@ -64,7 +69,7 @@ _P_LID_CX = 0.506
 _P_LID_CORNER_Y = 0.043
 _P_LID_UPPER = 0.107
 _P_LID_LOWER = 0.023
-# Eyebrows: from the outer end to the inner end, arched, thickest in the middle.
+# Eyebrows: from the outer end to the inner end, arched, tapered at the outer end.
 _P_BROW_OUTER = (0.909, -0.228)
 _P_BROW_INNER = (0.259, -0.208)
 _P_BROW_ARCH = 0.09
@@ -155,8 +160,9 @@ class Face:
     Angles are in degrees within :data:`LIMITS`; positive ``roll`` is clockwise on screen,
     positive ``yaw`` turns the face toward the image's right, positive ``pitch`` looks up.
     ``mouth_open``, ``smile`` and the eye openness values run from 0 to 1 (1.0 = eyes fully
-    open, the default). ``seed`` picks small natural variation in proportions; seed 0 is the
-    model's plain average face. Frozen and hashable, so faces can be used as keys.
+    open, the default). ``seed`` picks the individual: small natural variation in proportions
+    and along the contours; seed 0 is the model's plain average face. Frozen and hashable, so
+    faces can be used as keys.
     """
 
     left: float
