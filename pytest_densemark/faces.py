@@ -275,6 +275,7 @@ _BROW_GRID: tuple[tuple[float, float, float, float], ...] = tuple(
     )
     for s in (i / 40 for i in range(41))
 )
+_BROW_S: tuple[float, ...] = tuple(i / 40 for i in range(41))
 # Nose midline: 60 parameters.
 _MIDLINE_GRID: tuple[float, ...] = tuple(_grid(60))
 # Lip edges: 64 parameters.
@@ -415,23 +416,30 @@ class _Traits:
     nose_len: float = 1.0
     hair: float = 1.0
     hair_w: float = 1.0
+    brow_len_left: float = 1.0
+    brow_len_right: float = 1.0
+    brow_tilt: float = 0.0
 
 
 #: How much individuals differ: the standard deviation of each trait of :class:`_Traits`
-#: (factors, or an offset in pupil distances for ``brow_y``), clipped at 2.5 deviations.
+#: (factors, or offsets in pupil distances for ``brow_y`` and ``brow_tilt``), clipped at 2.5
+#: deviations.
 _P_SPREAD: dict[str, float] = {
     "jaw_w": 0.038,
     "chin": 0.038,
     "eye_w": 0.032,
     "eye_h": 0.119,
-    "brow_y": 0.032,
-    "brow_arch": 0.194,
+    "brow_y": 0.01,
+    "brow_arch": 0.08,
     "mouth_w": 0.108,
     "lips": 0.162,
     "nose_w": 0.086,
     "nose_len": 0.065,
     "hair": 0.054,
     "hair_w": 0.038,
+    "brow_len_left": 0.09,
+    "brow_len_right": 0.09,
+    "brow_tilt": 0.045,
 }
 
 
@@ -476,7 +484,14 @@ def _brow_points(side: float, tr: _Traits) -> list[Point]:
     """One eyebrow: from the outer end along the upper edge to the inner end, then back."""
     arch = _P_BROW_ARCH * tr.brow_arch
     lift = tr.brow_y
-    centre = [(x * side, y - arch * bend + lift, half) for x, y, bend, half in _BROW_GRID]
+    # Each brow's own length (about its middle), and both brows' slope: the outer ends lower.
+    length = tr.brow_len_left if side < 0 else tr.brow_len_right
+    mid = (_P_BROW_OUTER[0] + _P_BROW_INNER[0]) / 2
+    tilt = tr.brow_tilt
+    centre = [
+        ((mid + (x - mid) * length) * side, y - arch * bend + lift + tilt * (0.5 - s), half)
+        for s, (x, y, bend, half) in zip(_BROW_S, _BROW_GRID, strict=True)
+    ]
     upper = [(x, y - half) for x, y, half in centre]
     lower = [(x, y + half) for x, y, half in reversed(centre)]
     return _resample(upper + lower, 64, closed=True, skew=_P_BROW_SKEW)
