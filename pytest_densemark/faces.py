@@ -419,11 +419,12 @@ class _Traits:
     brow_len_left: float = 1.0
     brow_len_right: float = 1.0
     brow_tilt: float = 0.0
+    outline_skew: float = 0.0
 
 
 #: How much individuals differ: the standard deviation of each trait of :class:`_Traits`
-#: (factors, or offsets in pupil distances for ``brow_y`` and ``brow_tilt``), clipped at 2.5
-#: deviations.
+#: (factors, or offsets in pupil distances for ``brow_y``, ``brow_tilt`` and ``outline_skew``),
+#: clipped at 2.5 deviations.
 _P_SPREAD: dict[str, float] = {
     "jaw_w": 0.038,
     "chin": 0.038,
@@ -440,6 +441,7 @@ _P_SPREAD: dict[str, float] = {
     "brow_len_left": 0.09,
     "brow_len_right": 0.09,
     "brow_tilt": 0.045,
+    "outline_skew": 0.02,
 }
 
 
@@ -550,11 +552,20 @@ def _face_outline(mouth_open: float, tr: _Traits) -> dict[str, list[Point]]:
     hair_w = _P_HAIR_HALF_W * tr.hair_w
     # From the image right to the image left.
     hair = [(hair_w * ux, _P_HAIR_BASE_Y - hair_h * uy) for ux, uy in _HAIR_UNIT]
-    return {
+    runs = {
         "hairline": _resample(hair, 145, skew=_P_HAIR_SKEW),
         "right": right,
         "left": _mirror(right),
     }
+    k = tr.outline_skew
+    if k:
+        # An asymmetric outline: the chin and the top of the forehead sit off the middle, the
+        # sides stay where they are.
+        runs = {
+            name: [(x + k * max(0.0, 1.0 - (x / half_w) ** 2), y) for x, y in points]
+            for name, points in runs.items()
+        }
+    return runs
 
 
 def _nose_points(tr: _Traits) -> dict[str, list[Point]]:
