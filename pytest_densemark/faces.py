@@ -132,9 +132,9 @@ _P_LOWER_DROP = 0.012
 # spread of each harmonic's weight, in pupil distances, by the first matching key fragment.
 _P_WIGGLE: tuple[tuple[str, float], ...] = (
     ("face_", 0.0045),
-    ("eyelid", 0.003),
+    ("eyelid", 0.0015),
     ("eyebrow", 0.0045),
-    ("eye_", 0.003),
+    ("eye_", 0.0015),
     ("nose", 0.0045),
     ("nostril", 0.0045),
     ("lip", 0.0045),
@@ -428,8 +428,8 @@ class _Traits:
 _P_SPREAD: dict[str, float] = {
     "jaw_w": 0.038,
     "chin": 0.038,
-    "eye_w": 0.032,
-    "eye_h": 0.119,
+    "eye_w": 0.06,
+    "eye_h": 0.06,
     "brow_y": 0.01,
     "brow_arch": 0.08,
     "mouth_w": 0.108,
@@ -465,9 +465,11 @@ def _mirror(points: Iterable[Point]) -> list[Point]:
 def _eye(side: float, openness: float, tr: _Traits) -> list[Point]:
     """Eye contour of one eye (``side`` -1 image-left, +1 image-right): from the outer corner
     over the upper lid to the inner corner, then back."""
+    # eye_w sizes the whole eye, eye_h its height alone.
     half = _P_EYE_HALF_W * tr.eye_w
-    upper = (_P_EYE_UPPER * openness - 0.035 * (1.0 - openness)) * tr.eye_h
-    lower = (_P_EYE_LOWER - 0.02 * (1.0 - openness)) * tr.eye_h
+    tall = tr.eye_h * tr.eye_w
+    upper = (_P_EYE_UPPER * openness - 0.035 * (1.0 - openness)) * tall
+    lower = (_P_EYE_LOWER - 0.02 * (1.0 - openness)) * tall
     loop = _loop(0.5 * side, half, _P_EYE_CORNER_Y, upper, lower, side, _P_EYE_TILT)
     return _resample(loop, 63, closed=True, skew=_P_EYE_SKEW)
 
@@ -475,7 +477,7 @@ def _eye(side: float, openness: float, tr: _Traits) -> list[Point]:
 def _eyelid(side: float, openness: float, tr: _Traits) -> list[Point]:
     """Eyelid crease of one eye: a wider loop around it."""
     lid_half = _P_LID_HALF_W * tr.eye_w
-    lid_up = _P_LID_UPPER * (0.7 + 0.3 * openness) * tr.eye_h
+    lid_up = _P_LID_UPPER * (0.7 + 0.3 * openness) * tr.eye_h * tr.eye_w
     loop = _loop(
         _P_LID_CX * side, lid_half, _P_LID_CORNER_Y, lid_up, _P_LID_LOWER, side, _P_LID_TILT
     )

@@ -246,7 +246,6 @@ KNOWN_GAPS: set[tuple[str, str]] = {
     ("contour", "p95"),
     ("brows", "bias"),
     ("eyes", "precision"),
-    ("eyes", "median"),
     ("eyelids", "precision"),
     ("eyelids", "recall"),
     ("eyelids", "bias"),
