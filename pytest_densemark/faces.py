@@ -135,8 +135,8 @@ _P_WIGGLE: tuple[tuple[str, float], ...] = (
     ("eyelid", 0.0015),
     ("eyebrow", 0.0045),
     ("eye_", 0.0015),
-    ("nose", 0.0045),
-    ("nostril", 0.0045),
+    ("nose", 0.0015),
+    ("nostril", 0.0015),
     ("lip", 0.0045),
 )
 _WIGGLE_HARMONICS = 3
