@@ -149,6 +149,7 @@ _D_HEAD_HALF_W = 1.2
 _D_NOSE_TIP = 0.5
 # The face's outline is its silhouette, behind the features: its depth as a share of the head's.
 _D_OUTLINE = 0.35
+_D_OUTLINE_FRONT = 0.6  # the same share in the middle of the outline (chin, forehead top)
 
 
 @dataclass(frozen=True)
@@ -701,9 +702,20 @@ def _shape(
             out[key] = _nose_sides(pts)
         elif key.startswith("face_"):
             # The outline is the head's silhouette: the sides are far back.
-            out[key] = _with_depth(pts, factor=_D_OUTLINE)
+            out[key] = _with_outline_depth(pts)
         else:
             out[key] = _with_depth(pts)
+    return out
+
+
+def _with_outline_depth(points: Iterable[Point]) -> list[Point3]:
+    """The face's outline with its depth: the chin and the top of the forehead lie on the
+    front of the head, the sides (the silhouette) far behind, :data:`_D_OUTLINE` of it."""
+    out: list[Point3] = []
+    for x, y, z in _with_depth(points):
+        u = x / _P_JAW_HALF_W
+        front = max(0.0, 1.0 - u * u)
+        out.append((x, y, z * (_D_OUTLINE + (_D_OUTLINE_FRONT - _D_OUTLINE) * front)))
     return out
 
 
@@ -861,11 +873,11 @@ def _tencent_shape(
         "Nose": _nose_sides(_resample(nose, n["Nose"])),
         "LeftPupil": _with_depth(_circle(-0.5, _P_EYE_CORNER_Y - 0.015, radius, n["LeftPupil"])),
         "RightPupil": _with_depth(_circle(0.5, _P_EYE_CORNER_Y - 0.015, radius, n["RightPupil"])),
-        "CentralAxis": _with_depth(_resample(axis, n["CentralAxis"]), factor=_D_OUTLINE),
-        "Chin": _with_depth(_resample(jaw, n["Chin"]), factor=_D_OUTLINE),
+        "CentralAxis": _with_outline_depth(_resample(axis, n["CentralAxis"])),
+        "Chin": _with_outline_depth(_resample(jaw, n["Chin"])),
         "LeftEyeBags": _with_depth(_resample(bag("left_eye_"), n["LeftEyeBags"])),
         "RightEyeBags": _with_depth(_resample(bag("right_eye_"), n["RightEyeBags"])),
-        "Forehead": _with_depth(_resample(hair, n["Forehead"]), factor=_D_OUTLINE),
+        "Forehead": _with_outline_depth(_resample(hair, n["Forehead"])),
     }
 
 
