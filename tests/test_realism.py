@@ -23,7 +23,7 @@ phase only), in six runs with fixed seeds (so CI's derandomized settings change 
 each target applies to the average over the runs and the spread is printed. Run
 ``python -m pytest tests/test_realism.py -s`` to see the table.
 
-Limits: 20 real faces of one population (one source of Face++ answers), so every real figure
+Limits: 20 real faces of one population (near-frontal portraits), so every real figure
 carries sampling noise; for instance a perfect generator would still show a mean-shape bias
 of about 0.013 against the 20 faces' mean. Targets the model misses are listed in
 ``KNOWN_GAPS`` and reported as expected failures, with their figures in the table.
