@@ -10,6 +10,7 @@ error with HTTP 200 and ``Content-Type`` exactly ``application/json``), so
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import random
 import uuid
@@ -84,28 +85,38 @@ class LandmarkFragments:
     """A ``landmark`` object encoded once, for :func:`join_landmark` to put in any order.
 
     ``parts`` holds each part's name and ``"key":value`` fragments (both point spellings).
-    A part's keys joined in one of :data:`_KEY_ORDERS` fixed shuffles are kept once made
-    (at most ``2 * _KEY_ORDERS`` byte strings per part), so an answer costs one join of the
-    parts, not of every key.
+    A part's keys joined in one of :data:`_KEY_ORDERS` fixed shuffles are kept once made, the
+    sequence written twice so that any rotation of it is one slice (at most
+    ``2 * _KEY_ORDERS`` byte strings per part): an answer costs one join of the parts, not of
+    every key.
     """
 
     __slots__ = ("_joined", "parts")
 
     def __init__(self, parts: tuple[_PartFragments, ...]) -> None:
         self.parts = parts
-        self._joined: dict[tuple[int, int, bool], bytes] = {}
+        self._joined: dict[tuple[int, int, bool], tuple[bytes, tuple[int, ...]]] = {}
 
-    def joined(self, part: int, order: int, y_first: bool) -> bytes:
-        """Part ``part``'s keys, comma-joined in shuffle ``order``, points in that spelling."""
+    def joined(self, part: int, order: int, y_first: bool, turn: int) -> bytes:
+        """Part ``part``'s keys, comma-joined in shuffle ``order`` rotated by ``turn``."""
         key = (part, order, y_first)
         found = self._joined.get(key)
         if found is None:
             _, yx, xy = self.parts[part]
             items = yx if y_first else xy
             arranged = _base_orders(len(items))[order](items) if len(items) > 1 else items
-            # A racing thread may build the same bytes: equal either way.
-            found = self._joined.setdefault(key, b",".join(arranged))
-        return found
+            doubled = (*arranged, *arranged)
+            starts = [0]
+            for item in doubled:
+                starts.append(starts[-1] + len(item) + 1)
+            # A racing thread may build the same value: equal either way.
+            found = self._joined.setdefault(key, (b",".join(doubled), tuple(starts)))
+        text, offsets = found
+        size = len(self.parts[part][1])
+        if size < 2:
+            return text[: max(offsets[size] - 1, 0)]
+        turn %= size
+        return text[offsets[turn] : offsets[turn + size] - 1]
 
 
 def _point_json(value: Any, y_first: bool) -> bytes:
@@ -176,21 +187,22 @@ def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
     response to the next (a pupil radius sits mid-part) and write a point's ``y`` before or
     after its ``x``; this draws part order, key order per part and the point spelling. The
     part order is a fixed shuffle rotated and maybe reversed per answer, each part's keys one
-    of :data:`_KEY_ORDERS` fixed shuffles (joined once, then reused), all read from the bits
-    of ``seed`` (a random 63-bit integer: the emulator draws one per answer): cheap enough for
+    of :data:`_KEY_ORDERS` fixed shuffles (joined once, then reused) rotated, all read from a
+    digest of ``seed`` (any integer; the emulator draws one per answer): cheap enough for
     every answer, and never the numeric order.
     """
     parts = fragments.parts
-    bits = seed
+    # 256 bits, whatever the seed's size: enough for 9 parts (1 + 21 + 13 per part).
+    bits = int.from_bytes(hashlib.blake2b(b"%d" % seed, digest_size=32).digest(), "big")
     y_first = bool(bits & 1)
     bits >>= 1
     part_order = _arranged(range(len(parts)), bits)
     bits >>= 21
     pieces = [b"{"]
     for index in part_order:
-        order = bits & (_KEY_ORDERS - 1)
-        bits >>= 3
-        pieces += (parts[index][0], b":{", fragments.joined(index, order, y_first), b"},")
+        order, turn = bits & (_KEY_ORDERS - 1), bits >> 3 & 0x3FF
+        bits >>= 13
+        pieces += (parts[index][0], b":{", fragments.joined(index, order, y_first, turn), b"},")
     if len(pieces) > 1:
         pieces[-1] = b"}"
     pieces.append(b"}")

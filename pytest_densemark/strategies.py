@@ -153,15 +153,81 @@ def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
 # --------------------------------------------------------------------------- faces
 
 
+#: The pose and expression parameters, in the order they are drawn.
+_GEOMETRY_NAMES = ("roll", "yaw", "pitch", "mouth_open", "smile", "eye_open")
+
+# Default pose and expression: drawn like ordinary portrait photos, the population the face
+# model is measured against (tests/test_realism.py): near frontal (yaw within a few degrees,
+# the head a little raised), most people smiling with the lips apart, some with the mouth
+# closed, eyes open. Each default face is one "photo": a single drawn integer seeds the pose,
+# the expression and the individual together, so Hypothesis's preference for small and
+# repeated values does not distort the population; a branch drawn first gives the plain
+# frontal face (the model's average individual) that failing examples shrink to. Strong
+# poses, open mouths and closed eyes come only from explicit arguments (for example
+# ``yaw=st.floats(-60, 60)``, ``mouth_open=st.just(1.0)``, ``eye_open=st.just(0.0)``).
+_PHOTOS = st.integers(1, 2**32 - 1)
+_PLAIN_PHOTO = st.integers(0, 19)
+_ROLL = (-7.0, 7.0)  # uniform (low, high), degrees
+_YAW = (-5.3, 7.1)
+_PITCH = (1.2, 16.8)
+_CLOSED_MOUTH = 0.05  # share of the other faces with the mouth closed
+_CLOSED_MOUTH_SMILE = (0.0, 0.3)
+_OPEN_MOUTH = (0.2, 0.36)
+_OPEN_MOUTH_SMILE = (0.4, 1.0)
+_EYE_OPEN = (0.83, 0.98)
+#: The plain frontal face: what the plain branch (and shrinking) gives.
+_PLAIN_GEOMETRY: dict[str, float] = {
+    "roll": 0.0,
+    "yaw": 0.0,
+    "pitch": 0.0,
+    "mouth_open": 0.0,
+    "smile": 0.0,
+    "eye_open": 1.0,
+}
+
+
+def _typical_photo(rng: random.Random) -> dict[str, float]:
+    """One default pose and expression, drawn from the portrait-photo population."""
+    closed = rng.random() < _CLOSED_MOUTH
+    mouth = 0.0 if closed else rng.uniform(*_OPEN_MOUTH)
+    smile = rng.uniform(*(_CLOSED_MOUTH_SMILE if closed else _OPEN_MOUTH_SMILE))
+    return {
+        "roll": round(rng.uniform(*_ROLL), 2),
+        "yaw": round(rng.uniform(*_YAW), 2),
+        "pitch": round(rng.uniform(*_PITCH), 2),
+        "mouth_open": round(mouth, 2),
+        "smile": round(smile, 2),
+        "eye_open": round(rng.uniform(*_EYE_OPEN), 2),
+    }
+
+
 @dataclass(frozen=True)
 class _Geometry:
-    roll: Drawer
-    yaw: Drawer
-    pitch: Drawer
-    mouth_open: Drawer
-    smile: Drawer
-    eye_open: Drawer
-    seed: Drawer
+    """How a face's pose, expression and individual are drawn: the caller's strategies
+    where given (by parameter name), the portrait-photo population otherwise."""
+
+    given: dict[str, Drawer]
+
+    def draw(self, draw: Draw) -> tuple[dict[str, float], int]:
+        """The six pose and expression values by name, and the individual's seed."""
+        # A branch first, as for the placement offsets: the shrinker reaches the plain face
+        # in one step rather than walking a 32-bit integer down (Hypothesis takes that branch
+        # about one time in five while generating).
+        if draw(_PLAIN_PHOTO) == 0:
+            typical, individual = _PLAIN_GEOMETRY, 0
+        else:
+            rng = random.Random(draw(_PHOTOS))
+            typical, individual = _typical_photo(rng), rng.randrange(1, 2**31)
+        values = {
+            name: self.given[name](draw) if name in self.given else typical[name]
+            for name in _GEOMETRY_NAMES
+        }
+        return values, individual
+
+    @property
+    def winks(self) -> bool:
+        """Whether one eye is sometimes closed (only when the caller steers ``eye_open``)."""
+        return "eye_open" in self.given
 
 
 def _given(strategy: st.SearchStrategy[Any]) -> Drawer:
@@ -187,53 +253,18 @@ def _geometry(
     }
     for name, value in given.items():
         _check_strategy(name, value)
-    # Defaults: the range of ordinary photos, so faces stay as realistic as real ones. Drawn
-    # as integers in hundredths so shrinking reliably reaches the plain value.
-    return _Geometry(
-        roll=_given(roll) if roll is not None else _signed(15.0),
-        yaw=_given(yaw) if yaw is not None else _signed(4.0),
-        pitch=_given(pitch) if pitch is not None else _signed(4.0),
-        mouth_open=_given(mouth_open) if mouth_open is not None else _mouth_open(),
-        smile=_given(smile) if smile is not None else _hundredths(0.0, 0.25),
-        eye_open=_given(eye_open) if eye_open is not None else _eye_open(),
-        seed=_given(_ints(0, 2**16)),
-    )
+    return _Geometry({name: _given(value) for name, value in given.items() if value is not None})
 
 
-# Each default parameter first draws a branch: 0 gives the plain value at once. The shrinker
+# Each placement offset first draws a branch: 0 gives the plain value at once. The shrinker
 # takes that branch in one step (and drops the draws after it), so a failing example reaches
 # the plain face within the shrinker's budget instead of walking every integer down.
 _PLAIN = _ints(0, 4)
 
 
-def _hundredths(low: float, high: float) -> Drawer:
-    """``low`` a fifth of the time, else values up to ``high`` in steps of 0.01; shrinks to
-    ``low``."""
-    steps = _ints(0, round((high - low) * 100))
-    return lambda draw: low if draw(_PLAIN) == 0 else round(low + draw(steps) / 100, 2)
-
-
-def _mouth_open() -> Drawer:
-    """Closed (0.0) half the time, else slightly open; shrinks to closed."""
-    branch, opening = _ints(0, 1), _hundredths(0.15, 0.32)
-    return lambda draw: 0.0 if draw(branch) == 0 else opening(draw)
-
-
-def _eye_open() -> Drawer:
-    """Open eyes, from 0.75 to 1.0; shrinks to fully open."""
-    closing = _hundredths(0.0, 0.25)
-    return lambda draw: round(1.0 - closing(draw), 2)
-
-
 def _zigzag(n: int) -> float:
     # 0, 1, -1, 2, -2, ... so that shrinking toward 0 reaches the centre.
     return ((n + 1) // 2) * (1 if n % 2 else -1) / 100
-
-
-def _signed(limit: float) -> Drawer:
-    """Values from ``-limit`` to ``limit`` in steps of 0.01; shrinks to 0."""
-    steps = _ints(0, round(2 * limit * 100))
-    return lambda draw: 0.0 if draw(_PLAIN) == 0 else _zigzag(draw(steps))
 
 
 def _centred(draw: Draw, limit: int) -> float:
@@ -262,6 +293,7 @@ def _draw_face(
     short = min(cell_w, height)
     # The landmarks span about 1.05 box widths across and 1.5 box heights down.
     fit = max(1.0, min(cell_w / 1.1, height / 1.55))
+    values, individual = geometry.draw(draw)
     size_kind = _weighted(draw, [(6, "ordinary"), (1, "tiny"), (1, "huge")])
     if size_kind == "tiny":
         side = float(tiny)
@@ -294,21 +326,21 @@ def _draw_face(
         out_y = _centred(draw, 60)
         cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
         cy = height / 2 + out_y * (height / 2 + side / 2)
-    eye = _clamp("left_eye_open", geometry.eye_open(draw))
-    wink = _weighted(draw, [(8, 0.0), (1, 1.0)])
+    eye = _clamp("left_eye_open", values["eye_open"])
+    wink = _weighted(draw, [(8, 0.0), (1, 1.0)]) if geometry.winks else 0.0
     face = Face(
         left=cx - side / 2,
         top=cy - side / 2,
         width=side,
         height=side,
-        roll=_clamp("roll", geometry.roll(draw)),
-        yaw=_clamp("yaw", geometry.yaw(draw)),
-        pitch=_clamp("pitch", geometry.pitch(draw)),
-        mouth_open=_clamp("mouth_open", geometry.mouth_open(draw)),
-        smile=_clamp("smile", geometry.smile(draw)),
+        roll=_clamp("roll", values["roll"]),
+        yaw=_clamp("yaw", values["yaw"]),
+        pitch=_clamp("pitch", values["pitch"]),
+        mouth_open=_clamp("mouth_open", values["mouth_open"]),
+        smile=_clamp("smile", values["smile"]),
         left_eye_open=eye,
         right_eye_open=eye * (1.0 - wink),
-        seed=geometry.seed(draw),
+        seed=individual,
     )
     return face, placement
 
@@ -388,11 +420,17 @@ def faces(
     """:class:`~pytest_densemark.faces.Face` parameters for a face in an image.
 
     ``image_size`` draws ``(width, height)`` (default :func:`image_sizes`). The other arguments
-    steer the geometry (degrees for angles, 0..1 for expression); by default poses and
-    expressions stay within ordinary photos, as realistic as real faces. Placement and size
-    vary on their own: mostly well inside, sometimes touching, leaving or with a landmark
-    exactly on the image border; mostly ordinary size, sometimes the smallest face the vendor
-    detects or larger than the image. Shrinks toward a frontal face in the middle of the image.
+    steer the geometry (degrees for angles, 0..1 for expression). By default pose, expression
+    and the individual are drawn like ordinary portrait photos, the population the realism
+    test measures against real faces: near frontal, the head a little raised, most people
+    smiling with the lips apart, eyes open, and a plain frontal face now and then. Strong
+    poses and expressions come only from these arguments, for example
+    ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)``
+    (wide open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given,
+    one eye is also sometimes closed alone). Placement and size vary on their own: mostly
+    well inside, sometimes touching, leaving or with a landmark exactly on the image border;
+    mostly ordinary size, sometimes the smallest face the vendor detects or larger than the
+    image. Shrinks toward a frontal face in the middle of the image.
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)

@@ -1,13 +1,19 @@
-"""The face model: every key, integer coordinates, vendor contour order, poses and limits."""
+"""The face model: every key, integer coordinates, vendor contour order, poses and limits, and
+the same face drawn for both vendors."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_densemark import facepp, tencent
 from pytest_densemark.faces import Face, facepp_face, tencent_face
+from pytest_densemark.strategies import faces
 
 
 def point(landmark: dict[str, Any], key: str) -> tuple[int, int]:
@@ -131,3 +137,114 @@ def test_tencent_shape_follows_the_profile() -> None:
     assert all(len(tencent_face(Face(0, 0, 200, 200), custom)[n]) == 10 for n in custom.counts)
     assert shape["X"] == 10
     assert shape["Width"] == 300
+
+
+# ---------------------------------------------------------------- both vendors, one face
+
+#: Each Tencent list and the Face++ runs it follows, as ``(prefix, reversed)`` pieces joined
+#: into one polyline (closed when the Tencent list is a loop).
+TENCENT_ON_FACEPP: dict[str, tuple[list[tuple[str, bool]], bool]] = {
+    "LeftEye": ([("left_eye_", False)], True),
+    "RightEye": ([("right_eye_", False)], True),
+    "LeftEyeBrow": ([("left_eyebrow_", False)], True),
+    "RightEyeBrow": ([("right_eyebrow_", False)], True),
+    "MouthOutside": ([("lower_lip_out", False), ("upper_lip_out", True)], True),
+    "MouthInside": ([("lower_lip_in", True), ("upper_lip_in", False)], True),
+    "Nose": ([("nose_left_", False), ("nose_right_", True)], False),
+    "Chin": ([("face_contour_left_", True), ("face_contour_right_", False)], False),
+    "Forehead": ([("face_hairline_", False)], False),
+}
+
+
+def facepp_run(landmark: dict[str, Any], prefix: str) -> list[tuple[int, int]]:
+    """A Face++ run as points in key order; ``*_lip_out`` / ``*_lip_in`` are the outer and
+    inner edges of a lip (its first and last 32 keys)."""
+    if prefix.endswith(("_out", "_in")):
+        lip, edge = prefix.rsplit("_", 1)
+        numbers = range(32) if edge == "out" else range(32, 64)
+        return [point(landmark, f"{lip}_{i}") for i in numbers]
+    count = next(n for part in facepp.PARTS.values() for p, n in part.runs if p == prefix)
+    return [point(landmark, f"{prefix}{i}") for i in range(count)]
+
+
+def distance_to_polyline(p: tuple[int, int], line: list[tuple[int, int]]) -> float:
+    """The distance from ``p`` to the nearest segment of ``line``."""
+    return float(distances_to_polyline([p], line)[0])
+
+
+def distances_to_polyline(points: list[tuple[int, int]], line: list[tuple[int, int]]) -> Any:
+    """For each of ``points``, the distance to the nearest segment of ``line``."""
+    pts = np.asarray(points, dtype=float)[:, None, :]
+    a = np.asarray(line[:-1], dtype=float)[None, :, :]
+    d = np.asarray(line[1:], dtype=float)[None, :, :] - a
+    span = np.maximum((d**2).sum(axis=-1), 1e-12)
+    t = np.clip(((pts - a) * d).sum(axis=-1) / span, 0.0, 1.0)
+    return np.sqrt(((pts - a - t[..., None] * d) ** 2).sum(axis=-1)).min(axis=1)
+
+
+def assert_vendors_coincide(face: Face) -> None:
+    """Every Tencent list of ``face`` lies on the Face++ contour it follows, the pupils on a
+    circle of the Face++ pupil radius around the Face++ pupil centre, and the central axis
+    runs from the Face++ hairline's top to its chin."""
+    landmark = facepp_face(face)["landmark"]
+    shape = tencent_face(face)
+    # Rounding to whole pixels on both sides, plus a little for the curves between points.
+    tolerance = 2.0 + 0.006 * face.width
+    for name, (pieces, closed) in TENCENT_ON_FACEPP.items():
+        line: list[tuple[int, int]] = []
+        for prefix, backwards in pieces:
+            run = facepp_run(landmark, prefix)
+            line += run[::-1] if backwards else run
+        if closed:
+            line.append(line[0])
+        gaps = distances_to_polyline([(p["X"], p["Y"]) for p in shape[name]], line)
+        worst = int(gaps.argmax())
+        assert gaps[worst] <= tolerance, (
+            f"{face}: {name} point {shape[name][worst]} is {gaps[worst]:.1f} px off Face++"
+        )
+    # A turned head foreshortens the pupil's circle into an ellipse, as much as the turn.
+    squash = math.cos(math.radians(face.yaw)) * math.cos(math.radians(face.pitch))
+    for side in ("left", "right"):
+        cx, cy = point(landmark, f"{side}_eye_pupil_center")
+        radius = landmark[f"{side}_eye"][f"{side}_eye_pupil_radius"]
+        for p in shape[f"{side.capitalize()}Pupil"]:
+            reach = math.hypot(p["X"] - cx, p["Y"] - cy)
+            assert squash**2 * radius - tolerance <= reach <= radius + tolerance, (
+                f"{face}: {side} pupil point {p} is {reach:.1f} px from the Face++ centre,"
+                f" radius {radius}"
+            )
+    axis = shape["CentralAxis"]
+    top, chin = point(landmark, "face_hairline_72"), point(landmark, "face_contour_right_0")
+    for end, target in ((axis[0], top), (axis[-1], chin)):
+        gap = math.hypot(end["X"] - target[0], end["Y"] - target[1])
+        assert gap <= 2 * tolerance, f"{face}: central axis end {end} is {gap:.1f} px off"
+
+
+@pytest.mark.parametrize(
+    "face",
+    [
+        Face(100, 100, 400, 400),
+        Face(50, 80, 300, 300, roll=30.0, yaw=40.0, pitch=-20.0, seed=5),
+        Face(0, 0, 500, 500, yaw=-60.0, mouth_open=1.0, smile=1.0, seed=9),
+        Face(10, 10, 250, 250, roll=-170.0, pitch=45.0, left_eye_open=0.0, seed=11),
+    ],
+)
+def test_the_same_face_coincides_for_both_vendors(face: Face) -> None:
+    assert_vendors_coincide(face)
+
+
+@settings(max_examples=40, deadline=None)
+@given(faces(image_size=st.just((1280, 720))))
+def test_default_faces_coincide_for_both_vendors(face: Face) -> None:
+    assert_vendors_coincide(face)
+
+
+def test_the_coincidence_check_can_fail() -> None:
+    """Different faces (another individual, another pose) do not pass for the same one."""
+    face = Face(100, 100, 400, 400, seed=3)
+    other = Face(100, 100, 400, 400, yaw=12.0, seed=4)
+    landmark = facepp_face(face)["landmark"]
+    shape = tencent_face(other)
+    line = facepp_run(landmark, "left_eye_") + facepp_run(landmark, "left_eye_")[:1]
+    gaps = distances_to_polyline([(p["X"], p["Y"]) for p in shape["LeftEye"]], line)
+    assert gaps.max() > 2.0 + 0.006 * 400

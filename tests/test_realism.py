@@ -1,120 +1,343 @@
-"""The synthetic faces are as close to real faces as real faces are to each other.
+"""The default strategies' synthetic faces are distributed like real faces.
 
 Yardstick: the 20 real 9-part Face++ faces kept beside the project (read at test time, never
-copied). Full Procrustes distance over the 973 named points, matched by key, between a face
-and the real faces' generalized-Procrustes mean shape. Real faces measure median 0.054, max
-0.095 against their own mean; the default strategy's faces must do at least as well (median
-<= 0.054, 95th percentile <= 0.095) over 200 draws.
+copied). Every face is a shape of its 973 named points, matched by key; shapes are compared
+after full Procrustes alignment (translation, rotation and scale removed) onto the real faces'
+generalized-Procrustes (GPA) mean shape, so every coordinate lives in the real mean's frame.
+The same figures are computed for the whole face and for each part on its own (each part
+aligned onto the real faces' mean of that part):
+
+- distance to the real mean shape (full Procrustes distance): median and 95th percentile of
+  the synthetic faces against those of the real faces, each real face measured against the
+  mean of the other 19 (the synthetic faces are not part of the mean either);
+- mean-shape bias: the full Procrustes distance between the synthetic and the real mean shapes,
+  the synthetic mean taken over all runs together (1200 faces; each run's own is printed too);
+- k-NN precision and recall (k = 3, Kynkaanniemi et al. 2019): a face is inside a set's
+  manifold when it lies within the distance from some member of the set to that member's
+  3rd-nearest neighbour in the set. Precision is the share of synthetic faces inside the real
+  manifold, recall the share of real faces inside the synthetic one. Both sets have 20 faces:
+  the 200 draws of a run are split into 10 interleaved groups of 20 and the figures averaged.
+
+Synthetic faces: 200 draws of the default ``faces()`` strategy under ``@given`` (generate
+phase only), in six runs with fixed seeds (so CI's derandomized settings change nothing);
+each target applies to the average over the runs and the spread is printed. Run
+``python -m pytest tests/test_realism.py -s`` to see the table.
+
+Limits: 20 real faces of one population (near-frontal portraits), so every real figure
+carries sampling noise; for instance a perfect generator would still show a mean-shape bias
+of about 0.013 against the 20 faces' mean. Targets the model misses are listed in
+``KNOWN_GAPS`` and reported as expected failures, with their figures in the table.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections.abc import Sequence
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pytest
-from hypothesis import Phase, given, settings
 
 from pytest_densemark import facepp
 from pytest_densemark.faces import Face, facepp_face
-from pytest_densemark.strategies import faces
+
+Shapes = npt.NDArray[np.complex128]
 
 KEYS = sorted(key for part in facepp.PARTS.values() for key in part.point_keys)
-Shape = list[complex]
+#: The parts measured on their own, by Face++ part names.
+PARTS: dict[str, tuple[str, ...]] = {
+    "contour": ("face",),
+    "brows": ("left_eyebrow", "right_eyebrow"),
+    "eyes": ("left_eye", "right_eye"),
+    "eyelids": ("left_eye_eyelid", "right_eye_eyelid"),
+    "nose": ("nose",),
+    "lips": ("mouth",),
+}
+REGIONS: dict[str, list[int]] = {"face": list(range(len(KEYS)))} | {
+    region: sorted(KEYS.index(key) for name in names for key in facepp.PARTS[name].point_keys)
+    for region, names in PARTS.items()
+}
+SEEDS = (0, 1, 2, 3, 4, 5)
+DRAWS = 200
+K = 3
+
+# Targets (issue 12). Within 15% / 20% of the real faces' own median and 95th percentile.
+PRECISION, RECALL, BIAS, MEDIAN_TOLERANCE, P95_TOLERANCE = 0.8, 0.7, 0.015, 0.15, 0.20
 
 
-def shape_of(landmark: dict[str, Any]) -> Shape:
-    """The 973 points as complex numbers, in key order, centred and scaled to unit size."""
-    flat = {key: value for part in landmark.values() for key, value in part.items()}
-    points = [complex(flat[key]["x"], flat[key]["y"]) for key in KEYS]
-    centre = sum(points) / len(points)
-    centred = [p - centre for p in points]
-    size = math.sqrt(sum(abs(p) ** 2 for p in centred))
-    return [p / size for p in centred]
+def shapes_of(landmarks: Sequence[dict[str, Any]]) -> Shapes:
+    """Each landmark's 973 points as complex numbers ``x + iy``, in key order."""
+    rows = []
+    for landmark in landmarks:
+        flat = {key: value for part in landmark.values() for key, value in part.items()}
+        rows.append([complex(flat[key]["x"], flat[key]["y"]) for key in KEYS])
+    return np.array(rows, dtype=np.complex128)
 
 
-def align(shape: Shape, target: Shape) -> Shape:
-    """``shape`` rotated and scaled onto ``target`` (both centred and of unit size)."""
-    inner = sum(s.conjugate() * t for s, t in zip(shape, target, strict=True))
-    return [s * inner for s in shape]
+def normalise(shapes: Shapes) -> Shapes:
+    """Each shape centred and scaled to unit size."""
+    centred = shapes - shapes.mean(axis=-1, keepdims=True)
+    size = np.sqrt((np.abs(centred) ** 2).sum(axis=-1, keepdims=True))
+    return np.asarray(centred / size, dtype=np.complex128)
 
 
-def normalise(shape: Shape) -> Shape:
-    centre = sum(shape) / len(shape)
-    centred = [p - centre for p in shape]
-    size = math.sqrt(sum(abs(p) ** 2 for p in centred))
-    return [p / size for p in centred]
+def align(shapes: Shapes, target: Shapes) -> Shapes:
+    """Normalised ``shapes`` rotated and scaled onto the normalised ``target`` (full
+    Procrustes fit)."""
+    fit = (shapes.conj() * target).sum(axis=-1, keepdims=True)
+    return np.asarray(shapes * fit, dtype=np.complex128)
 
 
-def procrustes_distance(shape: Shape, mean: Shape) -> float:
-    """Full Procrustes distance between two centred unit-size shapes."""
-    inner = abs(sum(s.conjugate() * t for s, t in zip(shape, mean, strict=True)))
-    return math.sqrt(max(0.0, 1.0 - inner * inner))
-
-
-def gpa_mean(shapes: Sequence[Shape], rounds: int = 30) -> Shape:
-    """The generalized-Procrustes mean shape."""
-    mean = shapes[0]
+def gpa_mean(shapes: Shapes, rounds: int = 20) -> Shapes:
+    """The generalized-Procrustes mean shape, normalised."""
+    shapes = normalise(shapes)
+    mean: Shapes = shapes[0]
     for _ in range(rounds):
-        aligned = [normalise(align(s, mean)) for s in shapes]
-        mean = normalise([sum(points) / len(points) for points in zip(*aligned, strict=True)])
+        mean = normalise(align(shapes, mean).mean(axis=0))
     return mean
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    rank = q * (len(ordered) - 1)
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+def distances(shapes: Shapes, mean: Shapes) -> npt.NDArray[np.float64]:
+    """Full Procrustes distance of each shape to ``mean``."""
+    inner = np.abs((normalise(shapes).conj() * mean).sum(axis=-1))
+    return np.asarray(np.sqrt(np.maximum(0.0, 1.0 - inner**2)), dtype=np.float64)
+
+
+def precision_recall(real: Shapes, synthetic: Shapes, k: int = K) -> tuple[float, float]:
+    """Improved k-NN precision and recall of ``synthetic`` against ``real`` (both aligned)."""
+
+    def as_rows(shapes: Shapes) -> npt.NDArray[np.float64]:
+        return np.concatenate([shapes.real, shapes.imag], axis=1)
+
+    def pairwise(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> Any:
+        return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+
+    r, s = as_rows(real), as_rows(synthetic)
+    real_radius = np.sort(pairwise(r, r), axis=1)[:, k]
+    synthetic_radius = np.sort(pairwise(s, s), axis=1)[:, k]
+    cross = pairwise(s, r)
+    precision = (cross <= real_radius[None, :]).any(axis=1).mean()
+    recall = (cross <= synthetic_radius[:, None]).any(axis=0).mean()
+    return float(precision), float(recall)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One region's figures for one run of synthetic draws (``bias`` for that run alone)."""
+
+    real_median: float
+    real_p95: float
+    median: float
+    p95: float
+    bias: float
+    precision: float
+    recall: float
+
+
+def figures(real: Shapes, synthetic: Shapes) -> Figures:
+    """Every figure for one region (the real and synthetic shapes restricted to it)."""
+    mean = gpa_mean(real)
+    held_out = np.array(
+        [
+            distances(real[i : i + 1], gpa_mean(np.delete(real, i, axis=0)))[0]
+            for i in range(len(real))
+        ]
+    )
+    own = distances(synthetic, mean)
+    bias = float(distances(gpa_mean(synthetic)[None, :], mean)[0])
+    aligned_real = align(normalise(real), mean)
+    aligned_synthetic = align(normalise(synthetic), mean)
+    groups = len(synthetic) // len(real)
+    scores = [
+        precision_recall(aligned_real, aligned_synthetic[g::groups][: len(real)])
+        for g in range(groups)
+    ]
+    return Figures(
+        real_median=float(np.median(held_out)),
+        real_p95=float(np.percentile(held_out, 95)),
+        median=float(np.median(own)),
+        p95=float(np.percentile(own, 95)),
+        bias=bias,
+        precision=float(np.mean([p for p, _ in scores])),
+        recall=float(np.mean([r for _, r in scores])),
+    )
+
+
+#: Draws the faces in a fresh interpreter. Hypothesis mixes constants it finds in the loaded
+#: modules into what it generates, so in-process draws would depend on which other test
+#: modules the run happened to import; a fresh interpreter with only the kit loaded gives the
+#: same faces for the same seeds in every run.
+_DRAW = """
+import json, sys
+from hypothesis import Phase, given, seed, settings
+from pytest_densemark.faces import facepp_face
+from pytest_densemark.strategies import faces
+
+draws, seeds = json.loads(sys.argv[1])
+runs = []
+for run_seed in seeds:
+    landmarks = []
+
+    @seed(run_seed)
+    @settings(max_examples=draws, database=None, deadline=None, phases=[Phase.generate],
+              derandomize=False)
+    @given(faces())
+    def collect(face):
+        landmarks.append(facepp_face(face)["landmark"])
+
+    collect()
+    runs.append(landmarks)
+json.dump(runs, sys.stdout, separators=(",", ":"))
+"""
+
+
+def draw_landmarks(seeds: Sequence[int]) -> list[list[dict[str, Any]]]:
+    """``DRAWS`` default ``faces()`` per seed, drawn under ``@given`` with that fixed seed."""
+    done = subprocess.run(
+        [sys.executable, "-c", _DRAW, json.dumps([DRAWS, list(seeds)])],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs: list[list[dict[str, Any]]] = json.loads(done.stdout)
+    return runs
 
 
 @pytest.fixture(scope="module")
-def real_mean(real_facepp_9part: list[dict[str, Any]]) -> Shape:
-    """The real faces' GPA mean shape, computed from the conformance files at test time."""
-    return gpa_mean([shape_of(body["face"]["landmark"]) for body in real_facepp_9part])
+def real_shapes(real_facepp_9part: list[dict[str, Any]]) -> Shapes:
+    """The 20 real faces' shapes, read from the conformance files at test time."""
+    return shapes_of([body["face"]["landmark"] for body in real_facepp_9part])
 
 
-def test_real_faces_reproduce_the_published_spread(
-    real_facepp_9part: list[dict[str, Any]], real_mean: Shape
+@dataclass(frozen=True)
+class Region:
+    """One region's figures: per run, and the mean-shape bias over all runs together."""
+
+    runs: list[Figures]
+    pooled_bias: float
+
+
+@pytest.fixture(scope="module")
+def table(real_shapes: Shapes) -> dict[str, Region]:
+    """Every region's figures, printed as a table."""
+    runs = [shapes_of(landmarks) for landmarks in draw_landmarks(SEEDS)]
+    pooled = np.concatenate(runs)
+    out = {
+        region: Region(
+            [figures(real_shapes[:, idx], synthetic[:, idx]) for synthetic in runs],
+            float(distances(gpa_mean(pooled[:, idx])[None, :], gpa_mean(real_shapes[:, idx]))[0]),
+        )
+        for region, idx in REGIONS.items()
+    }
+    print(f"\nsynthetic (default faces(), {DRAWS} draws x seeds {SEEDS}) vs 20 real faces;")
+    print("mean over the runs [min-max]; distances: real (held out) vs synthetic")
+    for region, result in out.items():
+        rows = result.runs
+
+        def spread(get: Callable[[Figures], float], rows: list[Figures] = rows) -> str:
+            values = [get(row) for row in rows]
+            return f"{np.mean(values):.3f} [{min(values):.3f}-{max(values):.3f}]"
+
+        first = rows[0]
+        print(
+            f"{region:8} median {first.real_median:.3f} vs {spread(lambda f: f.median)}"
+            f" | p95 {first.real_p95:.3f} vs {spread(lambda f: f.p95)}"
+            f" | bias {result.pooled_bias:.3f} (runs {spread(lambda f: f.bias)})"
+            f" | precision {spread(lambda f: f.precision)}"
+            f" | recall {spread(lambda f: f.recall)}"
+        )
+    return out
+
+
+def mean_of(rows: list[Figures], name: str) -> float:
+    """One figure averaged over the runs."""
+    return float(np.mean([getattr(row, name) for row in rows]))
+
+
+#: Targets the model does not meet yet, as (region, figure): reported in the table and run as
+#: expected failures (not strict: one that starts passing shows as XPASS). The whole face meets
+#: every target; these are the parts whose own shape or spread is still off (README, realism).
+KNOWN_GAPS: set[tuple[str, str]] = {
+    ("contour", "recall"),
+    ("contour", "median"),
+    ("contour", "p95"),
+    ("brows", "bias"),
+    ("eyes", "precision"),
+    ("eyelids", "precision"),
+    ("eyelids", "recall"),
+    ("eyelids", "bias"),
+    ("eyelids", "median"),
+    ("eyelids", "p95"),
+    ("nose", "precision"),
+    ("nose", "recall"),
+    ("nose", "bias"),
+    ("lips", "precision"),
+    ("lips", "recall"),
+    ("lips", "bias"),
+}
+
+CHECKS = [
+    (region, check)
+    for region in REGIONS
+    for check in ("precision", "recall", "bias", "median", "p95")
+]
+
+
+@pytest.mark.parametrize(
+    ("region", "check"),
+    [
+        pytest.param(
+            region,
+            check,
+            marks=pytest.mark.xfail(reason="known gap: see KNOWN_GAPS", strict=False)
+            if (region, check) in KNOWN_GAPS
+            else (),
+        )
+        for region, check in CHECKS
+    ],
+)
+def test_synthetic_faces_are_distributed_like_real_ones(
+    table: dict[str, Region], region: str, check: str
 ) -> None:
-    distances = [
-        procrustes_distance(shape_of(b["face"]["landmark"]), real_mean) for b in real_facepp_9part
-    ]
-    assert statistics.median(distances) == pytest.approx(0.054, abs=0.001)
-    assert max(distances) == pytest.approx(0.095, abs=0.001)
+    rows = table[region].runs
+    if check == "precision":
+        assert mean_of(rows, "precision") >= PRECISION
+    elif check == "recall":
+        assert mean_of(rows, "recall") >= RECALL
+    elif check == "bias":
+        assert table[region].pooled_bias <= BIAS
+    elif check == "median":
+        real = rows[0].real_median
+        assert abs(mean_of(rows, "median") - real) <= MEDIAN_TOLERANCE * real
+    else:
+        real = rows[0].real_p95
+        assert abs(mean_of(rows, "p95") - real) <= P95_TOLERANCE * real
 
 
-def test_default_strategy_faces_are_as_realistic_as_real_ones(real_mean: Shape) -> None:
-    distances: list[float] = []
-
-    @settings(
-        max_examples=200,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-    )
-    @given(faces())
-    def collect(face: Face) -> None:
-        distances.append(procrustes_distance(shape_of(facepp_face(face)["landmark"]), real_mean))
-
-    collect()
-    assert len(distances) >= 190
-    median, p95 = statistics.median(distances), percentile(distances, 0.95)
-    print(
-        f"synthetic vs real GPA mean over {len(distances)} draws:"
-        f" median {median:.4f}, p95 {p95:.4f}"
-    )
-    assert median <= 0.054
-    assert p95 <= 0.095
+def test_the_measure_is_not_blind(real_shapes: Shapes) -> None:
+    """A strongly turned face is far from the real mean, and a set of identical faces covers
+    none of the real ones (recall 0) even when each lies near the mean."""
+    mean = gpa_mean(real_shapes)
+    frontal = shapes_of([facepp_face(Face(100, 100, 300, 300, pitch=7.0))["landmark"]])
+    turned = shapes_of([facepp_face(Face(100, 100, 300, 300, yaw=45.0, pitch=25.0))["landmark"]])
+    real_median = float(np.median(distances(real_shapes, mean)))
+    assert distances(frontal, mean)[0] < real_median < distances(turned, mean)[0]
+    same = align(normalise(np.repeat(frontal, len(real_shapes), axis=0)), mean)
+    assert precision_recall(align(normalise(real_shapes), mean), same)[1] == 0.0
 
 
-def test_extreme_pose_is_measurably_less_typical(real_mean: Shape) -> None:
-    """The measurement is not blind: a strongly turned face is far from the real mean."""
-    frontal = Face(100, 100, 300, 300)
-    turned = Face(100, 100, 300, 300, yaw=45.0, pitch=25.0)
-    near = procrustes_distance(shape_of(facepp_face(frontal)["landmark"]), real_mean)
-    far = procrustes_distance(shape_of(facepp_face(turned)["landmark"]), real_mean)
-    assert near <= 0.054 < 0.095 < far
+def test_real_faces_reproduce_their_own_spread(real_shapes: Shapes) -> None:
+    """Sanity check of the yardstick: real faces against their own mean (median 0.054, max
+    0.095) and the helpers' precision and recall of the real set against itself (1.0)."""
+    mean = gpa_mean(real_shapes)
+    own = distances(real_shapes, mean)
+    assert float(np.median(own)) == pytest.approx(0.054, abs=0.001)
+    assert float(own.max()) == pytest.approx(0.095, abs=0.001)
+    aligned = align(normalise(real_shapes), mean)
+    assert precision_recall(aligned, aligned) == (1.0, 1.0)

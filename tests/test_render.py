@@ -32,7 +32,7 @@ def test_facepp_face_is_drawn_with_points_outside_the_image() -> None:
 
 def test_cli_renders_tencent_over_an_image(tmp_path: Path) -> None:
     body = tencent_success(
-        [Face(20, 40, 100, 100)], image_width=200, image_height=200, request_id="r"
+        [Face(50, 80, 100, 100)], image_width=200, image_height=200, request_id="r"
     )
     payload = tmp_path / "body.json"
     payload.write_text(json.dumps(body))
