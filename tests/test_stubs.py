@@ -230,3 +230,27 @@ def test_a_configured_proxy_does_not_let_vendor_requests_out(
         assert requests.post(facepp.URL, data=FORM, files=files, timeout=5).status_code == 200
         assert asyncio.run(with_aiohttp()) == 400  # no image sent: the vendor's own error
     assert [call.vendor for call in controller.calls] == ["facepp", "facepp"]
+
+
+def test_aiohttp_pooled_connections_do_not_outlive_their_controller() -> None:
+    from pytest_densemark import network
+
+    async def main() -> tuple[int, str, int]:
+        async with aiohttp.ClientSession() as session:
+
+            async def post() -> int:
+                async with session.post(facepp.URL, data=FORM) as response:
+                    return response.status
+
+            with emulate() as first:
+                status = await post()  # its connection stays pooled (keep-alive)
+            # After the test: a new connection is attempted (here refused by the block),
+            # not the pooled one answered by, or dropped on behalf of, a dead controller.
+            with network.block(), pytest.raises(network.NetworkBlocked) as refused:
+                await post()
+            with emulate() as second:
+                again = await post()
+            assert (len(first.calls), len(second.calls)) == (1, 1)
+            return status, refused.value.host, again
+
+    assert asyncio.run(main()) == (400, facepp.HOSTS[0], 400)

@@ -120,7 +120,14 @@ class VendorTransport(asyncio.Transport):
         self.close()
 
     def is_closing(self) -> bool:
-        """Whether :meth:`close` was called or the connection dropped."""
+        """Whether :meth:`close` was called, the connection dropped, or its test has ended.
+
+        aiohttp asks this before it reuses a pooled connection: one opened under a controller
+        that is no longer the active one reads as closed, so the pool opens a new connection
+        (to the network, or to the next test's controller) instead of failing on this one.
+        """
+        if not self._closing and stubs.active_controller(self._reader.host) is not self._controller:
+            self.close()
         return self._closing
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
