@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import textwrap
@@ -254,3 +255,28 @@ def test_aiohttp_pooled_connections_do_not_outlive_their_controller() -> None:
             return status, refused.value.host, again
 
     assert asyncio.run(main()) == (400, facepp.HOSTS[0], 400)
+
+
+def test_http_client_response_reads_as_a_socket_would() -> None:
+    import http.client
+    import select
+    import urllib.parse
+
+    body = urllib.parse.urlencode(FORM).encode()  # no image: the vendor's own 400 answer
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    with emulate() as controller:
+        connection = http.client.HTTPSConnection(facepp.HOSTS[0], timeout=5)
+        connection.request("POST", facepp.PATH, body, headers)
+        response = connection.getresponse()
+        # A client polling the response before reading finds the answer there at once.
+        readable, _, _ = select.select([response.fileno()], [], [], 1.0)
+        assert readable == [response.fileno()]
+        peeked = response.peek(1)
+        head = response.read1(1)
+        buffer = bytearray(4)
+        assert response.readinto(buffer) == 4
+        answer = json.loads(head + bytes(buffer) + response.read())
+        assert (response.status, peeked[:1], head) == (400, b"{", b"{")
+        assert answer["error_message"].startswith("MISSING_ARGUMENTS")
+        connection.close()
+    assert len(controller.calls) == 1

@@ -53,6 +53,7 @@ class _Answer(io.RawIOBase):
         self._latency = latency
         self._timeout = timeout
         self._body: io.BufferedReader | None = None
+        self._ready: tuple[socket.socket, socket.socket] | None = None
 
     def _open(self) -> io.BufferedReader:
         if self._body is None:
@@ -85,6 +86,25 @@ class _Answer(io.RawIOBase):
 
     def peek(self, size: int = 0) -> bytes:
         return self._open().peek(size)
+
+    def fileno(self) -> int:
+        """A descriptor that polls as readable, as a socket holding the server's answer does.
+
+        Clients that ``select`` on a response (``HTTPResponse.fileno()``) before reading it
+        would otherwise wait for bytes that are already here.
+        """
+        if self._ready is None:
+            self._ready = socket.socketpair()
+            self._ready[1].send(b"\0")
+        return self._ready[0].fileno()
+
+    def close(self) -> None:
+        """Close, with the descriptor :meth:`fileno` made, if any."""
+        if self._ready is not None:
+            for end in self._ready:
+                end.close()
+            self._ready = None
+        super().close()
 
 
 class VendorSocket:
