@@ -87,3 +87,48 @@ def test_vendor_requests_are_answered_before_any_connection() -> None:
             timeout=5,
         )
     assert response.status_code == 200
+
+
+def test_old_style_lookups_are_refused_too() -> None:
+    with block():
+        with pytest.raises(NetworkBlocked, match=r"access to example\.org is blocked"):
+            socket.gethostbyname("example.org")
+        with pytest.raises(NetworkBlocked):
+            socket.gethostbyname_ex("example.org")
+        assert socket.gethostbyname("127.0.0.1") == "127.0.0.1"
+
+
+def test_datagrams_beyond_loopback_are_refused() -> None:
+    # A UDP packet (a DNS query, say) leaves the machine as a connection does.
+    with block(), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        with pytest.raises(NetworkBlocked, match=r"192\.0\.2\.1:53"):
+            sock.sendto(b"x", ("192.0.2.1", 53))
+        with pytest.raises(NetworkBlocked):
+            sock.sendto(b"x", 0, ("192.0.2.1", 53))
+        with pytest.raises(NetworkBlocked):
+            sock.sendmsg([b"x"], [], 0, ("192.0.2.1", 53))
+        # Loopback datagrams still go.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver:
+            receiver.bind(("127.0.0.1", 0))
+            assert sock.sendto(b"x", receiver.getsockname()) == 1
+            assert receiver.recv(1) == b"x"
+
+
+def test_ipv6_addresses_are_named_with_their_port_apart() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    with (
+        block(),
+        socket.socket(socket.AF_INET6) as sock,
+        pytest.raises(NetworkBlocked) as caught,
+    ):
+        sock.connect(("2001:db8::1", 443))
+    message = str(caught.value)
+    assert "network access to [2001:db8::1]:443 is blocked" in message
+    assert "--densemark-allow-host=2001:db8::1 " in message
+
+
+def test_the_unspecified_address_is_this_machine() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server, block(), socket.socket() as sock:
+        # Connecting to 0.0.0.0 reaches a server on this machine: nothing leaves it.
+        assert sock.connect_ex(("0.0.0.0", server.getsockname()[1])) == 0
