@@ -69,6 +69,33 @@ def test_reader_keeps_the_next_request() -> None:
     assert second.url.path == "/b"
 
 
+def test_reader_asks_for_continue_once_per_waiting_request() -> None:
+    reader = RequestReader("https", "api-cn.faceplusplus.com", 443)
+    head = b"POST /x HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+    assert reader.feed(head[:10]) is None
+    assert not reader.awaits_continue()  # the head is not all there yet
+    assert reader.feed(head[10:]) is None
+    assert reader.awaits_continue()
+    assert not reader.awaits_continue()  # once: the client got its 100 Continue
+    assert reader.feed(b"abc") is not None
+    assert reader.feed(b"POST /y HTTP/1.1\r\nContent-Length: 3\r\n\r\n") is None
+    assert not reader.awaits_continue()  # no Expect header: nobody waits
+
+
+def test_aiohttp_expect_100_continue_gets_its_interim_answer() -> None:
+    async def main() -> int:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(facepp.URL, data=FORM, expect100=True) as response,
+        ):
+            return response.status
+
+    with emulate() as controller:
+        # Without the interim answer aiohttp waits for ever before sending the body.
+        assert asyncio.run(asyncio.wait_for(main(), 5)) == 400  # no image: vendor's error
+    assert len(controller.calls) == 1
+
+
 def test_reader_absolute_form() -> None:
     reader = RequestReader("http", "proxy.example", 3128)
     request = reader.feed(b"GET http://api-cn.faceplusplus.com/x HTTP/1.1\r\n\r\n")

@@ -14,7 +14,10 @@ from http import HTTPStatus
 
 import httpx
 
-__all__ = ["RequestReader", "encode_response"]
+__all__ = ["CONTINUE", "RequestReader", "encode_response"]
+
+#: The interim answer to a request sent with ``Expect: 100-continue``.
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 # Response headers that describe one connection rather than the answer; the stubs write their
 # own framing (Content-Length) instead.
@@ -29,10 +32,11 @@ class RequestReader:
     they would on a keep-alive connection.
     """
 
-    __slots__ = ("_buffer", "host", "port", "scheme")
+    __slots__ = ("_buffer", "_continued", "host", "port", "scheme")
 
     def __init__(self, scheme: str, host: str, port: int | None) -> None:
         self._buffer = bytearray()
+        self._continued = False
         self.scheme = scheme
         self.host = host
         self.port = port
@@ -46,6 +50,23 @@ class RequestReader:
     def pending(self) -> bool:
         """Whether part of a request has been written but not all of it."""
         return bool(self._buffer)
+
+    def awaits_continue(self) -> bool:
+        """Whether the client waits for ``100 Continue`` before sending the body (once only).
+
+        True once per request whose head asked ``Expect: 100-continue`` and whose body has not
+        arrived: a client that waits for the interim answer (aiohttp's ``expect100``) would
+        otherwise wait for ever, where the vendor's server would send it.
+        """
+        buffer = self._buffer
+        if self._continued:
+            return False
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        head = bytes(buffer[:end]).lower()
+        self._continued = b"\r\nexpect:" in head and b"100-continue" in head
+        return self._continued
 
     def _take(self) -> httpx.Request | None:
         buffer = self._buffer
@@ -72,6 +93,7 @@ class RequestReader:
                 return None
             body = bytes(buffer[start:stop])
         del buffer[:stop]
+        self._continued = False
         return self._request(method.decode("latin-1"), target.decode("latin-1"), headers, body)
 
     def _request(

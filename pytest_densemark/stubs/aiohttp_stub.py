@@ -19,7 +19,7 @@ from typing import Any
 from pytest_densemark import stubs
 from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import LATENCY_EXTENSION, EmulatedDisconnect, EmulatedTimeout
-from pytest_densemark.stubs._http1 import RequestReader, encode_response
+from pytest_densemark.stubs._http1 import CONTINUE, RequestReader, encode_response
 
 __all__ = ["VendorTransport", "install", "uninstall"]
 
@@ -64,6 +64,8 @@ class VendorTransport(asyncio.Transport):
             return
         request = self._reader.feed(data)
         if request is None:
+            if self._reader.awaits_continue():
+                self._loop.call_soon(self._deliver, CONTINUE)
             return
         controller = self._controller
         if stubs.active_controller(request.url.host) is not controller:
