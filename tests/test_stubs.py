@@ -307,3 +307,26 @@ def test_http_client_response_reads_as_a_socket_would() -> None:
         assert answer["error_message"].startswith("MISSING_ARGUMENTS")
         connection.close()
     assert len(controller.calls) == 1
+
+
+def test_plain_http_vendor_urls_through_a_forwarding_proxy_are_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    # A forwarding proxy that does not exist: the connection goes to the proxy's host and the
+    # vendor's shows only in the request line; reaching the proxy would fail the request.
+    proxy = "http://127.0.0.1:9"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("http_proxy", proxy)
+    url = facepp.URL.replace("https://", "http://")
+    data = b"api_key=k&api_secret=s"
+    with emulate() as controller:
+        assert requests.post(url, data=FORM, timeout=5).status_code == 400
+        assert urllib3.ProxyManager(proxy).request("POST", url, fields=FORM).status == 400
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, data), timeout=5)
+        assert refused.value.code == 400  # the vendor's own error: no image
+        refused.value.close()
+    assert [str(call.request.url) for call in controller.calls] == [url] * 3

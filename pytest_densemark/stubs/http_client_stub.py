@@ -15,7 +15,10 @@ the vendor.
 
 Patched are the ``connect`` methods of ``http.client.HTTPConnection``/``HTTPSConnection`` and
 of ``urllib3.connection.HTTPConnection``/``HTTPSConnection`` (urllib3 overrides ``connect``).
-A connection to any other host runs the original method untouched.
+A connection to any other host runs the original method untouched. Proxies make no
+difference: a tunnel (``CONNECT``, for https URLs) names the vendor's host in ``set_tunnel``,
+and a forwarding proxy (plain-http URLs) in the request line, which the patched
+``http.client.HTTPConnection.putrequest`` (urllib3's calls it too) reads before connecting.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import errno
 import io
 import socket
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -244,13 +248,40 @@ class VendorSocket:
 
 def _target(connection: Any) -> tuple[Any, str, int | None] | None:
     """(controller, host, port) when ``connection`` is for a vendor host during interception."""
+    forward: tuple[str, int | None] | None = getattr(connection, _FORWARD, None)
     tunnel = getattr(connection, "_tunnel_host", None)
-    host = tunnel or connection.host
+    if forward is not None:
+        host, port = forward
+    elif tunnel:
+        host, port = tunnel, getattr(connection, "_tunnel_port", None)
+    else:
+        host, port = connection.host, connection.port
     controller = stubs.active_controller(host)
     if controller is None:
         return None
-    port = getattr(connection, "_tunnel_port", None) if tunnel else connection.port
     return controller, host, port
+
+
+# A connection to a forwarding proxy (a plain-http URL with HTTP_PROXY set) is opened to the
+# proxy's host; the vendor's only shows in the request line ("POST http://vendor/... HTTP/1.1").
+# The patched putrequest notes it here so that connect() opens a stand-in socket instead.
+_FORWARD = "_densemark_forward"
+Putrequest = Callable[..., None]
+_original_putrequest: list[Putrequest] = []
+
+
+def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+    forward: tuple[str, int | None] | None = None
+    if url[:7].lower() == "http://" or url[:8].lower() == "https://":
+        parts = urllib.parse.urlsplit(url)
+        if parts.hostname and stubs.active_controller(parts.hostname) is not None:
+            forward = (parts.hostname, parts.port)
+    if forward != getattr(self, _FORWARD, None):
+        if self.sock is not None:
+            # Open to the proxy, or a stand-in for another target: connect() again.
+            self.close()
+        setattr(self, _FORWARD, forward)
+    _original_putrequest[0](self, method, url, *args, **kwargs)
 
 
 def _patch(cls: type, scheme: str, urllib3: bool) -> None:
@@ -290,6 +321,9 @@ def install() -> None:
 
     _patch(http.client.HTTPConnection, "http", urllib3=False)
     _patch(http.client.HTTPSConnection, "https", urllib3=False)
+    if not _original_putrequest:
+        _original_putrequest.append(http.client.HTTPConnection.putrequest)
+        http.client.HTTPConnection.putrequest = _putrequest  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -297,6 +331,8 @@ def uninstall() -> None:
     import http.client
 
     _unpatch((http.client.HTTPConnection, http.client.HTTPSConnection))
+    if _original_putrequest:
+        http.client.HTTPConnection.putrequest = _original_putrequest.pop()  # type: ignore[method-assign]
 
 
 def install_urllib3() -> None:
