@@ -330,3 +330,25 @@ def test_plain_http_vendor_urls_through_a_forwarding_proxy_are_answered(
         assert refused.value.code == 400  # the vendor's own error: no image
         refused.value.close()
     assert [str(call.request.url) for call in controller.calls] == [url] * 3
+
+
+def test_a_connection_subclass_with_its_own_connect_is_answered() -> None:
+    import http.client
+    import socket
+    import ssl
+
+    class Pinned(http.client.HTTPSConnection):
+        """As SDK forks pin certificates: a connect() that never calls the base one."""
+
+        def connect(self) -> None:
+            sock = socket.create_connection((self.host, self.port), self.timeout)
+            self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+
+    with emulate() as controller:
+        connection = Pinned(facepp.HOSTS[0], timeout=5)
+        connection.request("POST", facepp.PATH, b"api_key=k", {"Content-Length": "9"})
+        response = connection.getresponse()
+        assert response.status == 400  # the vendor's own error: no image
+        response.read()
+        connection.close()
+    assert str(controller.calls[0].request.url) == facepp.URL

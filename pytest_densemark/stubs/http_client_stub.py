@@ -19,6 +19,8 @@ A connection to any other host runs the original method untouched. Proxies make 
 difference: a tunnel (``CONNECT``, for https URLs) names the vendor's host in ``set_tunnel``,
 and a forwarding proxy (plain-http URLs) in the request line, which the patched
 ``http.client.HTTPConnection.putrequest`` (urllib3's calls it too) reads before connecting.
+The same patch gives a stand-in socket to an ``http.client`` connection subclass whose own
+``connect`` replaces the base one (certificate pinning in SDK forks), before it can connect.
 """
 
 from __future__ import annotations
@@ -281,6 +283,14 @@ def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> 
             # Open to the proxy, or a stand-in for another target: connect() again.
             self.close()
         setattr(self, _FORWARD, forward)
+    if self.sock is None and not hasattr(type(self).connect, "__wrapped__"):
+        # A subclass with a connect() of its own (certificate pinning, say, as SDK forks do)
+        # would open a real connection; http.client connects only when it has no socket.
+        target = _target(self)
+        if target is not None:
+            controller, host, port = target
+            scheme = "https" if self.default_port == 443 else "http"
+            self.sock = VendorSocket(controller, scheme, host, port, self.timeout)
     _original_putrequest[0](self, method, url, *args, **kwargs)
 
 
