@@ -352,3 +352,35 @@ def test_a_connection_subclass_with_its_own_connect_is_answered() -> None:
         response.read()
         connection.close()
     assert str(controller.calls[0].request.url) == facepp.URL
+
+
+def test_many_threads_and_tasks_share_one_controller() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = requests.Session()
+
+    def post(_: int) -> int:
+        files = {"image_file": IMAGE}
+        return session.post(facepp.URL, data=FORM, files=files, timeout=5).status_code
+
+    async def gather() -> list[int]:
+        connector = aiohttp.TCPConnector(limit=1, ssl=False)  # 20 requests over one connection
+        async with aiohttp.ClientSession(connector=connector) as client:
+
+            async def one() -> int:
+                async with client.post(facepp.URL, data=FORM) as response:
+                    await response.read()
+                    return response.status
+
+            return list(await asyncio.gather(*(one() for _ in range(20))))
+
+    with emulate() as controller:
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(post, range(8))) == [200] * 8
+        assert asyncio.run(gather()) == [400] * 20  # no image: the vendor's own error
+    assert len(controller.calls) == 28
+    assert (
+        len({call.response.headers.get("x-request-id") or id(call) for call in controller.calls})
+        == 28
+    )
+    session.close()
