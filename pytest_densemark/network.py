@@ -71,6 +71,9 @@ class _Blocker:
         with contextlib.suppress(OSError):  # a machine without a host name
             names.add(socket.gethostname().lower())
         self.allowed = frozenset(names)
+        # The addresses the allowed names were looked up as: connecting to them is allowed too
+        # (an allowed name would otherwise pass its lookup only to be refused at connect).
+        self.resolved: set[str] = set()
         self._saved: dict[tuple[Any, str], Callable[..., Any]] | None = None
 
     def permits(self, host: object) -> bool:
@@ -78,7 +81,8 @@ class _Blocker:
         if host in (None, "", b""):
             return True
         text = host.decode() if isinstance(host, bytes) else str(host)
-        if _is_loopback(text) or text.strip("[]").rstrip(".").lower() in self.allowed:
+        name = text.strip("[]").rstrip(".").lower()
+        if _is_loopback(text) or name in self.allowed or name in self.resolved:
             return True
         from pytest_densemark.stubs import is_forwarding
 
@@ -106,18 +110,27 @@ class _Blocker:
         saved_gethostbyname = saved[socket, "gethostbyname"]
         saved_gethostbyname_ex = saved[socket, "gethostbyname_ex"]
 
+        def learn(host: Any, addresses: Iterable[str]) -> None:
+            text = host.decode() if isinstance(host, bytes) else str(host)
+            if text.rstrip(".").lower() in self.allowed:
+                self.resolved.update(a.split("%", 1)[0].lower() for a in addresses)
+
         def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
             refuse_name(host, port)
-            return saved_getaddrinfo(host, port, *args, **kwargs)
+            found = saved_getaddrinfo(host, port, *args, **kwargs)
+            learn(host, (str(info[4][0]) for info in found))
+            return found
 
         def gethostbyname(host: str) -> str:
             refuse_name(host)
             address: str = saved_gethostbyname(host)
+            learn(host, [address])
             return address
 
         def gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
             refuse_name(host)
             found: tuple[str, list[str], list[str]] = saved_gethostbyname_ex(host)
+            learn(host, found[2])
             return found
 
         def refuse_address(sock: socket.socket, address: Any) -> None:

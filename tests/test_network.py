@@ -132,3 +132,22 @@ def test_the_unspecified_address_is_this_machine() -> None:
     with socket.create_server(("127.0.0.1", 0)) as server, block(), socket.socket() as sock:
         # Connecting to 0.0.0.0 reaches a server on this machine: nothing leaves it.
         assert sock.connect_ex(("0.0.0.0", server.getsockname()[1])) == 0
+
+
+def test_an_allowed_name_may_be_connected_to_at_the_address_it_resolved_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolve(host: str, port: int, *args: object, **kwargs: object) -> object:
+        # allowed.example resolves to a documentation address (RFC 5737); nothing listens.
+        return real_getaddrinfo("192.0.2.9" if host == "allowed.example" else host, port)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with block(allow=["allowed.example"]):
+        # The attempt reaches the operating system (NetworkBlocked is no OSError).
+        with contextlib.suppress(OSError):
+            socket.create_connection(("allowed.example", 9), timeout=0.01).close()
+        # Other names' addresses stay refused.
+        with socket.socket() as sock, pytest.raises(NetworkBlocked):
+            sock.connect(("192.0.2.10", 9))
