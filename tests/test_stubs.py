@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import aiohttp
 import httpx
@@ -382,3 +383,21 @@ def test_many_threads_and_tasks_share_one_controller() -> None:
     statuses = sorted(call.response.status_code for call in controller.calls if call.response)
     assert statuses == [200] * 8 + [400] * 20
     session.close()
+
+
+def test_the_socket_default_timeout_applies_to_latency() -> None:
+    import socket
+    import urllib.request
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(0.05)
+    try:
+        with emulate() as controller:
+            controller.inject_latency(2.0)
+            started = time.monotonic()
+            # No timeout given: urllib and http.client use the socket default, as on a socket.
+            with pytest.raises(TimeoutError):
+                urllib.request.urlopen(urllib.request.Request(facepp.URL, b"api_key=k"))
+            assert time.monotonic() - started < 1.0
+    finally:
+        socket.setdefaulttimeout(previous)

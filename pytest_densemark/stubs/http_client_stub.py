@@ -128,7 +128,10 @@ class VendorSocket:
         self._controller: Controller | None = controller
         self._reader = RequestReader(scheme, host, port)
         self._answers: deque[tuple[bytes, BaseException | None, float]] = deque()
-        self._timeout: float | None = timeout if isinstance(timeout, int | float) else None
+        if not isinstance(timeout, int | float | None):
+            # http.client's "no timeout given" marker: the socket default applies, as it would.
+            timeout = socket.getdefaulttimeout()
+        self._timeout: float | None = timeout
         self._reset: OSError | None = None
         self._pair: tuple[socket.socket, socket.socket] | None = None
         self._closed = False
