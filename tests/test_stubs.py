@@ -401,3 +401,24 @@ def test_the_socket_default_timeout_applies_to_latency() -> None:
             assert time.monotonic() - started < 1.0
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def test_a_connection_kept_across_tests_reconnects_to_the_new_controller() -> None:
+    import http.client
+
+    # A module-level connection, as some SDKs keep one: opened under one test's controller,
+    # used again under the next one's.
+    connection = http.client.HTTPSConnection(facepp.HOSTS[0], timeout=5)
+
+    def post() -> int:
+        connection.request("POST", facepp.PATH, b"api_key=k", {"Content-Length": "9"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    with emulate() as first:
+        assert [post(), post()] == [400, 400]  # one keep-alive connection
+    with emulate() as second:
+        assert post() == 400
+    assert (len(first.calls), len(second.calls)) == (2, 1)
+    connection.close()

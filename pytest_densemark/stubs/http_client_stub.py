@@ -203,6 +203,11 @@ class VendorSocket:
         """Zero for every option."""
         return 0
 
+    def outlived(self) -> bool:
+        """Whether the controller this connection was opened under is no longer active."""
+        controller = self._controller
+        return controller is None or controller is not stubs.active_controller(self._reader.host)
+
     def fileno(self) -> int:
         """A descriptor to poll: idle while the connection's test runs, readable after."""
         if self._pair is None:
@@ -281,11 +286,17 @@ def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> 
         parts = urllib.parse.urlsplit(url)
         if parts.hostname and stubs.active_controller(parts.hostname) is not None:
             forward = (parts.hostname, parts.port)
+    # Only between requests: in the middle of one, http.client's own error must come.
+    idle = getattr(self, "_HTTPConnection__state", None) == "Idle"  # http.client's _CS_IDLE
     if forward != getattr(self, _FORWARD, None):
-        if self.sock is not None:
+        if self.sock is not None and idle:
             # Open to the proxy, or a stand-in for another target: connect() again.
             self.close()
         setattr(self, _FORWARD, forward)
+    elif isinstance(self.sock, VendorSocket) and idle and self.sock.outlived():
+        # Kept open since an earlier test (a module-level connection): the vendor's server
+        # would still hold it open, so connect again rather than fail this test with a reset.
+        self.close()
     if self.sock is None and not hasattr(type(self).connect, "__wrapped__"):
         # A subclass with a connect() of its own (certificate pinning, say, as SDK forks do)
         # would open a real connection; http.client connects only when it has no socket.
