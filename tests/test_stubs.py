@@ -58,6 +58,40 @@ def test_reader_chunked_with_extension_and_trailer() -> None:
     assert request.url.host == "iai.tencentcloudapi.com"
 
 
+def test_reader_chunked_in_arbitrary_writes() -> None:
+    body = bytes(range(256)) * 40
+    chunks = [body[i : i + 7] for i in range(0, len(body), 7)]
+    data = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
+        b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks
+    )
+    data += b"0\r\nX-Trailer: 1\r\n\r\nGET /next HTTP/1.1\r\n\r\n"
+    for step in (1, 3, 1000):
+        reader = RequestReader("https", "api-cn.faceplusplus.com", 443)
+        requests_seen = [reader.feed(data[i : i + step]) for i in range(0, len(data), step)]
+        found = [r for r in requests_seen if r is not None]
+        if len(found) == 1:  # the next request arrived with the end of this one's
+            last = reader.feed(b"")
+            assert last is not None
+            found.append(last)
+        first, following = found
+        assert first.content == body
+        assert following.url.path == "/next"
+
+
+def test_reader_decodes_chunks_as_they_arrive() -> None:
+    # Many small chunks (a generator upload): decoding from the start on every write would
+    # take seconds here, being quadratic in the number of chunks.
+    reader = RequestReader("https", "api-cn.faceplusplus.com", 443)
+    assert reader.feed(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") is None
+    started = time.monotonic()
+    for _ in range(5000):
+        assert reader.feed(b"10\r\n0123456789abcdef\r\n") is None
+    request = reader.feed(b"0\r\n\r\n")
+    assert time.monotonic() - started < 1.0
+    assert request is not None
+    assert request.content == b"0123456789abcdef" * 5000
+
+
 def test_reader_keeps_the_next_request() -> None:
     reader = RequestReader("https", "api-us.faceplusplus.com", 443)
     one = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
