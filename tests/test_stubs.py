@@ -456,3 +456,21 @@ def test_a_connection_kept_across_tests_reconnects_to_the_new_controller() -> No
         assert post() == 400
     assert (len(first.calls), len(second.calls)) == (2, 1)
     connection.close()
+
+
+def test_stubs_stay_while_interception_is_active() -> None:
+    with emulate() as controller:
+        # What a pytest run inside this one (pytester, in-process) does when it ends.
+        stubs.uninstall_all()
+        response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=5)
+        assert response.status_code == 200
+    assert len(controller.calls) == 1
+
+
+def test_a_pytest_run_inside_a_test_leaves_its_interception_on(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner="def test_inner():\n    pass\n")
+    with emulate() as controller:
+        pytester.runpytest_inprocess("-p", "no:randomly").assert_outcomes(passed=1)
+        response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=5)
+        assert response.status_code == 200
+    assert len(controller.calls) == 1
