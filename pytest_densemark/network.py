@@ -8,8 +8,10 @@ connected to (``socket.socket.connect`` and ``connect_ex``) or sent a datagram
 (``sendto``/``sendmsg``: a UDP packet, a DNS query say, leaves the machine as surely as a
 connection). Loopback (``localhost``, ``127.0.0.0/8``, ``::1``; also ``0.0.0.0`` and ``::``,
 which reach this machine), Unix sockets, the hosts allowed by name or address, and a
-recording's own requests upstream stay allowed. Vendor
-requests never get this far: they are answered in-process before any connection is made.
+recording's own requests upstream stay allowed. Vendor requests never get this far: they are
+answered in-process before any connection is made. Only what goes through Python's
+``socket`` module is seen: C libraries with sockets or a resolver of their own (pycurl, grpc,
+aiodns) and subprocesses are not.
 """
 
 from __future__ import annotations
