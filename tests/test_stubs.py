@@ -360,8 +360,10 @@ def test_plain_http_vendor_urls_through_a_forwarding_proxy_are_answered(
     with emulate() as controller:
         assert requests.post(url, data=FORM, timeout=5).status_code == 400
         assert urllib3.ProxyManager(proxy).request("POST", url, fields=FORM).status == 400
+        # An opener of its own: urlopen() would keep this proxy for the whole process.
+        opener = urllib.request.build_opener()
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(urllib.request.Request(url, data), timeout=5)
+            opener.open(urllib.request.Request(url, data), timeout=5)
         assert refused.value.code == 400  # the vendor's own error: no image
         refused.value.close()
     assert [str(call.request.url) for call in controller.calls] == [url] * 3
