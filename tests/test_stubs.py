@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -476,3 +477,42 @@ def test_a_pytest_run_inside_a_test_leaves_its_interception_on(pytester: pytest.
         response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=5)
         assert response.status_code == 200
     assert len(controller.calls) == 1
+
+
+def test_aiohttp_recording_keeps_the_event_loop_running(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"time_used": 1, "request_id": "synthetic-1", "faces": []})
+
+    async def main() -> tuple[int, float]:
+        # The upstream is served on the client's own event loop: recording must not block it.
+        app = web.Application()
+        app.router.add_post(facepp.PATH, answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        started = time.monotonic()
+        try:
+            with emulate(
+                cassette="same-loop",
+                record_mode="new",
+                cassette_dirs=[tmp_path],
+                upstream=f"http://127.0.0.1:{port}",
+            ):
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.post(facepp.URL, data=FORM) as response,
+                ):
+                    await response.read()
+                    return response.status, time.monotonic() - started
+        finally:
+            await runner.cleanup()
+
+    status, took = asyncio.run(asyncio.wait_for(main(), 20))
+    assert status == 200
+    assert took < 10  # the recording's upstream timeout is 60 s: not waited out
+    assert json.loads((tmp_path / "same-loop.json").read_text())["interactions"]

@@ -9,12 +9,16 @@ pool and exceptions. An injected timeout is aiohttp's socket read timeout
 (``SocketTimeoutError``, an ``asyncio.TimeoutError``), a dropped connection a server that
 closes without answering (``ServerDisconnectedError``); injected latency delays the answer on
 the event loop (``loop.call_later``), so the client awaits it and its own timeouts apply.
+When recording, the upstream request runs in a worker thread, so the event loop keeps running
+(an upstream served on that same loop included).
 """
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+
+import httpx
 
 from pytest_densemark import stubs
 from pytest_densemark.controller import Controller
@@ -56,6 +60,7 @@ class VendorTransport(asyncio.Transport):
         self._closing = False
         self._lost = False
         self._pending: list[asyncio.TimerHandle] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- writing the request -----------------------------------------------------------
     def write(self, data: bytes | bytearray | memoryview) -> None:
@@ -71,6 +76,13 @@ class VendorTransport(asyncio.Transport):
         if stubs.active_controller(request.url.host) is not controller:
             self._loop.call_soon(self._lose)  # its test has ended: the peer is gone
             return
+        if controller.recording is not None:
+            # Recording waits for the upstream's answer: in a thread, so that the event loop
+            # (which may be serving that upstream itself) keeps running meanwhile.
+            task = self._loop.create_task(self._record(controller, request))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
         try:
             response = controller.respond(request)
         except EmulatedTimeout as fault:
@@ -80,6 +92,17 @@ class VendorTransport(asyncio.Transport):
         except EmulatedDisconnect:
             self._loop.call_soon(self._lose)
             return
+        self._answer(request, response)
+
+    async def _record(self, controller: Controller, request: httpx.Request) -> None:
+        try:
+            response = await self._loop.run_in_executor(None, controller.respond, request)
+        except Exception as error:  # the upstream failed: the client sees why
+            self._fail(error)
+            return
+        self._answer(request, response)
+
+    def _answer(self, request: httpx.Request, response: httpx.Response) -> None:
         data_out = encode_response(response, head_only=request.method == "HEAD")
         latency = float(response.extensions.get(LATENCY_EXTENSION) or 0.0)
         if latency:
