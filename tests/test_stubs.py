@@ -516,3 +516,21 @@ def test_aiohttp_recording_keeps_the_event_loop_running(tmp_path: Path) -> None:
     assert status == 200
     assert took < 10  # the recording's upstream timeout is 60 s: not waited out
     assert json.loads((tmp_path / "same-loop.json").read_text())["interactions"]
+
+
+def test_users_own_respx_route_for_the_vendor_wins() -> None:
+    async def async_post() -> object:
+        async with httpx.AsyncClient() as client:
+            return (await client.post(facepp.URL, data=FORM)).json()
+
+    with emulate() as controller:
+        with respx.mock() as router:
+            router.post(facepp.URL).respond(json={"mine": True})
+            assert httpx.post(facepp.URL, data=FORM).json() == {"mine": True}
+            assert asyncio.run(async_post()) == {"mine": True}
+        assert controller.calls == []
+        with respx.mock(assert_all_called=False) as router:
+            router.get("https://example.org/").respond(text="elsewhere")
+            # The user's router does not route the vendor: the kit answers.
+            assert httpx.post(facepp.URL, data=FORM).status_code == 400
+    assert len(controller.calls) == 1

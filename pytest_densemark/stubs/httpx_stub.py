@@ -59,11 +59,29 @@ class _VendorRouter(respx.MockRouter):
             f"densemark: {request!r} passes through", request=request, origin=self._pass_through
         )
 
+    def _users_routers(self) -> list[respx.Router]:
+        """The user's own respx routers, which go first for vendor requests too.
+
+        Ours was registered first, so respx asks it first; but a route the user wrote for
+        the vendor's URL must win, as the user's ``responses`` and ``aioresponses`` mocks do
+        (they sit above the kit's stubs).
+        """
+        mocker = self.Mocker
+        routers = mocker.routers if mocker is not None else []
+        return [router for router in routers if router is not self]
+
     def handler(self, request: httpx.Request) -> httpx.Response:
         __tracebackhide__ = True
         controller = stubs.active_controller(request.url.host)
         if controller is None:
             self._not_ours(request)
+        for router in self._users_routers():
+            try:
+                response: httpx.Response | None = router.handler(request)
+            except AllMockedAssertionError:
+                continue  # not routed there
+            if response is not None:
+                return response
         return controller.deliver(request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
@@ -71,6 +89,13 @@ class _VendorRouter(respx.MockRouter):
         controller = stubs.active_controller(request.url.host)
         if controller is None:
             self._not_ours(request)
+        for router in self._users_routers():
+            try:
+                response: httpx.Response | None = await router.async_handler(request)
+            except AllMockedAssertionError:
+                continue  # not routed there
+            if response is not None:
+                return response
         return await controller.adeliver(request)
 
 
