@@ -53,6 +53,8 @@ def _is_loopback(host: str) -> bool:
         address = ipaddress.ip_address(name.split("%", 1)[0])
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1, as dual-stack sockets see IPv4
     # Connecting to the unspecified address reaches this machine (as servers bound to it).
     return address.is_loopback or address.is_unspecified
 

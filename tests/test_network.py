@@ -39,7 +39,9 @@ def test_clients_see_the_block_not_a_wrapped_error() -> None:
             urllib.request.urlopen("http://example.org/", timeout=1)
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.1", "localhost", "::1", None, ""])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.8.9.1", "localhost", "::1", "::ffff:127.0.0.1", None, ""]
+)
 def test_loopback_and_local_lookups_are_allowed(host: str | None) -> None:
     with (
         block(),
@@ -151,3 +153,17 @@ def test_an_allowed_name_may_be_connected_to_at_the_address_it_resolved_to(
         # Other names' addresses stay refused.
         with socket.socket() as sock, pytest.raises(NetworkBlocked):
             sock.connect(("192.0.2.10", 9))
+
+
+def test_ipv4_mapped_addresses_are_judged_as_ipv4() -> None:
+    try:
+        server = socket.create_server(("::", 0), family=socket.AF_INET6, dualstack_ipv6=True)
+    except (OSError, ValueError):
+        pytest.skip("no dual-stack IPv6 on this machine")
+    port = server.getsockname()[1]
+    with server, block(), socket.socket(socket.AF_INET6) as sock:
+        with pytest.raises(NetworkBlocked, match=r"\[::ffff:192\.0\.2\.1\]:80"):
+            sock.connect(("::ffff:192.0.2.1", 80))
+        with socket.socket(socket.AF_INET6) as local:
+            local.settimeout(1)
+            local.connect(("::ffff:127.0.0.1", port))  # loopback, as dual-stack sockets see it
