@@ -529,8 +529,27 @@ def test_users_own_respx_route_for_the_vendor_wins() -> None:
             assert httpx.post(facepp.URL, data=FORM).json() == {"mine": True}
             assert asyncio.run(async_post()) == {"mine": True}
         assert controller.calls == []
-        with respx.mock(assert_all_called=False) as router:
-            router.get("https://example.org/").respond(text="elsewhere")
-            # The user's router does not route the vendor: the kit answers.
-            assert httpx.post(facepp.URL, data=FORM).status_code == 400
-    assert len(controller.calls) == 1
+        for strict in (True, False):
+            with respx.mock(assert_all_called=False, assert_all_mocked=strict) as router:
+                router.get("https://example.org/").respond(text="elsewhere")
+                # The user's router does not route the vendor (nor auto-mocks it): the kit
+                # answers.
+                assert httpx.post(facepp.URL, data=FORM).status_code == 400
+    assert len(controller.calls) == 2
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_recording_is_not_answered_by_the_users_respx_router(strict: bool, tmp_path: Path) -> None:
+    from pytest_densemark.server import DensemarkServer
+
+    files = {"image_file": IMAGE}
+    with DensemarkServer() as upstream:
+        target = tmp_path / "recorded.json"
+        with (
+            emulate(target, record_mode="new", upstream=upstream.url),
+            respx.mock(assert_all_mocked=strict, assert_all_called=False),
+        ):
+            response = requests.post(facepp.URL, data=FORM, files=files, timeout=10)
+        assert response.status_code == 200
+        assert len(upstream.calls) == 1  # the recording's request reached its upstream
+    assert "face" in json.loads(target.read_text())["interactions"][0]["response"]["body"]
