@@ -100,8 +100,9 @@ class _Blocker:
             (socket.socket, "connect"): socket.socket.connect,
             (socket.socket, "connect_ex"): socket.socket.connect_ex,
             (socket.socket, "sendto"): socket.socket.sendto,
-            (socket.socket, "sendmsg"): socket.socket.sendmsg,
         }
+        if hasattr(socket.socket, "sendmsg"):  # not on Windows
+            saved[socket.socket, "sendmsg"] = socket.socket.sendmsg
         self._saved = saved
         permits = self.permits
 
@@ -155,7 +156,7 @@ class _Blocker:
             return connect
 
         saved_sendto = saved[socket.socket, "sendto"]
-        saved_sendmsg = saved[socket.socket, "sendmsg"]
+        saved_sendmsg = saved.get((socket.socket, "sendmsg"))
 
         def sendto(sock: socket.socket, data: Any, *args: Any) -> int:
             # sendto(data, address) or sendto(data, flags, address)
@@ -166,6 +167,7 @@ class _Blocker:
             # sendmsg(buffers[, ancdata[, flags[, address]]]): only a datagram names a peer.
             if len(args) > 2 and args[2] is not None:
                 refuse_address(sock, args[2])
+            assert saved_sendmsg is not None
             return saved_sendmsg(sock, buffers, *args)  # type: ignore[no-any-return]
 
         socket.getaddrinfo = getaddrinfo
@@ -174,7 +176,8 @@ class _Blocker:
         socket.socket.connect = guard(saved[socket.socket, "connect"])  # type: ignore[method-assign]
         socket.socket.connect_ex = guard(saved[socket.socket, "connect_ex"])  # type: ignore[method-assign]
         socket.socket.sendto = sendto  # type: ignore[method-assign,assignment]
-        socket.socket.sendmsg = sendmsg  # type: ignore[method-assign,assignment]
+        if saved_sendmsg is not None:
+            socket.socket.sendmsg = sendmsg  # type: ignore[method-assign,assignment]
 
     def close(self) -> None:
         """Unblock: put back the functions the block replaced (idempotent)."""

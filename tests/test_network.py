@@ -167,3 +167,23 @@ def test_ipv4_mapped_addresses_are_judged_as_ipv4() -> None:
         with socket.socket(socket.AF_INET6) as local:
             local.settimeout(1)
             local.connect(("::ffff:127.0.0.1", port))  # loopback, as dual-stack sockets see it
+
+
+def test_a_platform_without_sendmsg_is_blocked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    class WindowsSocket:
+        """socket.socket as Windows has it: no sendmsg."""
+
+        def connect(self, address: object) -> None:
+            raise AssertionError("not reached")
+
+        connect_ex = connect
+        sendto = connect
+
+    monkeypatch.setattr(socket, "socket", WindowsSocket)
+    original = WindowsSocket.sendto
+    blocker = block()
+    assert WindowsSocket.sendto is not original  # guarded
+    assert not hasattr(WindowsSocket, "sendmsg")
+    blocker.close()
+    assert WindowsSocket.sendto is original
+    assert not hasattr(WindowsSocket, "sendmsg")
