@@ -3,10 +3,15 @@
 ``--densemark-block-network`` (or the ini value ``densemark_block_network``) turns it on for a
 pytest run; :func:`block` is the same for any code. It works at the socket level, so it covers
 every library, intercepted by the kit or not: a host name is refused when it is looked up
-(``socket.getaddrinfo``), an address when it is connected to (``socket.socket.connect`` and
-``connect_ex``). Loopback (``localhost``, ``127.0.0.0/8``, ``::1``), Unix sockets, the hosts
-allowed by name or address, and a recording's own requests upstream stay allowed. Vendor
-requests never get this far: they are answered in-process before any connection is made.
+(``socket.getaddrinfo``, ``gethostbyname``, ``gethostbyname_ex``), an address when it is
+connected to (``socket.socket.connect`` and ``connect_ex``) or sent a datagram
+(``sendto``/``sendmsg``: a UDP packet, a DNS query say, leaves the machine as surely as a
+connection). Loopback (``localhost``, ``127.0.0.0/8``, ``::1``; also ``0.0.0.0`` and ``::``,
+which reach this machine), Unix sockets, the hosts allowed by name or address, and a
+recording's own requests upstream stay allowed. Vendor requests never get this far: they are
+answered in-process before any connection is made. Only what goes through Python's
+``socket`` module is seen: C libraries with sockets or a resolver of their own (pycurl, grpc,
+aiodns) and subprocesses are not.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ class NetworkBlocked(RuntimeError):
     """
 
     def __init__(self, host: str, port: object = None) -> None:
-        where = host if port in (None, 0, "") else f"{host}:{port}"
+        shown = f"[{host}]" if ":" in host else host  # an IPv6 address: its port set apart
+        where = host if port in (None, 0, "") else f"{shown}:{port}"
         super().__init__(
             f"densemark: network access to {where} is blocked (--densemark-block-network:"
             " only loopback is allowed); allow it with --densemark-allow-host="
@@ -44,9 +50,13 @@ def _is_loopback(host: str) -> bool:
     if name in _LOCAL_NAMES or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(name.split("%", 1)[0]).is_loopback
+        address = ipaddress.ip_address(name.split("%", 1)[0])
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1, as dual-stack sockets see IPv4
+    # Connecting to the unspecified address reaches this machine (as servers bound to it).
+    return address.is_loopback or address.is_unspecified
 
 
 def _is_address(host: str) -> bool:
@@ -65,52 +75,116 @@ class _Blocker:
         with contextlib.suppress(OSError):  # a machine without a host name
             names.add(socket.gethostname().lower())
         self.allowed = frozenset(names)
-        self._saved: tuple[Any, Any, Any] | None = None
+        # The addresses the allowed names were looked up as: connecting to them is allowed too
+        # (an allowed name would otherwise pass its lookup only to be refused at connect).
+        self.resolved: set[str] = set()
+        self._saved: dict[tuple[Any, str], Callable[..., Any]] | None = None
 
     def permits(self, host: object) -> bool:
         """Whether connecting to (or looking up) ``host`` is allowed."""
         if host in (None, "", b""):
             return True
         text = host.decode() if isinstance(host, bytes) else str(host)
-        if _is_loopback(text) or text.strip("[]").rstrip(".").lower() in self.allowed:
+        name = text.strip("[]").rstrip(".").lower()
+        if _is_loopback(text) or name in self.allowed or name in self.resolved:
             return True
         from pytest_densemark.stubs import is_forwarding
 
         return is_forwarding()
 
     def install(self) -> None:
-        saved_getaddrinfo = socket.getaddrinfo
-        saved_connect = socket.socket.connect
-        saved_connect_ex = socket.socket.connect_ex
-        self._saved = (saved_getaddrinfo, saved_connect, saved_connect_ex)
+        saved: dict[tuple[Any, str], Callable[..., Any]] = {
+            (socket, "getaddrinfo"): socket.getaddrinfo,
+            (socket, "gethostbyname"): socket.gethostbyname,
+            (socket, "gethostbyname_ex"): socket.gethostbyname_ex,
+            (socket.socket, "connect"): socket.socket.connect,
+            (socket.socket, "connect_ex"): socket.socket.connect_ex,
+            (socket.socket, "sendto"): socket.socket.sendto,
+        }
+        if hasattr(socket.socket, "sendmsg"):  # not on Windows
+            saved[socket.socket, "sendmsg"] = socket.socket.sendmsg
+        self._saved = saved
         permits = self.permits
 
-        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        def refuse_name(host: Any, port: Any = None) -> None:
             # Addresses are judged when connected to; names here, where the name is known.
             if not (host is None or _is_address(str(host)) or permits(host)):
                 raise NetworkBlocked(str(host), port)
-            return saved_getaddrinfo(host, port, *args, **kwargs)
+
+        saved_getaddrinfo = saved[socket, "getaddrinfo"]
+        saved_gethostbyname = saved[socket, "gethostbyname"]
+        saved_gethostbyname_ex = saved[socket, "gethostbyname_ex"]
+
+        def learn(host: Any, addresses: Iterable[str]) -> None:
+            text = host.decode() if isinstance(host, bytes) else str(host)
+            if text.rstrip(".").lower() in self.allowed:
+                self.resolved.update(a.split("%", 1)[0].lower() for a in addresses)
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            refuse_name(host, port)
+            found = saved_getaddrinfo(host, port, *args, **kwargs)
+            learn(host, (str(info[4][0]) for info in found))
+            return found
+
+        def gethostbyname(host: str) -> str:
+            refuse_name(host)
+            address: str = saved_gethostbyname(host)
+            learn(host, [address])
+            return address
+
+        def gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
+            refuse_name(host)
+            found: tuple[str, list[str], list[str]] = saved_gethostbyname_ex(host)
+            learn(host, found[2])
+            return found
+
+        def refuse_address(sock: socket.socket, address: Any) -> None:
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and not permits(address[0]):
+                raise NetworkBlocked(str(address[0]), address[1])
 
         def guard(original: Callable[..., Any]) -> Callable[..., Any]:
             def connect(sock: socket.socket, address: Any) -> Any:
-                if sock.family in (socket.AF_INET, socket.AF_INET6) and not permits(address[0]):
+                try:
+                    refuse_address(sock, address)
+                except NetworkBlocked:
                     # The caller only closes on OSError: a blocked socket would leak.
                     sock.close()
-                    raise NetworkBlocked(str(address[0]), address[1])
+                    raise
                 return original(sock, address)
 
             connect.__doc__ = original.__doc__
             return connect
 
+        saved_sendto = saved[socket.socket, "sendto"]
+        saved_sendmsg = saved.get((socket.socket, "sendmsg"))
+
+        def sendto(sock: socket.socket, data: Any, *args: Any) -> int:
+            # sendto(data, address) or sendto(data, flags, address)
+            refuse_address(sock, args[-1])
+            return saved_sendto(sock, data, *args)  # type: ignore[no-any-return]
+
+        def sendmsg(sock: socket.socket, buffers: Any, *args: Any) -> int:
+            # sendmsg(buffers[, ancdata[, flags[, address]]]): only a datagram names a peer.
+            if len(args) > 2 and args[2] is not None:
+                refuse_address(sock, args[2])
+            assert saved_sendmsg is not None
+            return saved_sendmsg(sock, buffers, *args)  # type: ignore[no-any-return]
+
         socket.getaddrinfo = getaddrinfo
-        socket.socket.connect = guard(saved_connect)  # type: ignore[method-assign]
-        socket.socket.connect_ex = guard(saved_connect_ex)  # type: ignore[method-assign]
+        socket.gethostbyname = gethostbyname
+        socket.gethostbyname_ex = gethostbyname_ex
+        socket.socket.connect = guard(saved[socket.socket, "connect"])  # type: ignore[method-assign]
+        socket.socket.connect_ex = guard(saved[socket.socket, "connect_ex"])  # type: ignore[method-assign]
+        socket.socket.sendto = sendto  # type: ignore[method-assign,assignment]
+        if saved_sendmsg is not None:
+            socket.socket.sendmsg = sendmsg  # type: ignore[method-assign,assignment]
 
     def close(self) -> None:
         """Unblock: put back the functions the block replaced (idempotent)."""
         if self._saved is None:
             return
-        socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex = self._saved  # type: ignore[method-assign]
+        for (owner, name), function in self._saved.items():
+            setattr(owner, name, function)
         self._saved = None
 
     def __enter__(self) -> _Blocker:

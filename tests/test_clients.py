@@ -58,8 +58,6 @@ FACEPP_CLIENTS: dict[str, tuple[type[BaseException], type[BaseException]]] = {
 #: Clients that hand back only the landmark, as their library exposes it.
 LANDMARK_ONLY = frozenset({"facepp_python_facepp"})
 
-#: Clients that hand back only the landmark, as their library exposes it.
-LANDMARK_ONLY = frozenset({"facepp_python_facepp"})
 
 CLIENTS: dict[str, tuple[type[BaseException], type[BaseException]]] = {
     **FACEPP_CLIENTS,
@@ -212,3 +210,39 @@ def test_record_then_replay(name: str, upstream: DensemarkServer, tmp_path: Path
         replayed = _client(name).landmarks(IMAGE, "other-key", "other-secret")
     assert replay.calls[0].source == "cassette"
     assert replayed == recorded
+
+
+#: Every request form the official sync SDK sends: (reqMethod, signMethod).
+TENCENT_FORMS = [
+    (method, sign)
+    for sign in ("TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256")
+    for method in ("GET", "POST")
+]
+
+
+@pytest.mark.parametrize(("method", "sign"), TENCENT_FORMS)
+def test_tencent_sync_sdk_every_form_at_its_default_endpoint(method: str, sign: str) -> None:
+    import base64
+
+    from tencentcloud.common.credential import Credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+    from tencentcloud.iai.v20200303 import iai_client, models
+
+    secret_id, secret_key = "AKIDsynthetic0001", "synthetic-secret-key"  # synthetic
+
+    def call(key: str) -> object:
+        profile = ClientProfile(signMethod=sign, httpProfile=HttpProfile(reqMethod=method))
+        client = iai_client.IaiClient(Credential(secret_id, key), "ap-guangzhou", profile)
+        request = models.AnalyzeDenseLandmarksRequest()
+        request.Image = base64.b64encode(IMAGE).decode()
+        return client.AnalyzeDenseLandmarks(request)
+
+    with emulate(credentials={"secret_id": secret_id, "secret_key": secret_key}) as controller:
+        answer = call(secret_key)
+        with pytest.raises(TencentCloudSDKException) as refused:
+            call("wrong-secret-key")
+    assert len(answer.DenseFaceShapeSet) == 1  # type: ignore[attr-defined]
+    assert refused.value.get_code() == "AuthFailure.SignatureFailure"
+    first = controller.calls[0].request
+    assert (first.method, first.url.host) == (method, "iai.tencentcloudapi.com")

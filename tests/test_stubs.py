@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -56,6 +59,40 @@ def test_reader_chunked_with_extension_and_trailer() -> None:
     assert request.url.host == "iai.tencentcloudapi.com"
 
 
+def test_reader_chunked_in_arbitrary_writes() -> None:
+    body = bytes(range(256)) * 40
+    chunks = [body[i : i + 7] for i in range(0, len(body), 7)]
+    data = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
+        b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks
+    )
+    data += b"0\r\nX-Trailer: 1\r\n\r\nGET /next HTTP/1.1\r\n\r\n"
+    for step in (1, 3, 1000):
+        reader = RequestReader("https", "api-cn.faceplusplus.com", 443)
+        requests_seen = [reader.feed(data[i : i + step]) for i in range(0, len(data), step)]
+        found = [r for r in requests_seen if r is not None]
+        if len(found) == 1:  # the next request arrived with the end of this one's
+            last = reader.feed(b"")
+            assert last is not None
+            found.append(last)
+        first, following = found
+        assert first.content == body
+        assert following.url.path == "/next"
+
+
+def test_reader_decodes_chunks_as_they_arrive() -> None:
+    # Many small chunks (a generator upload): decoding from the start on every write would
+    # take seconds here, being quadratic in the number of chunks.
+    reader = RequestReader("https", "api-cn.faceplusplus.com", 443)
+    assert reader.feed(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") is None
+    started = time.monotonic()
+    for _ in range(5000):
+        assert reader.feed(b"10\r\n0123456789abcdef\r\n") is None
+    request = reader.feed(b"0\r\n\r\n")
+    assert time.monotonic() - started < 1.0
+    assert request is not None
+    assert request.content == b"0123456789abcdef" * 5000
+
+
 def test_reader_keeps_the_next_request() -> None:
     reader = RequestReader("https", "api-us.faceplusplus.com", 443)
     one = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -66,6 +103,33 @@ def test_reader_keeps_the_next_request() -> None:
     second = reader.feed(b"")
     assert second is not None
     assert second.url.path == "/b"
+
+
+def test_reader_asks_for_continue_once_per_waiting_request() -> None:
+    reader = RequestReader("https", "api-cn.faceplusplus.com", 443)
+    head = b"POST /x HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+    assert reader.feed(head[:10]) is None
+    assert not reader.awaits_continue()  # the head is not all there yet
+    assert reader.feed(head[10:]) is None
+    assert reader.awaits_continue()
+    assert not reader.awaits_continue()  # once: the client got its 100 Continue
+    assert reader.feed(b"abc") is not None
+    assert reader.feed(b"POST /y HTTP/1.1\r\nContent-Length: 3\r\n\r\n") is None
+    assert not reader.awaits_continue()  # no Expect header: nobody waits
+
+
+def test_aiohttp_expect_100_continue_gets_its_interim_answer() -> None:
+    async def main() -> int:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(facepp.URL, data=FORM, expect100=True) as response,
+        ):
+            return response.status
+
+    with emulate() as controller:
+        # Without the interim answer aiohttp waits for ever before sending the body.
+        assert asyncio.run(asyncio.wait_for(main(), 5)) == 400  # no image: vendor's error
+    assert len(controller.calls) == 1
 
 
 def test_reader_absolute_form() -> None:
@@ -230,3 +294,262 @@ def test_a_configured_proxy_does_not_let_vendor_requests_out(
         assert requests.post(facepp.URL, data=FORM, files=files, timeout=5).status_code == 200
         assert asyncio.run(with_aiohttp()) == 400  # no image sent: the vendor's own error
     assert [call.vendor for call in controller.calls] == ["facepp", "facepp"]
+
+
+def test_aiohttp_pooled_connections_do_not_outlive_their_controller() -> None:
+    from pytest_densemark import network
+
+    async def main() -> tuple[int, str, int]:
+        async with aiohttp.ClientSession() as session:
+
+            async def post() -> int:
+                async with session.post(facepp.URL, data=FORM) as response:
+                    return response.status
+
+            with emulate() as first:
+                status = await post()  # its connection stays pooled (keep-alive)
+            # After the test: a new connection is attempted (here refused by the block),
+            # not the pooled one answered by, or dropped on behalf of, a dead controller.
+            with network.block(), pytest.raises(network.NetworkBlocked) as refused:
+                await post()
+            with emulate() as second:
+                again = await post()
+            assert (len(first.calls), len(second.calls)) == (1, 1)
+            return status, refused.value.host, again
+
+    assert asyncio.run(main()) == (400, facepp.HOSTS[0], 400)
+
+
+def test_http_client_response_reads_as_a_socket_would() -> None:
+    import http.client
+    import select
+    import urllib.parse
+
+    body = urllib.parse.urlencode(FORM).encode()  # no image: the vendor's own 400 answer
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    with emulate() as controller:
+        connection = http.client.HTTPSConnection(facepp.HOSTS[0], timeout=5)
+        connection.request("POST", facepp.PATH, body, headers)
+        response = connection.getresponse()
+        # A client polling the response before reading finds the answer there at once.
+        readable, _, _ = select.select([response.fileno()], [], [], 1.0)
+        assert readable == [response.fileno()]
+        peeked = response.peek(1)
+        head = response.read1(1)
+        buffer = bytearray(4)
+        assert response.readinto(buffer) == 4
+        answer = json.loads(head + bytes(buffer) + response.read())
+        assert (response.status, peeked[:1], head) == (400, b"{", b"{")
+        assert answer["error_message"].startswith("MISSING_ARGUMENTS")
+        connection.close()
+    assert len(controller.calls) == 1
+
+
+def test_plain_http_vendor_urls_through_a_forwarding_proxy_are_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    # A forwarding proxy that does not exist: the connection goes to the proxy's host and the
+    # vendor's shows only in the request line; reaching the proxy would fail the request.
+    proxy = "http://127.0.0.1:9"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("http_proxy", proxy)
+    url = facepp.URL.replace("https://", "http://")
+    data = b"api_key=k&api_secret=s"
+    with emulate() as controller:
+        assert requests.post(url, data=FORM, timeout=5).status_code == 400
+        assert urllib3.ProxyManager(proxy).request("POST", url, fields=FORM).status == 400
+        # An opener of its own: urlopen() would keep this proxy for the whole process.
+        opener = urllib.request.build_opener()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(urllib.request.Request(url, data), timeout=5)
+        assert refused.value.code == 400  # the vendor's own error: no image
+        refused.value.close()
+    assert [str(call.request.url) for call in controller.calls] == [url] * 3
+
+
+def test_a_connection_subclass_with_its_own_connect_is_answered() -> None:
+    import http.client
+    import socket
+    import ssl
+
+    class Pinned(http.client.HTTPSConnection):
+        """As SDK forks pin certificates: a connect() that never calls the base one."""
+
+        def connect(self) -> None:
+            sock = socket.create_connection((self.host, self.port), self.timeout)
+            self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+
+    with emulate() as controller:
+        connection = Pinned(facepp.HOSTS[0], timeout=5)
+        connection.request("POST", facepp.PATH, b"api_key=k", {"Content-Length": "9"})
+        response = connection.getresponse()
+        assert response.status == 400  # the vendor's own error: no image
+        response.read()
+        connection.close()
+    assert str(controller.calls[0].request.url) == facepp.URL
+
+
+def test_many_threads_and_tasks_share_one_controller() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = requests.Session()
+
+    def post(_: int) -> int:
+        files = {"image_file": IMAGE}
+        return session.post(facepp.URL, data=FORM, files=files, timeout=5).status_code
+
+    async def gather() -> list[int]:
+        connector = aiohttp.TCPConnector(limit=1, ssl=False)  # 20 requests over one connection
+        async with aiohttp.ClientSession(connector=connector) as client:
+
+            async def one() -> int:
+                async with client.post(facepp.URL, data=FORM) as response:
+                    await response.read()
+                    return response.status
+
+            return list(await asyncio.gather(*(one() for _ in range(20))))
+
+    with emulate() as controller:
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(post, range(8))) == [200] * 8
+        assert asyncio.run(gather()) == [400] * 20  # no image: the vendor's own error
+    assert len(controller.calls) == 28
+    statuses = sorted(call.response.status_code for call in controller.calls if call.response)
+    assert statuses == [200] * 8 + [400] * 20
+    session.close()
+
+
+def test_the_socket_default_timeout_applies_to_latency() -> None:
+    import socket
+    import urllib.request
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(0.05)
+    try:
+        with emulate() as controller:
+            controller.inject_latency(2.0)
+            started = time.monotonic()
+            # No timeout given: urllib and http.client use the socket default, as on a socket.
+            with pytest.raises(TimeoutError):
+                urllib.request.urlopen(urllib.request.Request(facepp.URL, b"api_key=k"))
+            assert time.monotonic() - started < 1.0
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def test_a_connection_kept_across_tests_reconnects_to_the_new_controller() -> None:
+    import http.client
+
+    # A module-level connection, as some SDKs keep one: opened under one test's controller,
+    # used again under the next one's.
+    connection = http.client.HTTPSConnection(facepp.HOSTS[0], timeout=5)
+
+    def post() -> int:
+        connection.request("POST", facepp.PATH, b"api_key=k", {"Content-Length": "9"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    with emulate() as first:
+        assert [post(), post()] == [400, 400]  # one keep-alive connection
+    with emulate() as second:
+        assert post() == 400
+    assert (len(first.calls), len(second.calls)) == (2, 1)
+    connection.close()
+
+
+def test_stubs_stay_while_interception_is_active() -> None:
+    with emulate() as controller:
+        # What a pytest run inside this one (pytester, in-process) does when it ends.
+        stubs.uninstall_all()
+        response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=5)
+        assert response.status_code == 200
+    assert len(controller.calls) == 1
+
+
+def test_a_pytest_run_inside_a_test_leaves_its_interception_on(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner="def test_inner():\n    pass\n")
+    with emulate() as controller:
+        pytester.runpytest_inprocess("-p", "no:randomly").assert_outcomes(passed=1)
+        response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=5)
+        assert response.status_code == 200
+    assert len(controller.calls) == 1
+
+
+def test_aiohttp_recording_keeps_the_event_loop_running(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"time_used": 1, "request_id": "synthetic-1", "faces": []})
+
+    async def main() -> tuple[int, float]:
+        # The upstream is served on the client's own event loop: recording must not block it.
+        app = web.Application()
+        app.router.add_post(facepp.PATH, answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        started = time.monotonic()
+        try:
+            with emulate(
+                cassette="same-loop",
+                record_mode="new",
+                cassette_dirs=[tmp_path],
+                upstream=f"http://127.0.0.1:{port}",
+            ):
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.post(facepp.URL, data=FORM) as response,
+                ):
+                    await response.read()
+                    return response.status, time.monotonic() - started
+        finally:
+            await runner.cleanup()
+
+    status, took = asyncio.run(asyncio.wait_for(main(), 20))
+    assert status == 200
+    assert took < 10  # the recording's upstream timeout is 60 s: not waited out
+    assert json.loads((tmp_path / "same-loop.json").read_text())["interactions"]
+
+
+def test_users_own_respx_route_for_the_vendor_wins() -> None:
+    async def async_post() -> object:
+        async with httpx.AsyncClient() as client:
+            return (await client.post(facepp.URL, data=FORM)).json()
+
+    with emulate() as controller:
+        with respx.mock() as router:
+            router.post(facepp.URL).respond(json={"mine": True})
+            assert httpx.post(facepp.URL, data=FORM).json() == {"mine": True}
+            assert asyncio.run(async_post()) == {"mine": True}
+        assert controller.calls == []
+        for strict in (True, False):
+            with respx.mock(assert_all_called=False, assert_all_mocked=strict) as router:
+                router.get("https://example.org/").respond(text="elsewhere")
+                # The user's router does not route the vendor (nor auto-mocks it): the kit
+                # answers.
+                assert httpx.post(facepp.URL, data=FORM).status_code == 400
+    assert len(controller.calls) == 2
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_recording_is_not_answered_by_the_users_respx_router(strict: bool, tmp_path: Path) -> None:
+    from pytest_densemark.server import DensemarkServer
+
+    files = {"image_file": IMAGE}
+    with DensemarkServer() as upstream:
+        target = tmp_path / "recorded.json"
+        with (
+            emulate(target, record_mode="new", upstream=upstream.url),
+            respx.mock(assert_all_mocked=strict, assert_all_called=False),
+        ):
+            response = requests.post(facepp.URL, data=FORM, files=files, timeout=10)
+        assert response.status_code == 200
+        assert len(upstream.calls) == 1  # the recording's request reached its upstream
+    assert "face" in json.loads(target.read_text())["interactions"][0]["response"]["body"]

@@ -193,7 +193,13 @@ def intercept(controller: Controller) -> Iterator[Controller]:
 
 
 def uninstall_all() -> None:
-    """Remove every installed stub (the libraries behave as if the kit was never there)."""
+    """Remove every installed stub (the libraries behave as if the kit was never there).
+
+    Does nothing while interception is active: a pytest run inside a test (pytester's
+    in-process runs) ends with this call, and the outer test's requests must stay answered.
+    """
+    if _active is not None:
+        return
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
     for stub in _STUBS:

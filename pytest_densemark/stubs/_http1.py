@@ -14,11 +14,45 @@ from http import HTTPStatus
 
 import httpx
 
-__all__ = ["RequestReader", "encode_response"]
+__all__ = ["CONTINUE", "RequestReader", "encode_response"]
+
+#: The interim answer to a request sent with ``Expect: 100-continue``.
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 # Response headers that describe one connection rather than the answer; the stubs write their
 # own framing (Content-Length) instead.
 _FRAMING = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
+
+
+class _Head:
+    """A request's parsed head, kept while its body arrives."""
+
+    __slots__ = (
+        "body",
+        "chunked",
+        "expects_continue",
+        "headers",
+        "method",
+        "scan",
+        "size",
+        "target",
+    )
+
+    def __init__(self, head: bytes, start: int) -> None:
+        lines = head.split(b"\r\n")
+        self.method, self.target, _version = lines[0].split(b" ", 2)
+        self.headers = [_header(line) for line in lines[1:] if line]
+        names = [(n.lower(), v) for n, v in self.headers]
+        lengths = [v for n, v in names if n == b"content-length"]
+        self.size = int(lengths[0]) if lengths else 0
+        self.chunked = any(n == b"transfer-encoding" and b"chunked" in v.lower() for n, v in names)
+        self.expects_continue = any(
+            n == b"expect" and v.lower() == b"100-continue" for n, v in names
+        )
+        # Chunked bodies are decoded as they arrive, from ``scan`` on, into ``body``: decoding
+        # from the start on every write would be quadratic in the number of chunks.
+        self.scan = start
+        self.body = bytearray()
 
 
 class RequestReader:
@@ -29,10 +63,12 @@ class RequestReader:
     they would on a keep-alive connection.
     """
 
-    __slots__ = ("_buffer", "host", "port", "scheme")
+    __slots__ = ("_buffer", "_continued", "_head", "host", "port", "scheme")
 
     def __init__(self, scheme: str, host: str, port: int | None) -> None:
         self._buffer = bytearray()
+        self._head: _Head | None = None
+        self._continued = False
         self.scheme = scheme
         self.host = host
         self.port = port
@@ -47,32 +83,47 @@ class RequestReader:
         """Whether part of a request has been written but not all of it."""
         return bool(self._buffer)
 
+    def awaits_continue(self) -> bool:
+        """Whether the client waits for ``100 Continue`` before sending the body (once only).
+
+        True once per request whose head asked ``Expect: 100-continue`` and whose body has not
+        arrived: a client that waits for the interim answer (aiohttp's ``expect100``) would
+        otherwise wait for ever, where the vendor's server would send it.
+        """
+        head = self._head
+        if head is None or self._continued or not head.expects_continue:
+            return False
+        self._continued = True
+        return True
+
     def _take(self) -> httpx.Request | None:
         buffer = self._buffer
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0:
-            return None
-        head = bytes(buffer[:end]).split(b"\r\n")
-        method, target, _version = head[0].split(b" ", 2)
-        headers = [_header(line) for line in head[1:] if line]
-        lengths = [v for n, v in headers if n.lower() == b"content-length"]
-        chunked = any(
-            n.lower() == b"transfer-encoding" and b"chunked" in v.lower() for n, v in headers
-        )
-        start = end + 4
-        if chunked:
-            decoded = _dechunk(buffer, start)
-            if decoded is None:
+        head = self._head
+        if head is None:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
                 return None
-            body, stop = decoded
+            head = self._head = _Head(bytes(buffer[:end]), end + 4)
+        if head.chunked:
+            stop = _dechunk(buffer, head)
+            if stop is None:
+                return None
+            body = bytes(head.body)
         else:
-            size = int(lengths[0]) if lengths else 0
-            stop = start + size
+            start = head.scan
+            stop = start + head.size
             if len(buffer) < stop:
                 return None
             body = bytes(buffer[start:stop])
         del buffer[:stop]
-        return self._request(method.decode("latin-1"), target.decode("latin-1"), headers, body)
+        self._head = None
+        self._continued = False
+        return self._request(
+            head.method.decode("latin-1"),
+            head.target.decode("latin-1"),
+            head.headers,
+            body,
+        )
 
     def _request(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
@@ -97,29 +148,29 @@ def _header(line: bytes) -> tuple[bytes, bytes]:
     return name.strip(), value.strip()
 
 
-def _dechunk(buffer: bytearray, start: int) -> tuple[bytes, int] | None:
-    """The body of a chunked message starting at ``start`` and where it ends, or ``None``."""
-    body = bytearray()
-    position = start
+def _dechunk(buffer: bytearray, head: _Head) -> int | None:
+    """Decode the chunks that have arrived; where the message ends, or ``None`` before that."""
+    body = head.body
+    position = head.scan
     while True:
         line_end = buffer.find(b"\r\n", position)
         if line_end < 0:
             return None
         size = int(bytes(buffer[position:line_end]).split(b";", 1)[0].strip() or b"0", 16)
-        position = line_end + 2
+        data = line_end + 2
         if size == 0:
             # Trailer fields (rarely sent) end with an empty line.
-            trailer_end = buffer.find(b"\r\n", position)
-            while trailer_end > position:
-                position = trailer_end + 2
-                trailer_end = buffer.find(b"\r\n", position)
+            trailer_end = buffer.find(b"\r\n", data)
+            while trailer_end > data:
+                data = trailer_end + 2
+                trailer_end = buffer.find(b"\r\n", data)
             if trailer_end < 0:
                 return None
-            return bytes(body), trailer_end + 2
-        if len(buffer) < position + size + 2:
+            return trailer_end + 2
+        if len(buffer) < data + size + 2:
             return None
-        body += buffer[position : position + size]
-        position += size + 2
+        body += buffer[data : data + size]
+        position = head.scan = data + size + 2
 
 
 def encode_response(response: httpx.Response, *, head_only: bool = False) -> bytes:

@@ -9,6 +9,8 @@ pool and exceptions. An injected timeout is aiohttp's socket read timeout
 (``SocketTimeoutError``, an ``asyncio.TimeoutError``), a dropped connection a server that
 closes without answering (``ServerDisconnectedError``); injected latency delays the answer on
 the event loop (``loop.call_later``), so the client awaits it and its own timeouts apply.
+When recording, the upstream request runs in a worker thread, so the event loop keeps running
+(an upstream served on that same loop included).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
+
 from pytest_densemark import stubs
 from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import LATENCY_EXTENSION, EmulatedDisconnect, EmulatedTimeout
-from pytest_densemark.stubs._http1 import RequestReader, encode_response
+from pytest_densemark.stubs._http1 import CONTINUE, RequestReader, encode_response
 
 __all__ = ["VendorTransport", "install", "uninstall"]
 
@@ -56,6 +60,7 @@ class VendorTransport(asyncio.Transport):
         self._closing = False
         self._lost = False
         self._pending: list[asyncio.TimerHandle] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- writing the request -----------------------------------------------------------
     def write(self, data: bytes | bytearray | memoryview) -> None:
@@ -64,10 +69,19 @@ class VendorTransport(asyncio.Transport):
             return
         request = self._reader.feed(data)
         if request is None:
+            if self._reader.awaits_continue():
+                self._loop.call_soon(self._deliver, CONTINUE)
             return
         controller = self._controller
         if stubs.active_controller(request.url.host) is not controller:
             self._loop.call_soon(self._lose)  # its test has ended: the peer is gone
+            return
+        if controller.recording is not None:
+            # Recording waits for the upstream's answer: in a thread, so that the event loop
+            # (which may be serving that upstream itself) keeps running meanwhile.
+            task = self._loop.create_task(self._record(controller, request))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
             return
         try:
             response = controller.respond(request)
@@ -78,6 +92,17 @@ class VendorTransport(asyncio.Transport):
         except EmulatedDisconnect:
             self._loop.call_soon(self._lose)
             return
+        self._answer(request, response)
+
+    async def _record(self, controller: Controller, request: httpx.Request) -> None:
+        try:
+            response = await self._loop.run_in_executor(None, controller.respond, request)
+        except Exception as error:  # the upstream failed: the client sees why
+            self._fail(error)
+            return
+        self._answer(request, response)
+
+    def _answer(self, request: httpx.Request, response: httpx.Response) -> None:
         data_out = encode_response(response, head_only=request.method == "HEAD")
         latency = float(response.extensions.get(LATENCY_EXTENSION) or 0.0)
         if latency:
@@ -120,7 +145,14 @@ class VendorTransport(asyncio.Transport):
         self.close()
 
     def is_closing(self) -> bool:
-        """Whether :meth:`close` was called or the connection dropped."""
+        """Whether :meth:`close` was called, the connection dropped, or its test has ended.
+
+        aiohttp asks this before it reuses a pooled connection: one opened under a controller
+        that is no longer the active one reads as closed, so the pool opens a new connection
+        (to the network, or to the next test's controller) instead of failing on this one.
+        """
+        if not self._closing and stubs.active_controller(self._reader.host) is not self._controller:
+            self.close()
         return self._closing
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:

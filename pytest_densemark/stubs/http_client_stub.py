@@ -15,7 +15,12 @@ the vendor.
 
 Patched are the ``connect`` methods of ``http.client.HTTPConnection``/``HTTPSConnection`` and
 of ``urllib3.connection.HTTPConnection``/``HTTPSConnection`` (urllib3 overrides ``connect``).
-A connection to any other host runs the original method untouched.
+A connection to any other host runs the original method untouched. Proxies make no
+difference: a tunnel (``CONNECT``, for https URLs) names the vendor's host in ``set_tunnel``,
+and a forwarding proxy (plain-http URLs) in the request line, which the patched
+``http.client.HTTPConnection.putrequest`` (urllib3's calls it too) reads before connecting.
+The same patch gives a stand-in socket to an ``http.client`` connection subclass whose own
+``connect`` replaces the base one (certificate pinning in SDK forks), before it can connect.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import errno
 import io
 import socket
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +59,7 @@ class _Answer(io.RawIOBase):
         self._latency = latency
         self._timeout = timeout
         self._body: io.BufferedReader | None = None
+        self._ready: tuple[socket.socket, socket.socket] | None = None
 
     def _open(self) -> io.BufferedReader:
         if self._body is None:
@@ -86,6 +93,25 @@ class _Answer(io.RawIOBase):
     def peek(self, size: int = 0) -> bytes:
         return self._open().peek(size)
 
+    def fileno(self) -> int:
+        """A descriptor that polls as readable, as a socket holding the server's answer does.
+
+        Clients that ``select`` on a response (``HTTPResponse.fileno()``) before reading it
+        would otherwise wait for bytes that are already here.
+        """
+        if self._ready is None:
+            self._ready = socket.socketpair()
+            self._ready[1].send(b"\0")
+        return self._ready[0].fileno()
+
+    def close(self) -> None:
+        """Close, with the descriptor :meth:`fileno` made, if any."""
+        if self._ready is not None:
+            for end in self._ready:
+                end.close()
+            self._ready = None
+        super().close()
+
 
 class VendorSocket:
     """A connection to a vendor host that never leaves the process.
@@ -102,7 +128,10 @@ class VendorSocket:
         self._controller: Controller | None = controller
         self._reader = RequestReader(scheme, host, port)
         self._answers: deque[tuple[bytes, BaseException | None, float]] = deque()
-        self._timeout: float | None = timeout if isinstance(timeout, int | float) else None
+        if not isinstance(timeout, int | float | None):
+            # http.client's "no timeout given" marker: the socket default applies, as it would.
+            timeout = socket.getdefaulttimeout()
+        self._timeout: float | None = timeout
         self._reset: OSError | None = None
         self._pair: tuple[socket.socket, socket.socket] | None = None
         self._closed = False
@@ -174,6 +203,11 @@ class VendorSocket:
         """Zero for every option."""
         return 0
 
+    def outlived(self) -> bool:
+        """Whether the controller this connection was opened under is no longer active."""
+        controller = self._controller
+        return controller is None or controller is not stubs.active_controller(self._reader.host)
+
     def fileno(self) -> int:
         """A descriptor to poll: idle while the connection's test runs, readable after."""
         if self._pair is None:
@@ -224,13 +258,54 @@ class VendorSocket:
 
 def _target(connection: Any) -> tuple[Any, str, int | None] | None:
     """(controller, host, port) when ``connection`` is for a vendor host during interception."""
+    forward: tuple[str, int | None] | None = getattr(connection, _FORWARD, None)
     tunnel = getattr(connection, "_tunnel_host", None)
-    host = tunnel or connection.host
+    if forward is not None:
+        host, port = forward
+    elif tunnel:
+        host, port = tunnel, getattr(connection, "_tunnel_port", None)
+    else:
+        host, port = connection.host, connection.port
     controller = stubs.active_controller(host)
     if controller is None:
         return None
-    port = getattr(connection, "_tunnel_port", None) if tunnel else connection.port
     return controller, host, port
+
+
+# A connection to a forwarding proxy (a plain-http URL with HTTP_PROXY set) is opened to the
+# proxy's host; the vendor's only shows in the request line ("POST http://vendor/... HTTP/1.1").
+# The patched putrequest notes it here so that connect() opens a stand-in socket instead.
+_FORWARD = "_densemark_forward"
+Putrequest = Callable[..., None]
+_original_putrequest: list[Putrequest] = []
+
+
+def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+    forward: tuple[str, int | None] | None = None
+    if url[:7].lower() == "http://" or url[:8].lower() == "https://":
+        parts = urllib.parse.urlsplit(url)
+        if parts.hostname and stubs.active_controller(parts.hostname) is not None:
+            forward = (parts.hostname, parts.port)
+    # Only between requests: in the middle of one, http.client's own error must come.
+    idle = getattr(self, "_HTTPConnection__state", None) == "Idle"  # http.client's _CS_IDLE
+    if forward != getattr(self, _FORWARD, None):
+        if self.sock is not None and idle:
+            # Open to the proxy, or a stand-in for another target: connect() again.
+            self.close()
+        setattr(self, _FORWARD, forward)
+    elif isinstance(self.sock, VendorSocket) and idle and self.sock.outlived():
+        # Kept open since an earlier test (a module-level connection): the vendor's server
+        # would still hold it open, so connect again rather than fail this test with a reset.
+        self.close()
+    if self.sock is None and not hasattr(type(self).connect, "__wrapped__"):
+        # A subclass with a connect() of its own (certificate pinning, say, as SDK forks do)
+        # would open a real connection; http.client connects only when it has no socket.
+        target = _target(self)
+        if target is not None:
+            controller, host, port = target
+            scheme = "https" if self.default_port == 443 else "http"
+            self.sock = VendorSocket(controller, scheme, host, port, self.timeout)
+    _original_putrequest[0](self, method, url, *args, **kwargs)
 
 
 def _patch(cls: type, scheme: str, urllib3: bool) -> None:
@@ -270,6 +345,9 @@ def install() -> None:
 
     _patch(http.client.HTTPConnection, "http", urllib3=False)
     _patch(http.client.HTTPSConnection, "https", urllib3=False)
+    if not _original_putrequest:
+        _original_putrequest.append(http.client.HTTPConnection.putrequest)
+        http.client.HTTPConnection.putrequest = _putrequest  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -277,6 +355,8 @@ def uninstall() -> None:
     import http.client
 
     _unpatch((http.client.HTTPConnection, http.client.HTTPSConnection))
+    if _original_putrequest:
+        http.client.HTTPConnection.putrequest = _original_putrequest.pop()  # type: ignore[method-assign]
 
 
 def install_urllib3() -> None:

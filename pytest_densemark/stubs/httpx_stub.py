@@ -50,8 +50,9 @@ class _VendorRouter(respx.MockRouter):
 
     def _not_ours(self, request: httpx.Request) -> NoReturn:
         mocker = self.Mocker
-        if mocker is not None and len(mocker.routers) > 1:
+        if mocker is not None and len(mocker.routers) > 1 and not stubs.is_forwarding():
             # Another respx router (the user's own) may want this request: let respx ask it.
+            # Not a recording's own request upstream: no mock of the user's may answer that.
             raise AllMockedAssertionError(f"densemark: {request!r} is not for densemark")
         # Raised directly rather than resolved, so respx keeps no call log for traffic that
         # is not ours (the router lives as long as the process).
@@ -59,11 +60,37 @@ class _VendorRouter(respx.MockRouter):
             f"densemark: {request!r} passes through", request=request, origin=self._pass_through
         )
 
+    def _users_routers(self, request: httpx.Request) -> list[respx.Router]:
+        """The user's own respx routers with a route for ``request``: they go first.
+
+        Ours was registered first, so respx asks it first; but a route the user wrote for
+        the vendor's URL must win, as the user's ``responses`` and ``aioresponses`` mocks do
+        (they sit above the kit's stubs). A router that merely auto-mocks what it does not
+        route (``assert_all_mocked=False``) does not take vendor requests from the kit.
+        """
+        mocker = self.Mocker
+        routers = mocker.routers if mocker is not None else []
+        return [
+            router
+            for router in routers
+            if router is not self
+            and any(
+                route.pattern is None or route.pattern.match(request) for route in router.routes
+            )
+        ]
+
     def handler(self, request: httpx.Request) -> httpx.Response:
         __tracebackhide__ = True
         controller = stubs.active_controller(request.url.host)
         if controller is None:
             self._not_ours(request)
+        for router in self._users_routers(request):
+            try:
+                response: httpx.Response | None = router.handler(request)
+            except AllMockedAssertionError:
+                continue  # not routed there
+            if response is not None:
+                return response
         return controller.deliver(request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
@@ -71,6 +98,13 @@ class _VendorRouter(respx.MockRouter):
         controller = stubs.active_controller(request.url.host)
         if controller is None:
             self._not_ours(request)
+        for router in self._users_routers(request):
+            try:
+                response: httpx.Response | None = await router.async_handler(request)
+            except AllMockedAssertionError:
+                continue  # not routed there
+            if response is not None:
+                return response
         return await controller.adeliver(request)
 
 
