@@ -3,7 +3,7 @@
 One file holds one scenario::
 
     {"densemark_cassette": 1, "vendor": "facepp", "action": "thousandlandmark",
-     "version": null, "description": "...", "source": "synthetic", "kit_version": "0.1.0",
+     "version": null, "description": "...", "source": "synthetic", "kit_version": "0.2.0",
      "interactions": [{"request": {"method", "url", "headers", "params"},
                        "response": {"status", "headers", "body"}}]}
 
