@@ -120,10 +120,22 @@ class LandmarkFragments:
 
 
 def _point_json(value: Any, y_first: bool) -> bytes:
+    if type(value) is dict and len(value) == 2:
+        # The common case, formatted directly (json.dumps per point made a cold answer slow).
+        x, y = value.get("x"), value.get("y")
+        if type(x) is int and type(y) is int:
+            return b'{"y":%d,"x":%d}' % (y, x) if y_first else b'{"x":%d,"y":%d}' % (x, y)
     if isinstance(value, Mapping) and set(value) == {"x", "y"}:
         first, second = ("y", "x") if y_first else ("x", "y")
         value = {first: value[first], second: value[second]}
     return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def _key_json(key: str) -> bytes:
+    """``"key":`` as JSON; vendor key names (identifiers) without a call to json.dumps."""
+    if key.isascii() and key.isidentifier():
+        return b'"%s":' % key.encode("ascii")
+    return json.dumps(key).encode("utf-8") + b":"
 
 
 def _canonical(names: Iterable[str], order: Sequence[str]) -> list[str]:
@@ -143,7 +155,7 @@ def facepp_landmark_fragments(landmark: Mapping[str, Mapping[str, Any]]) -> Land
         keys = landmark[part]
         spec = facepp.PARTS.get(part)
         names = _canonical(keys, spec.keys if spec is not None else ())
-        encoded = [json.dumps(k).encode("utf-8") + b":" for k in names]
+        encoded = [_key_json(k) for k in names]
         yx = tuple(e + _point_json(keys[k], True) for e, k in zip(encoded, names, strict=True))
         xy = tuple(e + _point_json(keys[k], False) for e, k in zip(encoded, names, strict=True))
         out.append((json.dumps(part).encode("utf-8"), yx, xy))
