@@ -209,3 +209,27 @@ def test_parse_facepp_sees_a_request_changed_in_between() -> None:
     assert parse_facepp(request).fields == {"return_landmark": "all"}
     other = _multipart_request("k2")
     assert parse_facepp(other).fields["api_key"] == "k2"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"Image": "QUJD" * 70_000}),
+        json.dumps({"Mode": 1, "Image": "QUJD" * 70_000, "FaceModelVersion": "3.0"}),
+        json.dumps({"Url": "https://e.example/x.jpg", "Image": "QUJD" * 70_000}, indent=2),
+        '{"Image":"' + "QUJD" * 70_000 + '\\/x"}',  # an escape: parsed whole
+        '{"Note":"\\"Image\\":\\"","Image":"' + "QUJD" * 70_000 + '"}',  # the key inside a string
+        '{"Image":"' + "QUJD" * 70_000 + '"',  # truncated: json.loads' own error
+    ],
+)
+def test_big_image_bodies_read_as_json_loads_reads_them(body: str) -> None:
+    from pytest_densemark.wire import _json_body
+
+    raw = body.encode()
+    try:
+        expected = json.loads(raw)
+    except json.JSONDecodeError:
+        with pytest.raises(json.JSONDecodeError):
+            _json_body(raw)
+    else:
+        assert _json_body(raw) == expected
