@@ -78,17 +78,17 @@ T = TypeVar("T")
 _PartFragments = tuple[bytes, tuple[bytes, ...], tuple[bytes, ...]]
 
 #: Key orders kept per part; each answer takes one per part, in either point spelling.
-_KEY_ORDERS = 8
+_KEY_ORDERS = 4
 
 
 class LandmarkFragments:
     """A ``landmark`` object encoded once, for :func:`join_landmark` to put in any order.
 
     ``parts`` holds each part's name and ``"key":value`` fragments (both point spellings).
-    A part's keys joined in one of :data:`_KEY_ORDERS` fixed shuffles are kept once made, the
-    sequence written twice so that any rotation of it is one slice (at most
-    ``2 * _KEY_ORDERS`` byte strings per part): an answer costs one join of the parts, not of
-    every key.
+    A part's keys joined in one of :data:`_KEY_ORDERS` fixed shuffles are kept once made, with
+    where each key starts, so that any rotation of it is two slices (at most
+    ``2 * _KEY_ORDERS`` byte strings per part, the size of the part each): an answer costs one
+    join of the parts, not of every key.
     """
 
     __slots__ = ("_joined", "parts")
@@ -105,18 +105,14 @@ class LandmarkFragments:
             _, yx, xy = self.parts[part]
             items = yx if y_first else xy
             arranged = _base_orders(len(items))[order](items) if len(items) > 1 else items
-            doubled = (*arranged, *arranged)
             starts = [0]
-            for item in doubled:
+            for item in arranged[:-1]:
                 starts.append(starts[-1] + len(item) + 1)
             # A racing thread may build the same value: equal either way.
-            found = self._joined.setdefault(key, (b",".join(doubled), tuple(starts)))
+            found = self._joined.setdefault(key, (b",".join(arranged), tuple(starts)))
         text, offsets = found
-        size = len(self.parts[part][1])
-        if size < 2:
-            return text[: max(offsets[size] - 1, 0)]
-        turn %= size
-        return text[offsets[turn] : offsets[turn + size] - 1]
+        cut = offsets[turn % len(offsets)]
+        return text[cut:] + b"," + text[: cut - 1] if cut else text
 
 
 def _point_json(value: Any, y_first: bool) -> bytes:
