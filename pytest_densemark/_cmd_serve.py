@@ -11,9 +11,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from pytest_densemark.cassettes import CassetteError
-from pytest_densemark.controller import Controller
-from pytest_densemark.server import CONTROL_PREFIX, DensemarkServer
+# The server, the controller and httpx are imported when the command runs, not when the
+# command line is built (every ``densemark`` call builds it, ``densemark validate`` included).
+#: ``pytest_densemark.server.CONTROL_PREFIX`` (tests/test_cmd_serve.py checks they agree).
+CONTROL_PREFIX = "/_densemark/"
 
 __all__ = ["register"]
 
@@ -89,6 +90,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; return the exit code."""
+    from pytest_densemark.cassettes import CassetteError
+    from pytest_densemark.controller import Controller
+    from pytest_densemark.server import DensemarkServer
+
     if not 0 <= args.port <= _MAX_PORT:
         print(
             f"densemark serve: --port {args.port}: expected a TCP port in 0..{_MAX_PORT}"

@@ -371,3 +371,23 @@ def test_port_in_use_is_one_clear_line() -> None:
 def test_out_of_range_port_is_one_clear_line(port: str) -> None:
     result = run_failing(["--port", port])
     assert_one_clean_line(result, "--port", port, "0..65535")
+
+
+def test_the_command_knows_the_control_prefix_without_importing_the_server() -> None:
+    from pytest_densemark import _cmd_serve, server
+
+    assert _cmd_serve.CONTROL_PREFIX == server.CONTROL_PREFIX
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; import pytest_densemark.cli as c; c.build_parser();"
+            " print(sorted(m for m in ('httpx', 'pytest_densemark.server',"
+            " 'pytest_densemark.controller') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
