@@ -79,6 +79,7 @@ _PartFragments = tuple[bytes, tuple[bytes, ...], tuple[bytes, ...]]
 
 #: Key orders kept per part; each answer takes one per part, in either point spelling.
 _KEY_ORDERS = 4
+_COMMA = memoryview(b",")
 
 
 class LandmarkFragments:
@@ -97,8 +98,11 @@ class LandmarkFragments:
         self.parts = parts
         self._joined: dict[tuple[int, int, bool], tuple[bytes, tuple[int, ...]]] = {}
 
-    def joined(self, part: int, order: int, y_first: bool, turn: int) -> bytes:
-        """Part ``part``'s keys, comma-joined in shuffle ``order`` rotated by ``turn``."""
+    def joined(
+        self, part: int, order: int, y_first: bool, turn: int
+    ) -> tuple[memoryview, ...] | tuple[bytes]:
+        """Part ``part``'s keys, comma-joined in shuffle ``order`` rotated by ``turn``, as the
+        pieces to join (views into the kept bytes: nothing is copied until the final join)."""
         key = (part, order, y_first)
         found = self._joined.get(key)
         if found is None:
@@ -112,7 +116,10 @@ class LandmarkFragments:
             found = self._joined.setdefault(key, (b",".join(arranged), tuple(starts)))
         text, offsets = found
         cut = offsets[turn % len(offsets)]
-        return text[cut:] + b"," + text[: cut - 1] if cut else text
+        if not cut:
+            return (text,)
+        view = memoryview(text)
+        return (view[cut:], _COMMA, view[: cut - 1])
 
 
 def _point_json(value: Any, y_first: bool) -> bytes:
@@ -210,7 +217,7 @@ def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
     for index in part_order:
         order, turn = bits & (_KEY_ORDERS - 1), bits >> 3 & 0x3FF
         bits >>= 13
-        pieces += (parts[index][0], b":{", fragments.joined(index, order, y_first, turn), b"},")
+        pieces += (parts[index][0], b":{", *fragments.joined(index, order, y_first, turn), b"},")
     if len(pieces) > 1:
         pieces[-1] = b"}"
     pieces.append(b"}")
