@@ -246,11 +246,15 @@ def _settings(config: pytest.Config) -> _Settings:
     return settings
 
 
-def _marker_settings(node: pytest.Item) -> dict[str, Any]:
-    """The ``densemark`` markers' arguments, closest last so it wins; checked for type."""
+def _marker_settings(node: pytest.Item) -> dict[str, Any] | None:
+    """The ``densemark`` markers' arguments, closest last so it wins, or ``None`` when the
+    test has no marker; checked for type."""
+    markers = list(node.iter_markers("densemark"))
+    if not markers:
+        return None
     settings: dict[str, Any] = {}
     # Closest marker last so it wins (function over class over module).
-    for marker in reversed(list(node.iter_markers("densemark"))):
+    for marker in reversed(markers):
         if len(marker.args) > 1:
             raise _MarkerError(
                 "takes at most one positional argument (the cassette),"
@@ -300,9 +304,10 @@ def _new_test_controller(request: pytest.FixtureRequest) -> Controller:
     node.stash[_USED_KEY] = True
     settings = _settings(request.config)
     try:
-        marker = _marker_settings(node)
+        marked = _marker_settings(node)
+        marker = marked or {}
         cassette = marker.get("cassette")
-        if cassette is None and node.get_closest_marker("densemark") is not None:
+        if cassette is None and marked is not None:
             own = settings.cassette_dirs[0] / f"{_auto_cassette(node)}.json"
             if settings.record_mode != "none" or own.is_file():
                 cassette = own
