@@ -209,12 +209,6 @@ class _Credentials:
         return f"_Credentials({shown})"
 
 
-@dataclass(frozen=True)
-class _Image:
-    data: bytes
-    info: ImageInfo | None
-
-
 class _Reject(Exception):
     """Internal: stop emulating and answer with this vendor error."""
 

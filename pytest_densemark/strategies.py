@@ -81,7 +81,6 @@ _COMMON_SIZES: tuple[tuple[int, int], ...] = (
     (1920, 1080),
     (800, 600),
 )
-_PLACEMENTS = ("inside", "border", "touching", "leaving")
 
 
 @dataclass(frozen=True)

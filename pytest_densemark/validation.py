@@ -191,7 +191,6 @@ def detect_kind(payload: object) -> str:
 _DICT = frozenset({dict})
 _INT = frozenset({int})
 _LIST = frozenset({list})
-_TWO = frozenset({2})
 
 
 @dataclass(frozen=True)
