@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pytest_densemark.controller import Controller
     from pytest_densemark.emulation import Emulation, emulate
     from pytest_densemark.emulator import Emulator
+    from pytest_densemark.errors import DensemarkError
     from pytest_densemark.images import make_faceless_image, make_image
     from pytest_densemark.network import NetworkBlocked
     from pytest_densemark.server import DensemarkServer
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Controller",
+    "DensemarkError",
     "DensemarkServer",
     "Emulation",
     "Emulator",
@@ -51,6 +53,7 @@ __all__ = [
 # be imported before ``__version__`` exists, which they read.
 _LAZY = {
     "Controller": "pytest_densemark.controller",
+    "DensemarkError": "pytest_densemark.errors",
     "DensemarkServer": "pytest_densemark.server",
     "Emulation": "pytest_densemark.emulation",
     "Emulator": "pytest_densemark.emulator",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pytest_densemark._cli_io import err, finish, guarded, out, printable
+from pytest_densemark.errors import DensemarkError
 from pytest_densemark.validation import KINDS, ValidationResult, validate
 
 __all__ = [
@@ -64,7 +65,7 @@ DOCUMENT_HOOKS: tuple[str, ...] = ("pytest_densemark._cmd_validate:cassette_hook
 Hook = Callable[..., "list[tuple[str, ValidationResult]] | None"]
 
 
-class InputError(Exception):
+class InputError(DensemarkError):
     """An input that cannot be validated; the message names the problem (not the file)."""
 
 

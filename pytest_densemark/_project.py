@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_densemark.errors import DensemarkError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - pytest itself depends on tomli before 3.11
@@ -30,7 +32,7 @@ CASSETTE_DIRS_INI = "densemark_cassette_dirs"
 _DEFAULT_CASSETTE_DIR = "cassettes"
 
 
-class ProjectConfigError(Exception):
+class ProjectConfigError(DensemarkError):
     """A pytest configuration file that cannot be read; the message names the file."""
 
 

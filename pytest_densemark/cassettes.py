@@ -44,6 +44,7 @@ from pytest_densemark import __version__, facepp, tencent
 from pytest_densemark._redaction import REDACTED, is_credential_name, redact_url, url_credentials
 from pytest_densemark._resources import data_dir
 from pytest_densemark.checks import header_problem, status_problem
+from pytest_densemark.errors import DensemarkError
 from pytest_densemark.images import sniff
 from pytest_densemark.payloads import facepp_detect_problems
 from pytest_densemark.validation import ValidationResult, Violation, validate
@@ -111,7 +112,7 @@ _DROPPED_RESPONSE_HEADERS = frozenset(
 )
 
 
-class CassetteError(Exception):
+class CassetteError(DensemarkError):
     """A cassette cannot be found, read or written; the message names the file and why."""
 
 

@@ -36,6 +36,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pytest_densemark.errors import DensemarkError
+
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
@@ -50,7 +52,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTROLLER_PARAMETER = "densemark"
 
 
-class SettingsError(ValueError):
+class SettingsError(DensemarkError, ValueError):
     """A setting of ``emulate()`` or ``@pytest.mark.densemark`` has the wrong type or value.
 
     ``field`` names the setting and ``problem`` says what was expected; the message reads

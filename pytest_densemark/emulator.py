@@ -41,6 +41,7 @@ import httpx
 from pytest_densemark import facepp, tc3, tencent, wire
 from pytest_densemark._redaction import redact_fields, redact_url
 from pytest_densemark.checks import check_delay, check_header, check_status
+from pytest_densemark.errors import DensemarkError
 from pytest_densemark.faces import Face
 from pytest_densemark.images import ImageInfo, embedded_faces, sniff
 from pytest_densemark.payloads import (
@@ -94,7 +95,7 @@ _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _FACEPP_SECRETS = facepp.CREDENTIAL_FIELDS
 
 
-class InjectedFault(Exception):
+class InjectedFault(DensemarkError):
     """An injected transport fault; the delivery turns it into the transport's own failure."""
 
     def __init__(self, message: str, *, vendor: str | None, request: httpx.Request) -> None:

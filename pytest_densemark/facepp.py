@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from pytest_densemark.errors import DensemarkError
+
 __all__ = [
     "ALL_PARTS",
     "DETECT_FACE_FIELDS",
@@ -173,7 +175,7 @@ TOTAL_POINTS = sum(part.point_count for part in _PARTS)
 TOTAL_KEYS = sum(part.key_count for part in _PARTS)
 
 
-class ReturnLandmarkError(ValueError):
+class ReturnLandmarkError(DensemarkError, ValueError):
     """A ``return_landmark`` value the kit refuses; ``error`` is the vendor error it answers
     (``MISSING_ARGUMENTS`` or ``BAD_ARGUMENTS``) and ``note`` why, when the rule is the kit's
     reading of the docs rather than observed behaviour."""

@@ -22,12 +22,14 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pytest_densemark.errors import DensemarkError
+
 __all__ = ["NetworkBlocked", "block"]
 
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
-class NetworkBlocked(RuntimeError):
+class NetworkBlocked(DensemarkError, RuntimeError):
     """A connection to a host that is neither loopback nor allowed, while the network is blocked.
 
     Not an ``OSError``, so HTTP clients do not turn it into a retry or a generic connection

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_densemark import facepp, tencent
+from pytest_densemark.errors import DensemarkError
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -47,7 +48,7 @@ _COLOURS = (
 )
 
 
-class RenderError(Exception):
+class RenderError(DensemarkError):
     """The payload cannot be drawn, or Pillow is missing; the message says which and why."""
 
 

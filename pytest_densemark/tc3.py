@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pytest_densemark import tencent
+from pytest_densemark.errors import DensemarkError
 
 __all__ = [
     "ALGORITHM",
@@ -58,7 +59,7 @@ _AUTH_RE = re.compile(
 )
 
 
-class AuthorizationError(ValueError):
+class AuthorizationError(DensemarkError, ValueError):
     """An ``Authorization`` header that is not a well-formed TC3-HMAC-SHA256 header."""
 
 

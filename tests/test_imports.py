@@ -31,3 +31,25 @@ def test_module_imports_alone(module: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_every_kit_exception_derives_from_densemark_error() -> None:
+    import importlib
+    import inspect
+
+    from pytest_densemark import DensemarkError
+
+    found = []
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and not issubclass(value, Warning)  # warnings are not errors
+                and value.__module__ == name
+                and not value.__name__.startswith("_")
+            ):
+                found.append(value)
+                assert issubclass(value, DensemarkError), value
+    assert len(found) >= 10
