@@ -50,7 +50,6 @@ __all__ = [
     "Controller",
     "RecordMode",
     "intercept_httpx",
-    "is_forwarding",
     "release_httpx",
 ]
 
@@ -65,9 +64,6 @@ _UPSTREAM_TIMEOUT = 60.0
 _TRANSPORT_HEADERS = frozenset(
     {"content-length", "content-encoding", "transfer-encoding", "connection"}
 )
-
-_forwarding = stubs.forwarding
-is_forwarding = stubs.is_forwarding
 
 
 class Controller(Emulator):
@@ -195,7 +191,7 @@ class Controller(Emulator):
         __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
-            with _forwarding(), httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
+            with stubs.forwarding(), httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
                 upstream = client.send(forwarded)
             return self._recorded(request, upstream)
         try:
@@ -219,7 +215,7 @@ class Controller(Emulator):
         __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
-            with _forwarding():
+            with stubs.forwarding():
                 async with httpx.AsyncClient(timeout=_UPSTREAM_TIMEOUT) as client:
                     upstream = await client.send(forwarded)
             return self._recorded(request, upstream)

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 import httpx
 
 from pytest_densemark import facepp, tc3, tencent, wire
-from pytest_densemark._redaction import redact_fields, redact_url
+from pytest_densemark._redaction import REDACTED, redact_fields, redact_url
 from pytest_densemark.checks import check_delay, check_header, check_status
 from pytest_densemark.errors import DensemarkError
 from pytest_densemark.faces import Face
@@ -79,8 +79,6 @@ __all__ = [
 LATENCY_EXTENSION = "densemark_latency"
 #: Header on an answer refused by a rule the vendor's behaviour does not confirm (strict mode).
 NOTE_HEADER = "X-Densemark-Note"
-#: What the call log shows in place of a secret.
-REDACTED = "<redacted>"
 #: How many pre-encoded success answers the process-wide cache keeps (LRU).
 ANSWER_CACHE_SIZE = 256
 #: How many bytes of raw request bodies the call log keeps by default (the newest calls').
