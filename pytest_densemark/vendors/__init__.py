@@ -1,0 +1,166 @@
+"""The vendors the kit emulates: the :class:`Vendor` interface the core calls, and the registry.
+
+Every vendor-specific rule lives in one package per vendor (``vendors/facepp/``,
+``vendors/tencent/``); the core (the emulator, cassettes, the server, validation) reaches a
+vendor only through the :class:`Vendor` object registered here, and never compares a vendor's
+name. Adding a vendor is one package that builds a :class:`Vendor` plus one :func:`register`
+call (or one entry in :data:`_BUILTIN` for the kit's own).
+
+The interface is composition: a :class:`Vendor` names its identity and routing, and carries one
+object per concern of the core. Each concern's protocol is defined by the core module that
+consumes it, so the arrows point one way: core -> protocol, vendor package -> facts and core
+helpers, and the registry imports a vendor package only when it is first asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from pytest_densemark.errors import DensemarkError
+
+if TYPE_CHECKING:  # each concern's protocol lives beside the core that calls it
+    import httpx
+
+__all__ = [
+    "UnknownVendor",
+    "Vendor",
+    "all_vendors",
+    "get",
+    "names",
+    "register",
+    "unregister",
+    "vendor_for_host",
+    "vendor_for_request",
+]
+
+
+class UnknownVendor(DensemarkError, KeyError):
+    """A vendor name that no registered vendor has."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True, eq=False)
+class Vendor:
+    """One emulated vendor, as the core sees it.
+
+    Identity and routing are plain attributes; every other concern is an object the vendor
+    package builds (see each field). Fields typed ``Any`` here are typed by the protocol in the
+    core module that calls them.
+    """
+
+    #: Short name used in markers, cassettes, ``Call.vendor`` and options (``"facepp"``).
+    name: str
+    #: Name for people (``"Face++"``), used in messages.
+    title: str
+    #: Whether a host name (lower case, no trailing dot) is one of the vendor's API hosts.
+    #: Only these hosts are answered in-process and blocked/allowed by the network guard.
+    owns_host: Any  # Callable[[str], bool]
+    #: Whether a request to a host the vendor does not own (a loopback server) is for it,
+    #: from its path, headers or parameters.
+    claims_request: Any  # Callable[[httpx.Request], bool]
+    # ----- concerns, one object each; the protocols live beside the core that calls them ----
+    #: Emulation rules: parse, decide, answer (``pytest_densemark.emulator``'s protocol).
+    engine: Any = None
+    #: Cassette rules: match key, redaction, action and payload kind (``cassettes``' protocol).
+    cassette: Any = None
+    #: Loopback server rules: request size limit and its answer (``server``'s protocol).
+    server: Any = None
+    #: Payload kinds, schemas and fast checks (``validation``'s protocol).
+    payloads: Any = None
+
+    def __repr__(self) -> str:
+        return f"<Vendor {self.name!r}>"
+
+
+#: The kit's own vendors: name -> the module whose ``VENDOR`` attribute builds it. Imported
+#: only when first needed, so loading the plugin or the validator imports no vendor engine.
+_BUILTIN: dict[str, str] = {
+    "facepp": "pytest_densemark.vendors.facepp",
+    "tencent": "pytest_densemark.vendors.tencent",
+}
+
+_registry: dict[str, Vendor] = {}
+_lock = threading.Lock()
+
+
+def register(vendor: Vendor) -> Vendor:
+    """Add ``vendor`` to the registry (replacing a vendor of the same name) and return it."""
+    if not isinstance(vendor, Vendor):
+        raise TypeError(f"register() expects a Vendor, got {type(vendor).__name__}")
+    with _lock:
+        _registry[vendor.name] = vendor
+    _for_host_cache.clear()
+    return vendor
+
+
+def unregister(name: str) -> None:
+    """Remove the vendor called ``name`` (a no-op if there is none); builtins come back on use."""
+    with _lock:
+        _registry.pop(name, None)
+    _for_host_cache.clear()
+
+
+def _load_builtins() -> None:
+    for name, module in _BUILTIN.items():
+        if name not in _registry:
+            vendor = import_module(module).VENDOR
+            with _lock:
+                _registry.setdefault(name, vendor)
+
+
+def names() -> tuple[str, ...]:
+    """Every vendor's name: the builtins in their order, then registered ones."""
+    with _lock:
+        extra = tuple(name for name in _registry if name not in _BUILTIN)
+    return (*_BUILTIN, *extra)
+
+
+def get(name: str) -> Vendor:
+    """The vendor called ``name``; :class:`UnknownVendor` names the known ones otherwise."""
+    vendor = _registry.get(name)
+    if vendor is not None:
+        return vendor
+    module = _BUILTIN.get(name)
+    if module is None:
+        known = ", ".join(repr(n) for n in names())
+        raise UnknownVendor(f"unknown vendor {name!r}: expected one of {known}")
+    vendor = import_module(module).VENDOR
+    with _lock:
+        return _registry.setdefault(name, vendor)
+
+
+def all_vendors() -> Iterator[Vendor]:
+    """Every vendor, builtins first (importing them if needed)."""
+    _load_builtins()
+    for name in names():
+        yield get(name)
+
+
+_for_host_cache: dict[str, Vendor | None] = {}
+
+
+def vendor_for_host(host: str) -> Vendor | None:
+    """The vendor whose API host ``host`` is (case, brackets and a trailing dot ignored)."""
+    try:
+        return _for_host_cache[host]
+    except KeyError:
+        pass
+    name = host.strip("[]").rstrip(".").lower()
+    found = next((v for v in all_vendors() if v.owns_host(name)), None)
+    if len(_for_host_cache) < 1024:
+        _for_host_cache[host] = found
+    return found
+
+
+def vendor_for_request(request: httpx.Request) -> Vendor | None:
+    """The vendor a request is for: by its host, else by whichever vendor claims it."""
+    vendor = vendor_for_host(request.url.host)
+    if vendor is not None:
+        return vendor
+    return next((v for v in all_vendors() if v.claims_request(request)), None)
