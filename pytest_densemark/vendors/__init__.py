@@ -15,8 +15,7 @@ helpers, and the registry imports a vendor package only when it is first asked f
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -45,34 +44,74 @@ class UnknownVendor(DensemarkError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-@dataclass(frozen=True, eq=False)
 class Vendor:
     """One emulated vendor, as the core sees it.
 
-    Identity and routing are plain attributes; every other concern is an object the vendor
-    package builds (see each field). Fields typed ``Any`` here are typed by the protocol in the
-    core module that calls them.
+    Identity and routing are plain attributes. Every other concern is an object the vendor
+    package builds, given either as the object or as ``"module:attribute"``, imported the first
+    time the core asks for it: the validator must not import the emulator's engine, nor the
+    plugin any vendor at all. Concerns are typed by the protocol in the core module that calls
+    them (see each property).
     """
 
-    #: Short name used in markers, cassettes, ``Call.vendor`` and options (``"facepp"``).
-    name: str
-    #: Name for people (``"Face++"``), used in messages.
-    title: str
-    #: Whether a host name (lower case, no trailing dot) is one of the vendor's API hosts.
-    #: Only these hosts are answered in-process and blocked/allowed by the network guard.
-    owns_host: Any  # Callable[[str], bool]
-    #: Whether a request to a host the vendor does not own (a loopback server) is for it,
-    #: from its path, headers or parameters.
-    claims_request: Any  # Callable[[httpx.Request], bool]
-    # ----- concerns, one object each; the protocols live beside the core that calls them ----
-    #: Emulation rules: parse, decide, answer (``pytest_densemark.emulator``'s protocol).
-    engine: Any = None
-    #: Cassette rules: match key, redaction, action and payload kind (``cassettes``' protocol).
-    cassette: Any = None
-    #: Loopback server rules: request size limit and its answer (``server``'s protocol).
-    server: Any = None
-    #: Payload kinds, schemas and fast checks (``validation``'s protocol).
-    payloads: Any = None
+    #: The concerns a vendor may provide, each consumed by one part of the core.
+    CONCERNS: tuple[str, ...] = ("engine", "cassette", "server", "payloads")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        title: str,
+        owns_host: Callable[[str], bool],
+        claims_request: Callable[[httpx.Request], bool],
+        **concerns: object,
+    ) -> None:
+        unknown = sorted(set(concerns) - set(self.CONCERNS))
+        if unknown:
+            raise TypeError(f"Vendor() got unknown concern(s) {unknown}: expected {self.CONCERNS}")
+        #: Short name used in markers, cassettes, ``Call.vendor`` and options (``"facepp"``).
+        self.name = name
+        #: Name for people (``"Face++"``), used in messages.
+        self.title = title
+        #: Whether a host name (lower case, no trailing dot) is one of the vendor's API hosts:
+        #: only these are answered in-process and guarded by the network block.
+        self.owns_host = owns_host
+        #: Whether a request to a host the vendor does not own (a loopback server) is for it,
+        #: from its path, headers or parameters.
+        self.claims_request = claims_request
+        self._concerns: dict[str, object] = dict(concerns)
+
+    def concern(self, name: str) -> Any:
+        """The vendor's object for the core concern ``name``, imported on first use."""
+        try:
+            value = self._concerns[name]
+        except KeyError:
+            raise NotImplementedError(f"vendor {self.name!r} provides no {name!r}") from None
+        if isinstance(value, str):
+            module, _, attribute = value.partition(":")
+            value = getattr(import_module(module), attribute)
+            self._concerns[name] = value
+        return value
+
+    @property
+    def engine(self) -> Any:
+        """Emulation rules: parse, decide, answer (``pytest_densemark.emulator``'s protocol)."""
+        return self.concern("engine")
+
+    @property
+    def cassette(self) -> Any:
+        """Cassette rules: match key, redaction, action, payload kind (``cassettes``' protocol)."""
+        return self.concern("cassette")
+
+    @property
+    def server(self) -> Any:
+        """Loopback server rules: request size limit and its answer (``server``'s protocol)."""
+        return self.concern("server")
+
+    @property
+    def payloads(self) -> Any:
+        """Payload kinds, schemas and fast checks (``validation``'s protocol)."""
+        return self.concern("payloads")
 
     def __repr__(self) -> str:
         return f"<Vendor {self.name!r}>"
