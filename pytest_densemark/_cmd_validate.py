@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from pytest_densemark._cli_io import err, finish, guarded, out, printable
 from pytest_densemark.errors import DensemarkError
-from pytest_densemark.validation import KINDS, ValidationResult, validate
+from pytest_densemark.validation import ValidationResult, kinds, validate
 
 __all__ = [
     "DOCUMENT_HOOKS",
@@ -336,7 +336,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or -")
     parser.add_argument(
         "--kind",
-        choices=("auto", *KINDS),
+        choices=("auto", *kinds()),
         default="auto",
         help="payload kind (default: detected from each payload's shape)",
     )

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from pytest_densemark import facepp, load_schema, tencent, validate
-from pytest_densemark.validation import _render_path, _schema_violations
+from pytest_densemark._schema_walk import render_path as _render_path
+from pytest_densemark.validation import _schema_violations
 
 _SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

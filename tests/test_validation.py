@@ -31,7 +31,7 @@ from pytest_densemark import (
     tencent,
     validate,
 )
-from pytest_densemark.validation import _ecma_regex
+from pytest_densemark._schema_walk import ecma_regex as _ecma_regex
 
 
 def _paths(result: ValidationResult) -> list[str]:
@@ -368,7 +368,7 @@ def test_result_to_dict() -> None:
 
 
 def test_schemas_using_unimplemented_keywords_are_refused() -> None:
-    from pytest_densemark.validation import _check_supported
+    from pytest_densemark._schema_walk import check_supported as _check_supported
 
     _check_supported({"type": "object", "properties": {"a": {"minimum": 0}}}, "demo")
     with pytest.raises(RuntimeError, match=r"schema demo: keywords \['oneOf'\]"):

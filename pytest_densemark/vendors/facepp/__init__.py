@@ -7,10 +7,13 @@ check, cassette match key and redaction, strategies and drawing.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from pytest_densemark import facepp as _facts
 from pytest_densemark.vendors import Vendor
+
+if TYPE_CHECKING:  # the validator loads this package: it must not import httpx
+    import httpx
 
 __all__ = ["VENDOR"]
 
@@ -32,4 +35,5 @@ VENDOR = Vendor(
     title="Face++",
     owns_host=_owns_host,
     claims_request=_claims_request,
+    payloads="pytest_densemark.vendors.facepp.check:RULES",
 )

@@ -8,11 +8,13 @@ and drawing.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from pytest_densemark import tencent as _facts
-from pytest_densemark import wire as _wire
 from pytest_densemark.vendors import Vendor
+
+if TYPE_CHECKING:  # the validator loads this package: it must not import httpx
+    import httpx
 
 __all__ = ["VENDOR"]
 
@@ -22,7 +24,9 @@ def _owns_host(host: str) -> bool:
 
 
 def _claims_request(request: httpx.Request) -> bool:
-    return _wire.vendor_of_request(request) == "tencent"
+    from pytest_densemark import wire  # imports httpx: only when a request is routed
+
+    return wire.vendor_of_request(request) == "tencent"
 
 
 #: The Tencent vendor as the core sees it.
@@ -31,4 +35,5 @@ VENDOR = Vendor(
     title="Tencent Cloud",
     owns_host=_owns_host,
     claims_request=_claims_request,
+    payloads="pytest_densemark.vendors.tencent.check:RULES",
 )
