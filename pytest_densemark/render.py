@@ -5,36 +5,49 @@ without it :func:`render` raises :class:`RenderError` saying so. Accepts a Face+
 (or its ``face`` object) and a Tencent success envelope (or one ``DenseFaceShape``). Contours
 are drawn as polylines in the order the vendor numbers them, so a wrongly ordered contour shows
 up as a zigzag.
+
+Which points form which contour is the vendor's business: each vendor's payload rules carry a
+:class:`PayloadDrawing` (``vendors/<name>/drawing.py`` for the kit's own) that turns its
+payloads into :data:`Landmarks`; this module asks them in turn and draws the result.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pytest_densemark import facepp, tencent
 from pytest_densemark.errors import DensemarkError
+from pytest_densemark.validation import or_list, payload_rules
 
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["MAX_COORDINATE", "RenderError", "landmark_polylines", "render"]
+__all__ = [
+    "MAX_COORDINATE",
+    "Circle",
+    "Landmarks",
+    "PayloadDrawing",
+    "Polyline",
+    "RenderError",
+    "landmark_polylines",
+    "render",
+]
 
-Polyline = tuple[list[tuple[int, int]], bool]  # points, closed
+#: A contour: its points and whether it is a closed loop.
+Polyline = tuple[list[tuple[int, int]], bool]
+#: A circle ``(x, y, r)`` (a pupil).
+Circle = tuple[int, int, int]
+#: What to draw for a payload: polylines, circles and the image size when the payload
+#: states it.
+Landmarks = tuple[list[Polyline], list[Circle], tuple[int, int] | None]
 
 #: Coordinates, radii and image sizes beyond this many pixels (either sign) are refused: no
 #: vendor image comes near it, and the drawing library works in 32-bit integers.
 MAX_COORDINATE = 1_000_000
 
-# A contour point's key: the contour's name, then its index (ASCII digits, a sane length).
-_RUN_INDEX = re.compile(r"(.*?)([0-9]{1,9})")
-# Runs drawn as closed loops (the rest are open curves).
-_CLOSED_SUFFIXES = ("eye_", "eyelid_", "eyebrow_", "lip_")
-_TENCENT_OPEN = ("Nose", "CentralAxis", "Chin", "LeftEyeBags", "RightEyeBags", "Forehead")
 _COLOURS = (
     (230, 57, 70),
     (42, 157, 143),
@@ -52,7 +65,7 @@ class RenderError(DensemarkError):
     """The payload cannot be drawn, or Pillow is missing; the message says which and why."""
 
 
-def _pixels(value: int | float, where: str) -> int:
+def pixels(value: int | float, where: str) -> int:
     """``value`` rounded to a pixel; :class:`RenderError` naming ``where`` when it is NaN,
     infinite or beyond :data:`MAX_COORDINATE`."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -68,94 +81,48 @@ def _pixels(value: int | float, where: str) -> int:
     return round(value)
 
 
-def _point(value: Any, x: str, y: str, where: str) -> tuple[int, int] | None:
+def point_at(value: Any, x: str, y: str, where: str) -> tuple[int, int] | None:
+    """The pixel of a point ``{x: ..., y: ...}`` at JSON path ``where``, or ``None`` when
+    ``value`` is no point; :class:`RenderError` as for :func:`pixels`."""
     if isinstance(value, Mapping):
         px, py = value.get(x), value.get(y)
         if isinstance(px, (int, float)) and isinstance(py, (int, float)):
-            return (_pixels(px, f"{where}.{x}"), _pixels(py, f"{where}.{y}"))
+            return (pixels(px, f"{where}.{x}"), pixels(py, f"{where}.{y}"))
     return None
 
 
-def _facepp_polylines(face: Mapping[str, Any]) -> tuple[list[Polyline], list[tuple[int, int, int]]]:
-    landmark = face.get("landmark")
-    if not isinstance(landmark, Mapping):
-        raise RenderError("Face++ face has no 'landmark' object")
-    lines: list[Polyline] = []
-    circles: list[tuple[int, int, int]] = []
-    for part_name, part in landmark.items():
-        if not isinstance(part, Mapping):
-            continue
-        runs: dict[str, dict[int, tuple[int, int]]] = {}
-        for key, value in part.items():
-            p = _point(value, "x", "y", f"face.landmark.{part_name}.{key}")
-            match = _RUN_INDEX.fullmatch(key)
-            if p is None:
-                continue
-            if match:
-                runs.setdefault(match.group(1), {})[int(match.group(2))] = p
-            else:
-                lines.append(([p], False))
-        for prefix, points in runs.items():
-            ordered = [points[i] for i in sorted(points)]
-            lines.append((ordered, prefix.endswith(_CLOSED_SUFFIXES)))
-        known = facepp.PARTS.get(str(part_name))
-        for radius_key in known.radii if known else ():
-            centre_key = radius_key.replace("radius", "center")
-            where = f"face.landmark.{part_name}"
-            centre = _point(part.get(centre_key), "x", "y", f"{where}.{centre_key}")
-            radius = part.get(radius_key)
-            if centre is not None and isinstance(radius, int):
-                pixels = _pixels(radius, f"{where}.{radius_key}")
-                if pixels < 0:
-                    raise RenderError(f"{where}.{radius_key} is {pixels}, a radius cannot be < 0")
-                circles.append((centre[0], centre[1], pixels))
-    return lines, circles
+class PayloadDrawing(Protocol):
+    """How the core draws a vendor's payloads: the ``drawing`` of its payload rules
+    (:attr:`pytest_densemark.validation.PayloadRules.drawing`)."""
+
+    @property
+    def shape_hint(self) -> str:
+        """What a drawable payload of the vendor looks like, for the message when a payload
+        is nobody's (``a Face++ body with 'face.landmark'``)."""
+
+    def landmarks(self, payload: Mapping[str, Any]) -> Landmarks | None:
+        """What to draw for ``payload``, or ``None`` when it is not this vendor's; raises
+        :class:`RenderError` for a payload of the vendor that cannot be drawn."""
 
 
-def _tencent_polylines(shape: Mapping[str, Any], where: str) -> list[Polyline]:
-    lines: list[Polyline] = []
-    for name in tencent.POINT_LISTS:
-        points = shape.get(name)
-        if not isinstance(points, list):
-            continue
-        found = (_point(v, "X", "Y", f"{where}.{name}[{i}]") for i, v in enumerate(points))
-        pts = [p for p in found if p is not None]
-        lines.append((pts, name not in _TENCENT_OPEN))
-    return lines
+def _drawings() -> tuple[list[PayloadDrawing], str]:
+    """Every vendor's drawing, in the order vendors recognise payloads, and what they expect."""
+    every = payload_rules()
+    ranked = sorted(every, key=lambda rules: rules.detect_rank)  # stable: registry order
+    expected = or_list([rules.drawing.shape_hint for rules in every])
+    return [rules.drawing for rules in ranked], expected
 
 
-def landmark_polylines(
-    payload: Mapping[str, Any],
-) -> tuple[list[Polyline], list[tuple[int, int, int]], tuple[int, int] | None]:
+def landmark_polylines(payload: Mapping[str, Any]) -> Landmarks:
     """The polylines ``(points, closed)``, circles ``(x, y, r)`` and image size (if the payload
     states one) to draw for a Face++ or Tencent payload. Raises :class:`RenderError` when the
     payload is neither."""
-    if "Response" in payload and isinstance(payload["Response"], Mapping):
-        response = payload["Response"]
-        shapes = response.get("DenseFaceShapeSet")
-        if not isinstance(shapes, list):
-            raise RenderError("Tencent payload has no 'Response.DenseFaceShapeSet' list")
-        lines = [
-            line
-            for index, shape in enumerate(shapes)
-            if isinstance(shape, Mapping)
-            for line in _tencent_polylines(shape, f"Response.DenseFaceShapeSet[{index}]")
-        ]
-        size = None
-        w, h = response.get("ImageWidth"), response.get("ImageHeight")
-        if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
-            size = (_pixels(w, "Response.ImageWidth"), _pixels(h, "Response.ImageHeight"))
-        return lines, [], size
-    if tencent.POINT_LISTS[0] in payload:
-        return _tencent_polylines(payload, "(shape)"), [], None
-    face = payload.get("face", payload)
-    if not isinstance(face, Mapping) or "landmark" not in face:
-        raise RenderError(
-            "not a landmark payload: expected a Face++ body with 'face.landmark' or a Tencent"
-            " body with 'Response.DenseFaceShapeSet'"
-        )
-    lines, circles = _facepp_polylines(face)
-    return lines, circles, None
+    drawings, expected = _drawings()
+    for drawing in drawings:
+        found = drawing.landmarks(payload)
+        if found is not None:
+            return found
+    raise RenderError(f"not a landmark payload: expected {expected}")
 
 
 def _import_pillow() -> Any:

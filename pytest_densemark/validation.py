@@ -53,6 +53,9 @@ from pytest_densemark._schema_walk import (
     short,
 )
 
+if TYPE_CHECKING:  # each is the protocol of the core module that uses it
+    from pytest_densemark.render import PayloadDrawing
+
 __all__ = [
     "KINDS",
     "PayloadRules",
@@ -167,7 +170,8 @@ class PayloadRules(Protocol):
     """What the core asks of a vendor about its payloads: the ``payloads`` concern.
 
     Validation uses the kinds, detection and checks; :mod:`pytest_densemark.schemas` the
-    schema builders.
+    schema builders; :mod:`pytest_densemark.render` the object behind :attr:`drawing` (typed
+    by the protocol of the module that calls it, and imported only when first asked for).
     """
 
     @property
@@ -205,6 +209,10 @@ class PayloadRules(Protocol):
 
     def build_schema(self, kind: str) -> dict[str, Any]:
         """Generate the JSON Schema of ``kind`` from the vendor facts."""
+
+    @property
+    def drawing(self) -> PayloadDrawing:
+        """How to draw the vendor's payloads (:mod:`pytest_densemark.render`'s protocol)."""
 
 
 def payload_rules() -> list[PayloadRules]:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_densemark import facepp
 from pytest_densemark._resources import data_dir
@@ -28,6 +29,9 @@ from pytest_densemark.validation import (
     points_ok,
     violation_at,
 )
+
+if TYPE_CHECKING:
+    from pytest_densemark.render import PayloadDrawing
 
 __all__ = ["ERROR", "RULES", "SUCCESS", "FaceppPayloads"]
 
@@ -208,6 +212,12 @@ class FaceppPayloads:
         from pytest_densemark.vendors.facepp import schema
 
         return schema.build(kind)
+
+    @property
+    def drawing(self) -> PayloadDrawing:
+        """:data:`pytest_densemark.vendors.facepp.drawing.DRAWING`."""
+        found: PayloadDrawing = import_module(f"{__package__}.drawing").DRAWING
+        return found
 
 
 #: The Face++ payload rules the registry hands to the core.

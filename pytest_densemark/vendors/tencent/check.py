@@ -12,10 +12,11 @@ drawing are imported only when first asked for.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib import import_module
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_densemark import tencent
 from pytest_densemark._resources import data_dir
@@ -29,6 +30,9 @@ from pytest_densemark.validation import (
     points_ok,
     violation_at,
 )
+
+if TYPE_CHECKING:
+    from pytest_densemark.render import PayloadDrawing
 
 __all__ = ["ERROR", "RULES", "SUCCESS", "TencentPayloads"]
 
@@ -214,6 +218,12 @@ class TencentPayloads:
         from pytest_densemark.vendors.tencent import schema
 
         return schema.build(kind)
+
+    @property
+    def drawing(self) -> PayloadDrawing:
+        """:data:`pytest_densemark.vendors.tencent.drawing.DRAWING`."""
+        found: PayloadDrawing = import_module(f"{__package__}.drawing").DRAWING
+        return found
 
 
 #: The Tencent payload rules the registry hands to the core.
