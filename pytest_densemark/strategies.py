@@ -1,4 +1,4 @@
-"""Hypothesis strategies for both vendors' responses. Synthetic data.
+"""Hypothesis strategies for dense-landmark responses: the shared core and the public names.
 
 Each strategy draws a few meaningful parameters (image size, face box placement, pose,
 expression, how the body is serialised) and expands them deterministically through the face
@@ -7,6 +7,13 @@ serialised in the vendors' usual way. Edge cases are drawn often, not once in a 
 touching or leaving the image, landmarks exactly on the image border, the smallest detectable
 and larger-than-the-image faces, 0, 1 or 5 faces, shuffled part and key order, ``x``-before-``y``
 points, the legacy 7-part set and other part subsets.
+
+This module holds what every vendor shares: :func:`faces`, :func:`image_sizes`,
+:func:`http_responses`, :class:`InvalidResponse` and the building blocks of face placement and
+pose. Each vendor's own strategies (``facepp_responses``, ``tencent_error_responses``...) live
+in its package (``vendors/<name>/strategies.py``), reached through its payload rules as a
+:class:`VendorStrategies`; the names this module has always exported are still importable
+from here, loaded on first use.
 
 Every generated success and error body passes :func:`pytest_densemark.validate` for its kind;
 every invalid one breaks exactly one rule, named in :class:`InvalidResponse`.
@@ -17,35 +24,34 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
-from typing import Any, TypeVar, cast
+from functools import lru_cache
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from pytest_densemark import facepp, tencent
-from pytest_densemark.faces import (
-    LIMITS,
-    Face,
-    _facepp_extent,
-    _tencent_extent,
-    _tencent_face,
-)
-from pytest_densemark.payloads import (
-    NO_FACE_FORMS,
-    NoFace,
-    VendorResponse,
-    _tencent_envelope,
-    facepp_error_response,
-    facepp_request_id,
-    facepp_success,
-    tencent_error_response,
-    tencent_request_id,
-)
+from pytest_densemark import vendors
+from pytest_densemark.faces import LIMITS, Face
+from pytest_densemark.payloads import VendorResponse
+from pytest_densemark.validation import or_list
+
+if TYPE_CHECKING:
+    from pytest_densemark.vendors.facepp.strategies import (
+        facepp_error_responses,
+        facepp_invalid_responses,
+        facepp_responses,
+    )
+    from pytest_densemark.vendors.tencent.strategies import (
+        tencent_error_responses,
+        tencent_invalid_responses,
+        tencent_responses,
+    )
 
 __all__ = [
     "InvalidResponse",
+    "VendorStrategies",
     "facepp_error_responses",
     "facepp_invalid_responses",
     "facepp_responses",
@@ -56,6 +62,64 @@ __all__ = [
     "tencent_invalid_responses",
     "tencent_responses",
 ]
+
+# The vendor strategies this module exported before each vendor got its package: name -> the
+# module that defines it now. Imported on first use, so that the vendors' modules can build on
+# this one.
+_MOVED = {
+    **dict.fromkeys(
+        ("facepp_error_responses", "facepp_invalid_responses", "facepp_responses"),
+        "pytest_densemark.vendors.facepp.strategies",
+    ),
+    **dict.fromkeys(
+        ("tencent_error_responses", "tencent_invalid_responses", "tencent_responses"),
+        "pytest_densemark.vendors.tencent.strategies",
+    ),
+}
+
+#: Whose limits :func:`faces` and :func:`image_sizes` use unless told otherwise (their
+#: documented default).
+_DEFAULT_VENDOR = "facepp"
+
+
+if not TYPE_CHECKING:  # mypy sees the imports above
+
+    def __getattr__(name: str) -> Any:
+        """The vendor strategies that moved to a vendor package, imported when first asked."""
+        module = _MOVED.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    """This module's names, the moved vendor strategies included."""
+    return sorted({*globals(), *_MOVED})
+
+
+class VendorStrategies(Protocol):
+    """What the shared strategies ask of a vendor: the ``strategies`` of its payload rules
+    (:attr:`pytest_densemark.validation.PayloadRules.strategies`)."""
+
+    @property
+    def image_sides(self) -> tuple[int, int]:
+        """The smallest and largest image side the vendor accepts (:func:`image_sizes`)."""
+
+    def smallest_face(self, image: tuple[int, int]) -> int:
+        """The side of the smallest face drawn in an image of this size."""
+
+    def face_extent(self, face: Face) -> Sequence[tuple[int, int]]:
+        """The corners of the box around ``face``'s landmarks in the vendor's payload, whole
+        pixels (placing a landmark exactly on the image border)."""
+
+    def success_answers(self) -> st.SearchStrategy[VendorResponse]:
+        """Success answers as the vendor sends them (status, headers and body)."""
+
+    def error_answers(self) -> st.SearchStrategy[VendorResponse]:
+        """Every documented error answer of the vendor."""
+
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[Any]], Any]
@@ -117,14 +181,23 @@ def _check_strategy(name: str, value: object) -> None:
         )
 
 
-def _check_profile(profile: object) -> None:
-    if not isinstance(profile, tencent.PointProfile):
-        raise InvalidArgument(f"profile={profile!r} must be a tencent.PointProfile")
+def _strategies_of(vendor: vendors.Vendor) -> VendorStrategies | None:
+    """The vendor's strategies, or ``None`` when it provides none."""
+    try:
+        found: VendorStrategies = vendor.payloads.strategies
+    except NotImplementedError:
+        return None
+    return found
 
 
-def _check_drawn_version(version: str) -> None:
-    if version not in tencent.VERSIONS:
-        raise InvalidArgument(f"version drew {version!r}; expected one of {tencent.VERSIONS}")
+def _vendor_strategies(vendor: object) -> VendorStrategies:
+    """The strategies of the vendor called ``vendor``; :class:`InvalidArgument` otherwise."""
+    if isinstance(vendor, str) and vendor in vendors.names():
+        found = _strategies_of(vendors.get(vendor))
+        if found is not None:
+            return found
+    choices = [repr(v.name) for v in vendors.all_vendors() if _strategies_of(v) is not None]
+    raise InvalidArgument(f"vendor={vendor!r} must be {or_list(choices)}")
 
 
 # --------------------------------------------------------------------------- image sizes
@@ -136,13 +209,7 @@ def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
 
     ``vendor`` is ``"facepp"`` (the default) or ``"tencent"``; the limits come from that
     vendor's facts."""
-    if vendor == "facepp":
-        low, high = facepp.IMAGE_LIMITS.min_side, facepp.IMAGE_LIMITS.max_side
-    elif vendor == "tencent":
-        low = tencent.IMAGE_LIMITS.min_short_side
-        high = tencent.IMAGE_LIMITS.max_long_side_other
-    else:
-        raise InvalidArgument(f"vendor={vendor!r} must be 'facepp' or 'tencent'")
+    low, high = _vendor_strategies(vendor).image_sides
     boundary = ((low, low), (high, high), (low, high), (high, low))
     any_size = st.tuples(st.integers(low, high), st.integers(low, high))
     # One integer picks a family: shrinking goes to the common sizes, then to 640x480.
@@ -379,21 +446,14 @@ def _onto_border(
     return replace(face, left=face.left + shift_x, top=face.top + shift_y)
 
 
-def _facepp_tiny(image: tuple[int, int]) -> int:
-    return facepp.IMAGE_LIMITS.min_face_size(*image)
-
-
-def _tencent_tiny(image: tuple[int, int]) -> int:
-    # Tencent publishes no minimum face size; the kit draws faces 1/12 of the short side.
-    return max(24, min(image) // 12)
-
-
-def _draw_whole_image_face(draw: Draw, geometry: _Geometry, image: tuple[int, int]) -> Face:
-    """One face placed anywhere in the image, sized against Face++'s smallest face."""
-    face, placement = _draw_face(draw, geometry, image, (0, image[0]), _facepp_tiny(image))
+def _draw_whole_image_face(
+    draw: Draw, geometry: _Geometry, image: tuple[int, int], vendor: VendorStrategies
+) -> Face:
+    """One face placed anywhere in the image, sized against the vendor's smallest face."""
+    face, placement = _draw_face(draw, geometry, image, (0, image[0]), vendor.smallest_face(image))
     if placement == "border":
         # The extreme corners are all _onto_border needs (cheaper than the whole payload).
-        face = _onto_border(draw, face, _facepp_extent, image)
+        face = _onto_border(draw, face, vendor.face_extent, image)
     return face
 
 
@@ -402,8 +462,9 @@ def _faces(
     draw: Draw,
     image_size: st.SearchStrategy[tuple[int, int]],
     geometry: _Geometry,
+    vendor: VendorStrategies,
 ) -> Face:
-    return _draw_whole_image_face(draw, geometry, draw(image_size))
+    return _draw_whole_image_face(draw, geometry, draw(image_size), vendor)
 
 
 def faces(
@@ -433,362 +494,16 @@ def faces(
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
-    return _faces(image_size if image_size is not None else image_sizes("facepp"), geometry)
-
-
-# --------------------------------------------------------------------------- Face++ bodies
-
-
-def _facepp_parts(draw: Draw, return_landmark: str | None, legacy: bool | None) -> tuple[str, ...]:
-    """The parts the service sends for the request (``None``: any request is drawn too)."""
-    if return_landmark is None:
-        value = _weighted(draw, [(3, facepp.ALL), (1, "")])
-        if not value:
-            chosen = draw(st.lists(st.sampled_from(facepp.ALL_PARTS), min_size=1, unique=True))
-            value = ",".join(chosen)
-    else:
-        value = return_landmark
-    parts = facepp.parts_requested(value)
-    old = draw(st.booleans()) if legacy is None else legacy
-    if old:
-        # The format before 2019-08-19 had no eyelid parts.
-        legacy_parts = tuple(p for p in parts if p in facepp.LEGACY_PARTS)
-        if legacy_parts:
-            return legacy_parts
-        if legacy:
-            raise InvalidArgument(
-                f"return_landmark={value!r} asks only for eyelid parts, which the legacy"
-                " (pre-2019-08-19) format never sent; use legacy=False"
-            )
-    return parts
-
-
-def _check_return_landmark(return_landmark: object, legacy: object) -> None:
-    if return_landmark is not None:
-        if not isinstance(return_landmark, str):
-            raise InvalidArgument(
-                f"return_landmark={return_landmark!r} must be a str such as 'all' or"
-                " 'left_eye,mouth', or None"
-            )
-        try:
-            facepp.parts_requested(return_landmark)
-        except facepp.ReturnLandmarkError as exc:
-            raise InvalidArgument(f"return_landmark={return_landmark!r}: {exc.note}") from None
-    if legacy not in (True, False, None):
-        raise InvalidArgument(f"legacy={legacy!r} must be True, False or None")
-
-
-def _serialise_facepp(
-    face: dict[str, Any], rng: random.Random, *, shuffle: bool, x_first: bool
-) -> None:
-    """Reorder parts and keys, and the point fields, in place."""
-    landmark = face["landmark"]
-    if x_first:
-        for part in landmark.values():
-            for key, value in part.items():
-                if isinstance(value, dict):
-                    part[key] = {"x": value["x"], "y": value["y"]}
-    if shuffle:
-        names = list(landmark)
-        rng.shuffle(names)
-        reordered = {}
-        for name in names:
-            items = list(landmark[name].items())
-            rng.shuffle(items)
-            reordered[name] = dict(items)
-        face["landmark"] = reordered
-
-
-@st.composite
-def _facepp_bodies(
-    draw: Draw,
-    parts: st.SearchStrategy[Sequence[str]] | None,
-    image_size: st.SearchStrategy[tuple[int, int]],
-    geometry: _Geometry,
-    no_face: st.SearchStrategy[str] | None,
-    return_landmark: str | None = facepp.ALL,
-    legacy: bool | None = False,
-) -> dict[str, Any]:
-    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
-    time_used = draw(st.integers(0, 3000))
-    request_id = facepp_request_id(rng)
-    if no_face is not None and draw(st.booleans()):
-        form = draw(no_face)
-        if form not in NO_FACE_FORMS:
-            raise InvalidArgument(f"no_face drew {form!r}; expected one of {NO_FACE_FORMS}")
-        return facepp_success(
-            None, request_id=request_id, time_used=time_used, no_face=cast("NoFace", form)
-        )
-    if parts is not None:
-        chosen = tuple(draw(parts))
-    else:
-        chosen = _facepp_parts(draw, return_landmark, legacy)
-    if not chosen or any(p not in facepp.PARTS for p in chosen):
-        raise InvalidArgument(
-            f"parts drew {chosen!r}; expected a non-empty subset of {facepp.ALL_PARTS}"
-        )
-    face = _draw_whole_image_face(draw, geometry, draw(image_size))
-    shuffle = _weighted(draw, [(1, False), (2, True)])
-    x_first = _weighted(draw, [(4, False), (1, True)])
-    body = facepp_success(face, parts=chosen, request_id=request_id, time_used=time_used)
-    _serialise_facepp(body["face"], rng, shuffle=shuffle, x_first=x_first)
-    if shuffle and draw(st.booleans()):
-        body = {"face": body.pop("face"), **body}
-    return body
-
-
-def facepp_responses(
-    *,
-    return_landmark: str | None = facepp.ALL,
-    legacy: bool | None = False,
-    parts: st.SearchStrategy[Sequence[str]] | None = None,
-    image_size: st.SearchStrategy[tuple[int, int]] | None = None,
-    no_face: st.SearchStrategy[str] | None = None,
-    roll: st.SearchStrategy[float] | None = None,
-    yaw: st.SearchStrategy[float] | None = None,
-    pitch: st.SearchStrategy[float] | None = None,
-    mouth_open: st.SearchStrategy[float] | None = None,
-    smile: st.SearchStrategy[float] | None = None,
-    eye_open: st.SearchStrategy[float] | None = None,
-) -> st.SearchStrategy[dict[str, Any]]:
-    """Face++ thousandlandmark success bodies (dicts, ready for ``json.dumps``).
-
-    The bodies answer the request your client sends: ``return_landmark`` is its value
-    (default ``"all"``: the 9 parts the service sends today; ``"left_eye,mouth"``: those
-    parts; ``None``: draw the request too, ``all`` or any subset). ``legacy=True`` gives the
-    format before 2019-08-19 (no eyelid parts: 7 parts for ``all``), ``None`` either format.
-    ``parts``, when given, draws the part set directly and overrides both.
-    ``no_face``, when given (e.g. ``st.sampled_from(pytest_densemark.payloads.NO_FACE_FORMS)``),
-    makes about half the bodies say "no face" in the drawn form. The vendor only says ``face``
-    "is empty", so all three readings are kept: ``"absent"`` (no ``face`` key), ``"null"``
-    (``"face": null``) and ``"empty"`` (``"face": {}``). ``image_size``
-    and the geometry arguments are as for :func:`faces`. Part and key order are shuffled in
-    most bodies and points are sometimes serialised ``x`` before ``y`` (the vendor sends ``y``
-    first). Shrinks toward one frontal face with all 9 parts in numeric order.
-    """
-    _check_strategy("parts", parts)
-    _check_strategy("image_size", image_size)
-    _check_strategy("no_face", no_face)
-    _check_return_landmark(return_landmark, legacy)
-    geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
-    size = image_size if image_size is not None else image_sizes("facepp")
-    return _facepp_bodies(parts, size, geometry, no_face, return_landmark, legacy)
-
-
-# --------------------------------------------------------------------------- Tencent bodies
-
-
-@st.composite
-def _tencent_bodies(
-    draw: Draw,
-    version: st.SearchStrategy[str],
-    mode: st.SearchStrategy[int],
-    min_faces: int,
-    max_faces: int,
-    image_size: st.SearchStrategy[tuple[int, int]],
-    geometry: _Geometry,
-    profile: tencent.PointProfile,
-) -> dict[str, Any]:
-    _check_drawn_version(draw(version))
-    drawn_mode = draw(mode)
-    if drawn_mode not in tencent.MODES:
-        raise InvalidArgument(f"mode drew {drawn_mode!r}; expected one of {tencent.MODES}")
-    high = min(max_faces, 1) if drawn_mode == 1 else max_faces
-    if high < min_faces:
-        high = min_faces
-    # Counts in shrink order: one face first, then none, then more.
-    # Weighted so that 0, 1 and the most faces all come up often.
-    weights = {1: 4, 0: 2, high: 3}
-    order = [(weights.get(n, 1), n) for n in (1, 0, 2, 3, 4, 5) if min_faces <= n <= high]
-    count = _weighted(draw, order)
-    rng = random.Random(draw(_ints(0, 2**32 - 1)))
-    image = draw(image_size)
-    chosen: list[Face] = []
-    cell_w = image[0] // max(count, 1)
-    tiny = _tencent_tiny((cell_w, image[1]))
-    # With no face, one is still drawn (and dropped) so that "no face" is not a shorter
-    # example than one face: shrinking then ends on one face, not none.
-    for index in range(max(count, 1)):
-        face, placement = _draw_face(draw, geometry, image, (index * cell_w, cell_w), tiny)
-        if count == 0:
-            break
-        if placement == "border":
-            face = _onto_border(draw, face, partial(_tencent_extent, profile=profile), image)
-        chosen.append(face)
-    # Points serialised "Y" first now and then; built that way rather than rebuilt.
-    y_first = _weighted(draw, [(3, False), (1, True)])
-    shapes = [_tencent_face(face, profile, y_first=y_first) for face in chosen]
-    body = _tencent_envelope(image[0], image[1], shapes, tencent_request_id(rng))
-    if _weighted(draw, [(2, False), (1, True)]):
-        items = list(body["Response"].items())
-        rng.shuffle(items)
-        response = dict(items)
-        for i, shape in enumerate(shapes):
-            fields = list(shape.items())
-            rng.shuffle(fields)
-            shapes[i] = dict(fields)
-        response["DenseFaceShapeSet"] = shapes
-        body["Response"] = response
-    return body
-
-
-def _check_counts(min_faces: int, max_faces: int) -> None:
-    for name, value in (("min_faces", min_faces), ("max_faces", max_faces)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidArgument(f"{name}={value!r} must be an int")
-    if not 0 <= min_faces <= max_faces <= tencent.MAX_FACES:
-        raise InvalidArgument(
-            f"need 0 <= min_faces <= max_faces <= {tencent.MAX_FACES},"
-            f" got min_faces={min_faces}, max_faces={max_faces}"
-        )
-
-
-def tencent_responses(
-    *,
-    version: st.SearchStrategy[str] | None = None,
-    min_faces: int = 0,
-    max_faces: int = tencent.MAX_FACES,
-    mode: st.SearchStrategy[int] | None = None,
-    image_size: st.SearchStrategy[tuple[int, int]] | None = None,
-    profile: tencent.PointProfile = tencent.KIT_PROFILE,
-    roll: st.SearchStrategy[float] | None = None,
-    yaw: st.SearchStrategy[float] | None = None,
-    pitch: st.SearchStrategy[float] | None = None,
-    mouth_open: st.SearchStrategy[float] | None = None,
-    smile: st.SearchStrategy[float] | None = None,
-    eye_open: st.SearchStrategy[float] | None = None,
-) -> st.SearchStrategy[dict[str, Any]]:
-    """Tencent AnalyzeDenseLandmarks success envelopes ``{"Response": {...}}``.
-
-    Between ``min_faces`` and ``max_faces`` faces (at most 5, the vendor's limit; 0, 1 and 5
-    all come up often), side by side, each placed and posed as in :func:`faces`. ``mode``
-    draws the request's ``Mode`` (1 = largest face only, so at most one face); ``version``
-    draws the API version (both versions answer with the same body, so it only validates the
-    choice). ``profile`` sets the points per list (default: the kit's assumed 888-point
-    split). Key order is sometimes shuffled and points sometimes serialised ``Y`` first.
-    Shrinks toward one frontal face.
-    """
-    _check_counts(min_faces, max_faces)
-    for name, value in (("version", version), ("mode", mode), ("image_size", image_size)):
-        _check_strategy(name, value)
-    _check_profile(profile)
-    geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
-    return _tencent_bodies(
-        version if version is not None else st.sampled_from(tencent.VERSIONS),
-        mode if mode is not None else st.sampled_from(tencent.MODES),
-        min_faces,
-        max_faces,
-        image_size if image_size is not None else image_sizes("tencent"),
-        geometry,
-        profile,
-    )
-
-
-# --------------------------------------------------------------------------- errors
-
-
-@st.composite
-def _facepp_errors(
-    draw: Draw, names: st.SearchStrategy[str], space: st.SearchStrategy[bool | None]
-) -> VendorResponse:
-    name = draw(names)
-    if name not in facepp.ERRORS:
-        raise InvalidArgument(f"names drew {name!r}; expected one of {', '.join(facepp.ERRORS)}")
-    error = facepp.ERRORS[name]
-    arg = draw(st.sampled_from(error.args)) if error.args else None
-    rng = random.Random(draw(_ints(0, 2**32 - 1)))
-    return facepp_error_response(
-        name,
-        arg,
-        request_id=facepp_request_id(rng),
-        time_used=draw(st.integers(0, 3000)),
-        space=draw(space),
-    )
-
-
-def facepp_error_responses(
-    *,
-    names: st.SearchStrategy[str] | None = None,
-    space: st.SearchStrategy[bool | None] | None = None,
-) -> st.SearchStrategy[VendorResponse]:
-    """Every documented Face++ error as a :class:`~pytest_densemark.payloads.VendorResponse`:
-    the right HTTP status, ``Content-Type`` and body (JSON, or plain text for the 413).
-
-    ``names`` draws error names (default: all of :data:`pytest_densemark.facepp.ERRORS`).
-    ``space`` draws the spacing after the colon in messages that carry an argument: ``None``
-    as documented, ``True``/``False`` to force it (default: all three), because clients compare
-    these strings exactly.
-    """
-    _check_strategy("names", names)
-    _check_strategy("space", space)
-    return _facepp_errors(
-        names if names is not None else st.sampled_from(tuple(facepp.ERRORS)),
-        space if space is not None else st.sampled_from((None, True, False)),
-    )
-
-
-@st.composite
-def _tencent_errors(
-    draw: Draw,
-    codes: st.SearchStrategy[str],
-    version: st.SearchStrategy[str],
-    language: st.SearchStrategy[str | None],
-) -> VendorResponse:
-    _check_drawn_version(draw(version))
-    code = draw(codes)
-    error = tencent.ERRORS.get(code)
-    if error is None:
-        raise InvalidArgument(f"codes drew {code!r}; expected a documented code")
-    drawn_language = draw(language)
-    if drawn_language is not None and drawn_language not in tencent.LANGUAGES:
-        raise InvalidArgument(
-            f"language drew {drawn_language!r}; expected one of {tencent.LANGUAGES} or None"
-        )
-    rng = random.Random(draw(_ints(0, 2**32 - 1)))
-    return tencent_error_response(
-        code, request_id=tencent_request_id(rng), message=error.message_in(drawn_language)
-    )
-
-
-def tencent_error_responses(
-    *,
-    codes: st.SearchStrategy[str] | None = None,
-    version: st.SearchStrategy[str] | None = None,
-    language: st.SearchStrategy[str | None] | None = None,
-) -> st.SearchStrategy[VendorResponse]:
-    """Every documented Tencent error code (the action's and API 3.0's common ones) as a
-    :class:`~pytest_densemark.payloads.VendorResponse`: HTTP 200, ``Content-Type`` exactly
-    ``application/json`` and the ``{"Response": {"Error": ..., "RequestId": ...}}`` envelope.
-
-    ``version`` draws the API version (default: both). ``codes`` draws codes (default: all of
-    :data:`pytest_densemark.tencent.ERRORS` that the drawn ``version`` documents). The body is
-    the same for both versions, so ``version`` only narrows the default codes and checks the
-    choice. ``language`` draws the ``X-TC-Language`` the client sent, which sets the message's
-    language: ``"zh-CN"`` (the SDKs' default), ``"en-US"`` or ``None`` (no header: English);
-    default all three.
-    """
-    _check_strategy("codes", codes)
-    _check_strategy("version", version)
-    _check_strategy("language", language)
-    languages = language if language is not None else st.sampled_from((None, *tencent.LANGUAGES))
-    if codes is None:
-        drawn_version = version if version is not None else st.sampled_from(tencent.VERSIONS)
-        return drawn_version.flatmap(
-            lambda v: _tencent_errors(
-                st.sampled_from(tuple(c for c, e in tencent.ERRORS.items() if v in e.versions)),
-                st.just(v),
-                languages,
-            )
-        )
-    return _tencent_errors(
-        codes, version if version is not None else st.sampled_from(tencent.VERSIONS), languages
-    )
+    vendor = _vendor_strategies(_DEFAULT_VENDOR)
+    size = image_size if image_size is not None else image_sizes(_DEFAULT_VENDOR)
+    return _faces(size, geometry, vendor)
 
 
 # --------------------------------------------------------------------------- invalid bodies
 
 
 def _render_path(parts: Sequence[str | int]) -> str:
+    """The JSON path of an :class:`InvalidResponse`, as the validator reports it."""
     out = ""
     for part in parts:
         if isinstance(part, int):
@@ -798,192 +513,14 @@ def _render_path(parts: Sequence[str | int]) -> str:
     return out
 
 
-_FACEPP_RULES = (
-    "missing-key",
-    "extra-key",
-    "float-coordinate",
-    "string-coordinate",
-    "string-radius",
-    "negative-radius",
-    "too-many-faces",
-    "misspelt-part",
-    "missing-field",
-)
-
-
-@st.composite
-def _facepp_invalid(draw: Draw, rules: st.SearchStrategy[str]) -> InvalidResponse:
-    rule = draw(rules)
-    if rule not in _FACEPP_RULES:
-        raise InvalidArgument(f"rules drew {rule!r}; expected one of {_FACEPP_RULES}")
-    parts = facepp.ALL_PARTS
-    if rule in ("string-radius", "negative-radius"):
-        eyes = [p for p in parts if facepp.PARTS[p].radii]
-        parts = (draw(st.sampled_from(eyes)),)
-    body = draw(
-        facepp_responses(
-            parts=st.just(parts), roll=st.just(0.0), yaw=st.just(0.0), pitch=st.just(0.0)
-        )
-    )
-    face = body["face"]
-    landmark = face["landmark"]
-    part_name = draw(st.sampled_from(tuple(landmark)))
-    part = landmark[part_name]
-    spec = facepp.PARTS[part_name]
-    where: list[str | int] = ["face", "landmark", part_name]
-    if rule == "missing-key":
-        key = draw(st.sampled_from(spec.keys))
-        del part[key]
-    elif rule == "extra-key":
-        prefix, count = spec.runs[-1]
-        part[f"{prefix}{count}"] = {"y": 0, "x": 0}
-    elif rule in ("float-coordinate", "string-coordinate"):
-        key = draw(st.sampled_from(spec.point_keys))
-        axis = draw(st.sampled_from(("x", "y")))
-        value = part[key][axis]
-        part[key][axis] = value + 0.5 if rule == "float-coordinate" else str(value)
-        where += [key, axis]
-    elif rule in ("string-radius", "negative-radius"):
-        key = spec.radii[0]
-        part[key] = str(part[key]) if rule == "string-radius" else -1 - part[key]
-        where.append(key)
-    elif rule == "too-many-faces":
-        # The service analyses only the largest face: "face" is never a list.
-        body["face"] = [face, face]
-        where = ["face"]
-    elif rule == "misspelt-part":
-        # The vendor's Chinese doc spells "mouth" as "mouse"; the service never does.
-        wrong = next(iter(facepp.DOC_MISSPELLINGS))
-        landmark[wrong] = landmark.pop(facepp.DOC_MISSPELLINGS[wrong])
-        where = ["face", "landmark"]
-    else:  # missing-field
-        del body[draw(st.sampled_from(("time_used", "request_id")))]
-        where = []
-    return InvalidResponse("facepp", rule, _render_path(where), body)
-
-
-def facepp_invalid_responses(
-    *, rules: st.SearchStrategy[str] | None = None
-) -> st.SearchStrategy[InvalidResponse]:
-    """Near-miss Face++ success bodies that break exactly one rule, for testing a client's own
-    validation. Each is an :class:`InvalidResponse` naming the rule and where it is broken.
-
-    Rules: ``missing-key``, ``extra-key`` (one index past the end), ``float-coordinate``,
-    ``string-coordinate``, ``string-radius``, ``negative-radius``, ``too-many-faces`` (``face``
-    as a list), ``misspelt-part`` (the doc's ``mouse``), ``missing-field`` (``time_used`` or
-    ``request_id``). ``rules`` draws which (default: all).
-    """
-    _check_strategy("rules", rules)
-    return _facepp_invalid(rules if rules is not None else st.sampled_from(_FACEPP_RULES))
-
-
-_TENCENT_RULES = (
-    "missing-key",
-    "extra-key",
-    "null-field",
-    "float-coordinate",
-    "string-coordinate",
-    "too-many-faces",
-    "too-many-points",
-    "wrong-model-version",
-)
-
-
-@st.composite
-def _tencent_invalid(
-    draw: Draw, rules: st.SearchStrategy[str], profile: tencent.PointProfile
-) -> InvalidResponse:
-    rule = draw(rules)
-    if rule not in _TENCENT_RULES:
-        raise InvalidArgument(f"rules drew {rule!r}; expected one of {_TENCENT_RULES}")
-    if rule == "too-many-faces":
-        body = draw(
-            tencent_responses(min_faces=tencent.MAX_FACES, mode=st.just(0), profile=profile)
-        )
-        shapes = body["Response"]["DenseFaceShapeSet"]
-        shapes.append(shapes[0])
-        return InvalidResponse(
-            "tencent", rule, _render_path(["Response", "DenseFaceShapeSet"]), body
-        )
-    body = draw(tencent_responses(min_faces=1, max_faces=2, profile=profile))
-    response = body["Response"]
-    if rule == "wrong-model-version":
-        response["FaceModelVersion"] = "2.0"
-        return InvalidResponse(
-            "tencent", rule, _render_path(["Response", "FaceModelVersion"]), body
-        )
-    shapes = response["DenseFaceShapeSet"]
-    index = draw(st.integers(0, len(shapes) - 1))
-    shape = shapes[index]
-    where: list[str | int] = ["Response", "DenseFaceShapeSet", index]
-    name = draw(st.sampled_from(tencent.POINT_LISTS))
-    if rule == "missing-key":
-        del shape[draw(st.sampled_from((*tencent.FACE_BOX_FIELDS, *tencent.POINT_LISTS)))]
-    elif rule == "extra-key":
-        # The official SDK warns about unknown fields; a stray one is a real-world near miss.
-        shape["FaceShapeConfidence"] = 99
-    elif rule == "null-field":
-        shape[name] = None
-        where.append(name)
-    elif rule in ("float-coordinate", "string-coordinate"):
-        points = shape[name]
-        if not points:
-            points.append({"X": 0, "Y": 0})
-        number = draw(st.integers(0, len(points) - 1))
-        axis = draw(st.sampled_from(("X", "Y")))
-        value = points[number][axis]
-        points[number][axis] = value + 0.5 if rule == "float-coordinate" else str(value)
-        where += [name, number, axis]
-    else:  # too-many-points
-        total = sum(len(shape[n]) for n in tencent.POINT_LISTS)
-        extra = tencent.MAX_POINTS_PER_FACE + 1 - total
-        shape[name] = shape[name] + [{"X": 0, "Y": 0}] * extra
-    return InvalidResponse("tencent", rule, _render_path(where), body)
-
-
-def tencent_invalid_responses(
-    *,
-    rules: st.SearchStrategy[str] | None = None,
-    profile: tencent.PointProfile = tencent.KIT_PROFILE,
-) -> st.SearchStrategy[InvalidResponse]:
-    """Near-miss Tencent success envelopes that break exactly one rule, as
-    :class:`InvalidResponse`.
-
-    Rules: ``missing-key`` (a box field or point list), ``extra-key`` (an unknown field in a
-    DenseFaceShape), ``null-field`` (a point list as ``null``), ``float-coordinate``,
-    ``string-coordinate``, ``too-many-faces`` (6), ``too-many-points`` (889 in one face),
-    ``wrong-model-version``. ``rules`` draws which (default: all).
-    """
-    _check_strategy("rules", rules)
-    _check_profile(profile)
-    return _tencent_invalid(
-        rules if rules is not None else st.sampled_from(_TENCENT_RULES), profile
-    )
-
-
 # --------------------------------------------------------------------------- HTTP
-
-
-def _success(vendor: str) -> Callable[[dict[str, Any]], VendorResponse]:
-    content_type = facepp.CONTENT_TYPE if vendor == "facepp" else tencent.CONTENT_TYPE
-
-    def wrap(body: dict[str, Any]) -> VendorResponse:
-        return VendorResponse(200, body, {"Content-Type": content_type})
-
-    return wrap
 
 
 def http_responses(vendor: str) -> st.SearchStrategy[httpx.Response]:
     """:class:`httpx.Response` objects as the vendor sends them, mixing successes (about
     two thirds) and every documented error, ready to hand to respx
     (``route.mock(side_effect=[...])``). ``vendor`` is ``"facepp"`` or ``"tencent"``."""
-    if vendor == "facepp":
-        success = facepp_responses()
-        errors = facepp_error_responses()
-    elif vendor == "tencent":
-        success = tencent_responses()
-        errors = tencent_error_responses()
-    else:
-        raise InvalidArgument(f"vendor={vendor!r} must be 'facepp' or 'tencent'")
-    answers = st.one_of(success.map(_success(vendor)), success.map(_success(vendor)), errors)
+    chosen = _vendor_strategies(vendor)
+    # Two success branches of three; two objects, as one_of drops a repeated one.
+    answers = st.one_of(chosen.success_answers(), chosen.success_answers(), chosen.error_answers())
     return answers.map(lambda answer: answer.to_httpx())

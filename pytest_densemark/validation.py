@@ -55,6 +55,7 @@ from pytest_densemark._schema_walk import (
 
 if TYPE_CHECKING:  # each is the protocol of the core module that uses it
     from pytest_densemark.render import PayloadDrawing
+    from pytest_densemark.strategies import VendorStrategies
 
 __all__ = [
     "KINDS",
@@ -170,8 +171,9 @@ class PayloadRules(Protocol):
     """What the core asks of a vendor about its payloads: the ``payloads`` concern.
 
     Validation uses the kinds, detection and checks; :mod:`pytest_densemark.schemas` the
-    schema builders; :mod:`pytest_densemark.render` the object behind :attr:`drawing` (typed
-    by the protocol of the module that calls it, and imported only when first asked for).
+    schema builders; :mod:`pytest_densemark.strategies` and :mod:`pytest_densemark.render`
+    the objects behind :attr:`strategies` and :attr:`drawing` (each typed by the protocol of
+    the module that calls it, and imported only when first asked for).
     """
 
     @property
@@ -209,6 +211,10 @@ class PayloadRules(Protocol):
 
     def build_schema(self, kind: str) -> dict[str, Any]:
         """Generate the JSON Schema of ``kind`` from the vendor facts."""
+
+    @property
+    def strategies(self) -> VendorStrategies:
+        """The vendor's Hypothesis strategies (:mod:`pytest_densemark.strategies`' protocol)."""
 
     @property
     def drawing(self) -> PayloadDrawing:

@@ -32,6 +32,7 @@ from pytest_densemark.validation import (
 
 if TYPE_CHECKING:
     from pytest_densemark.render import PayloadDrawing
+    from pytest_densemark.strategies import VendorStrategies
 
 __all__ = ["ERROR", "RULES", "SUCCESS", "FaceppPayloads"]
 
@@ -212,6 +213,12 @@ class FaceppPayloads:
         from pytest_densemark.vendors.facepp import schema
 
         return schema.build(kind)
+
+    @property
+    def strategies(self) -> VendorStrategies:
+        """:data:`pytest_densemark.vendors.facepp.strategies.STRATEGIES`."""
+        found: VendorStrategies = import_module(f"{__package__}.strategies").STRATEGIES
+        return found
 
     @property
     def drawing(self) -> PayloadDrawing:

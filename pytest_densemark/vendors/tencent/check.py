@@ -33,6 +33,7 @@ from pytest_densemark.validation import (
 
 if TYPE_CHECKING:
     from pytest_densemark.render import PayloadDrawing
+    from pytest_densemark.strategies import VendorStrategies
 
 __all__ = ["ERROR", "RULES", "SUCCESS", "TencentPayloads"]
 
@@ -218,6 +219,12 @@ class TencentPayloads:
         from pytest_densemark.vendors.tencent import schema
 
         return schema.build(kind)
+
+    @property
+    def strategies(self) -> VendorStrategies:
+        """:data:`pytest_densemark.vendors.tencent.strategies.STRATEGIES`."""
+        found: VendorStrategies = import_module(f"{__package__}.strategies").STRATEGIES
+        return found
 
     @property
     def drawing(self) -> PayloadDrawing:
