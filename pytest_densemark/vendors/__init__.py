@@ -110,7 +110,8 @@ class Vendor:
 
     @property
     def payloads(self) -> Any:
-        """Payload kinds, schemas and fast checks (``validation``'s protocol)."""
+        """Payload rules: kinds, detection, fast and extra checks, schema builders, and the
+        vendor's strategies and drawing (:class:`pytest_densemark.validation.PayloadRules`)."""
         return self.concern("payloads")
 
     def __repr__(self) -> str:
