@@ -10,6 +10,7 @@ with single-line diagnostics and without raising. About 150 examples, a few seco
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import tempfile
@@ -63,7 +64,8 @@ def hostile_files(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(1, 4))):
         nodes = _containers(body)
         node = nodes[draw(st.integers(0, len(nodes) - 1))]
-        value = draw(HOSTILE_VALUES)
+        # A copy: the nested list is one shared object, and a later step may plant into it.
+        value = copy.deepcopy(draw(HOSTILE_VALUES))
         if isinstance(node, dict):
             keys = list(node)
             replace = draw(st.booleans())
