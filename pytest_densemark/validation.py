@@ -309,21 +309,26 @@ def schema_path(kind: str) -> Path:
     return _current().by_kind[kind].rules.schema_dir / name
 
 
+# Cached by file, not by kind: a vendor registered again may ship its schemas elsewhere.
 @cache
-def _schema_text(kind: str) -> str:
-    return schema_path(kind).read_text(encoding="utf-8")
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 @cache
-def _schema(kind: str) -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(_schema_text(kind))
+def _parsed(path: Path, kind: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(_read(path))
     check_supported(schema, kind)
     return schema
 
 
+def _schema(kind: str) -> dict[str, Any]:
+    return _parsed(schema_path(kind), kind)
+
+
 def load_schema(kind: str) -> dict[str, Any]:
     """The shipped JSON Schema (draft 2020-12) for ``kind``, as a fresh dict."""
-    loaded: dict[str, Any] = json.loads(_schema_text(kind))
+    loaded: dict[str, Any] = json.loads(_read(schema_path(kind)))
     return loaded
 
 
