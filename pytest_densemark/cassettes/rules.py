@@ -16,8 +16,8 @@ get the same key, and the two sides cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from pytest_densemark import vendors
@@ -43,8 +43,7 @@ __all__ = [
 Key = tuple[tuple[str, Any], ...]
 
 
-@dataclass(frozen=True)
-class KeySource:
+class KeySource(NamedTuple):
     """One request as a match key reads it: in the form a cassette stores it.
 
     ``headers`` have lower-case names; ``params`` are the vendor's parameters as stored
@@ -156,10 +155,16 @@ class CassetteRules(Protocol):
         """Validate a stored JSON answer to a request for ``path`` that got ``status``."""
 
 
+@functools.lru_cache(maxsize=64)
+def _rules_of(vendor: vendors.Vendor) -> tuple[str, CassetteRules]:
+    # Once per vendor object (every matched request asks): a re-registered vendor is another.
+    rules: CassetteRules = vendor.cassette
+    return vendor.name, rules
+
+
 def rules_for(request: httpx.Request) -> tuple[str | None, CassetteRules | None]:
     """The name and cassette rules of the vendor ``request`` is for (``None`` for none)."""
     vendor = vendors.vendor_for_request(request)
     if vendor is None:
         return None, None
-    rules: CassetteRules = vendor.cassette
-    return vendor.name, rules
+    return _rules_of(vendor)

@@ -9,6 +9,7 @@ reads ``return_landmark`` by the emulator's own rule
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -68,6 +69,11 @@ def _parts(value: Any) -> Any:
     """
     if value is not None and not isinstance(value, str):
         return value
+    return _text_parts(value)
+
+
+@functools.lru_cache(maxsize=256)  # clients send the same few values request after request
+def _text_parts(value: str | None) -> _Parts:
     try:
         return _Parts(facepp.parts_requested(value))
     except facepp.ReturnLandmarkError:
