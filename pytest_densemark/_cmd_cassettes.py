@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pytest_densemark import vendors
+
 __all__ = ["register"]
 
 
@@ -41,9 +43,7 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="also list cassettes under DIR (repeatable; searched before the library)",
     )
-    listing.add_argument(
-        "--vendor", choices=("facepp", "tencent"), help="only this vendor's cassettes"
-    )
+    listing.add_argument("--vendor", choices=vendors.names(), help="only this vendor's cassettes")
     listing.add_argument("--json", action="store_true", help="print a JSON list instead")
     listing.set_defaults(func=run_list)
     parser.set_defaults(func=lambda args: _usage(parser))

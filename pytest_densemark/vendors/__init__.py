@@ -100,7 +100,8 @@ class Vendor:
 
     @property
     def cassette(self) -> Any:
-        """Cassette rules: match key, redaction, action, payload kind (``cassettes``' protocol)."""
+        """Cassette rules: match key, redaction, action, stored answers' checks
+        (:class:`pytest_densemark.cassettes.rules.CassetteRules`)."""
         return self.concern("cassette")
 
     @property

@@ -36,4 +36,5 @@ VENDOR = Vendor(
     owns_host=_owns_host,
     claims_request=_claims_request,
     payloads="pytest_densemark.vendors.facepp.check:RULES",
+    cassette="pytest_densemark.vendors.facepp.cassette:RULES",
 )
