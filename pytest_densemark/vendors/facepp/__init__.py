@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import httpx
 
-from pytest_densemark import facepp as _facts
 from pytest_densemark.vendors import Vendor
+from pytest_densemark.vendors.facepp import facts as _facts
 
 __all__ = ["VENDOR"]
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import httpx
 
-from pytest_densemark import tencent as _facts
-from pytest_densemark import wire as _wire
 from pytest_densemark.vendors import Vendor
+from pytest_densemark.vendors.tencent import facts as _facts
 
 __all__ = ["VENDOR"]
 
@@ -22,7 +21,9 @@ def _owns_host(host: str) -> bool:
 
 
 def _claims_request(request: httpx.Request) -> bool:
-    return _wire.vendor_of_request(request) == "tencent"
+    from pytest_densemark import wire  # wire reads the facts: imported once they exist
+
+    return wire.vendor_of_request(request) == "tencent"
 
 
 #: The Tencent vendor as the core sees it.
