@@ -1,14 +1,14 @@
 """Tencent Cloud ``AnalyzeDenseLandmarks``: everything the kit knows about the vendor.
 
 This package builds :data:`VENDOR`, the :class:`~pytest_densemark.vendors.Vendor` the core
-calls; its modules hold the vendor's facts, request parsing (every signature form), TC3
-signing, rules, payloads, schema and fast check, cassette match key and redaction, strategies
-and drawing.
+calls; its modules hold the vendor's facts (:mod:`.facts`), request reading in every
+signature form (:mod:`.request`), TC3 and older signing (:mod:`.signing`), rules, payloads,
+schema and fast check, cassette match key and redaction, strategies and drawing. Importing
+the package imports the facts only (no httpx): everything else is named as
+``"module:attribute"`` and imported on first use.
 """
 
 from __future__ import annotations
-
-import httpx
 
 from pytest_densemark.vendors import Vendor
 from pytest_densemark.vendors.tencent import facts as _facts
@@ -20,16 +20,10 @@ def _owns_host(host: str) -> bool:
     return _facts.HOST_PATTERN.match(host) is not None
 
 
-def _claims_request(request: httpx.Request) -> bool:
-    from pytest_densemark import wire  # wire reads the facts: imported once they exist
-
-    return wire.vendor_of_request(request) == "tencent"
-
-
 #: The Tencent vendor as the core sees it.
 VENDOR = Vendor(
     name="tencent",
     title="Tencent Cloud",
     owns_host=_owns_host,
-    claims_request=_claims_request,
+    claims_request="pytest_densemark.vendors.tencent.request:claims_request",
 )
