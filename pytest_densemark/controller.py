@@ -156,11 +156,7 @@ class Controller(Emulator):
         self._recorder = None
         if recorder is None or path is None or not recorder.interactions:
             return None
-        configured = {
-            name: value
-            for name, value in vars(self._credentials).items()
-            if isinstance(value, str) and value
-        }
+        configured = self._configured_credentials()
         recorder.write(path, secrets=configured, overwrite=self.record_mode == "all")
         return path
 
@@ -260,8 +256,7 @@ class Controller(Emulator):
             action = facepp.ACTION
         call = Call(vendor, action, version, summary["params"], request, response)
         call.source = "upstream"
-        with self._lock:
-            self._calls.append(call)
+        self._log_call(call)
         return response
 
     # -- end of test -------------------------------------------------------------------

@@ -24,6 +24,8 @@ from pytest_densemark.errors import DensemarkError
 if TYPE_CHECKING:  # each concern's protocol lives beside the core that calls it
     import httpx
 
+    from pytest_densemark.emulator import Engine
+
 __all__ = [
     "UnknownVendor",
     "Vendor",
@@ -106,9 +108,10 @@ class Vendor:
         return claims
 
     @property
-    def engine(self) -> Any:
-        """Emulation rules: parse, decide, answer (``pytest_densemark.emulator``'s protocol)."""
-        return self.concern("engine")
+    def engine(self) -> Engine:
+        """Emulation rules: read, answer, errors (:class:`pytest_densemark.emulator.Engine`)."""
+        engine: Engine = self.concern("engine")
+        return engine
 
     @property
     def cassette(self) -> Any:

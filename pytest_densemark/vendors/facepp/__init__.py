@@ -2,9 +2,9 @@
 
 This package builds :data:`VENDOR`, the :class:`~pytest_densemark.vendors.Vendor` the core
 calls; its modules hold the vendor's facts (:mod:`.facts`), request reading (:mod:`.request`),
-rules, payloads, schema and fast check, cassette match key and redaction, strategies and
-drawing. Importing the package imports the facts only (no httpx): everything else is named
-as ``"module:attribute"`` and imported on first use.
+rules (:mod:`.engine`), payloads (:mod:`.payloads`), schema and fast check, cassette match key
+and redaction, strategies and drawing. Importing the package imports the facts only (no
+httpx): everything else is named as ``"module:attribute"`` and imported on first use.
 """
 
 from __future__ import annotations
@@ -25,4 +25,5 @@ VENDOR = Vendor(
     title="Face++",
     owns_host=_owns_host,
     claims_request="pytest_densemark.vendors.facepp.request:claims_request",
+    engine="pytest_densemark.vendors.facepp.engine:ENGINE",
 )

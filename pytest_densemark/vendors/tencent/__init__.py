@@ -2,10 +2,10 @@
 
 This package builds :data:`VENDOR`, the :class:`~pytest_densemark.vendors.Vendor` the core
 calls; its modules hold the vendor's facts (:mod:`.facts`), request reading in every
-signature form (:mod:`.request`), TC3 and older signing (:mod:`.signing`), rules, payloads,
-schema and fast check, cassette match key and redaction, strategies and drawing. Importing
-the package imports the facts only (no httpx): everything else is named as
-``"module:attribute"`` and imported on first use.
+signature form (:mod:`.request`), TC3 and older signing (:mod:`.signing`), rules
+(:mod:`.engine`, :mod:`.auth`), payloads (:mod:`.payloads`), schema and fast check, cassette
+match key and redaction, strategies and drawing. Importing the package imports the facts only
+(no httpx): everything else is named as ``"module:attribute"`` and imported on first use.
 """
 
 from __future__ import annotations
@@ -26,4 +26,5 @@ VENDOR = Vendor(
     title="Tencent Cloud",
     owns_host=_owns_host,
     claims_request="pytest_densemark.vendors.tencent.request:claims_request",
+    engine="pytest_densemark.vendors.tencent.engine:ENGINE",
 )
