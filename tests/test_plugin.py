@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import httpx
@@ -11,23 +12,57 @@ import respx.mocks
 from pytest_densemark import facepp, stubs
 from pytest_densemark.cassettes import CassetteError
 from pytest_densemark.controller import (
+    CONTROLLER_API,
     Controller,
     _record_target,
     intercept_httpx,
     release_httpx,
 )
-from pytest_densemark.emulator import Emulator
+from pytest_densemark.emulator import EMULATOR_API, Emulator
 
 
-def test_controller_is_the_emulator() -> None:
+def test_controller_offers_the_emulators_api() -> None:
     controller = Controller()
-    assert isinstance(controller, Emulator)
+    assert isinstance(controller.emulator, Emulator)
+    assert not isinstance(controller, Emulator)  # it has an emulator: composition
     for name in (
         "use_cassette", "queue_response", "inject_error", "inject_latency", "inject_timeout",
         "inject_disconnect", "set_credentials", "set_faces", "register_url", "calls",
         "calls_for", "reset", "unplayed",
     ):  # fmt: skip
+        assert name in CONTROLLER_API, name
         assert getattr(Controller, name).__doc__, name
+
+
+def test_controller_api_is_the_emulators_public_api() -> None:
+    """The forwarded names are derived from the Emulator class, never listed by hand."""
+    public = {
+        name
+        for name in dir(Emulator)
+        if not name.startswith("_")
+        and (callable(getattr(Emulator, name)) or isinstance(getattr(Emulator, name), property))
+    }
+    assert public | {"seed"} == set(CONTROLLER_API) == set(EMULATOR_API)
+    controller = Controller()
+    for name in CONTROLLER_API:
+        assert hasattr(controller, name), name
+        if name != "use_cassette":  # the controller's own (it may record instead)
+            assert (
+                getattr(Controller, name).__doc__ == inspect.getdoc(getattr(Emulator, name, None))
+                or name == "seed"
+            ), name
+
+
+def test_controller_forwards_reads_and_writes_to_its_emulator() -> None:
+    controller = Controller(seed=7)
+    assert controller.seed == controller.emulator.seed == 7
+    controller.clock = lambda: 1234.0
+    assert controller.emulator.clock() == 1234.0
+    controller.set_tencent_no_face("empty")
+    assert controller.emulator.tencent_no_face == "empty"
+    controller.strict = True
+    assert controller.emulator.strict is True
+    assert repr(controller).startswith("<Controller seed=7 ")
 
 
 @pytest.mark.parametrize(
