@@ -27,6 +27,7 @@ import anyio
 import httpx
 
 from pytest_densemark import __version__, stubs, vendors
+from pytest_densemark._redaction import redact_url
 from pytest_densemark._resources import data_dir
 from pytest_densemark.cassettes import (
     BeforeRecord,
@@ -100,7 +101,9 @@ class Controller(_EmulatorAPI):
     the network), ``"new"`` (a named cassette that does not exist yet is recorded) or ``"all"``
     (every named cassette is re-recorded). Recording sends each vendor request to ``upstream``
     (a base URL such as ``http://127.0.0.1:8000``; default ``$DENSEMARK_UPSTREAM``, else the
-    vendor's real host) and :meth:`finish` writes the redacted cassette. ``allow_unplayed``
+    host the request names, which must then be the vendor's: a request that reached the
+    loopback server fails, saying so) and :meth:`finish` writes the redacted cassette.
+    ``allow_unplayed``
     stops :meth:`unplayed_problem` from reporting cassette interactions the test never used.
     ``before_record`` is given to the :class:`~pytest_densemark.cassettes.Recorder`: it sees
     each request summary before it is stored and may change it or drop the exchange.
@@ -263,6 +266,18 @@ class Controller(_EmulatorAPI):
                 port=base.port,
                 path=base.path.rstrip("/") + url.path,
             )
+        elif vendors.vendor_for_host(url.host) is None:
+            # A request that reached the loopback server names the server: sent on as it is,
+            # it would come back to the server, and be forwarded again.
+            message = (
+                f"densemark: cannot record {request.method} {redact_url(url)}: it was sent to"
+                f" {url.host}, not to a vendor's host, so there is nowhere to forward it; give"
+                " the recording an upstream (--densemark-upstream, $DENSEMARK_UPSTREAM or"
+                " Controller(upstream=...))"
+            )
+            with self._failures_lock:
+                self.failures.append(message)
+            raise CassetteError(message)
         # The original Host header stays: Tencent signs it, and the upstream may route on it.
         return httpx.Request(request.method, url, headers=request.headers, content=request.read())
 

@@ -146,3 +146,19 @@ def test_unplayed_problem_message() -> None:
     assert "#0: POST https://api-cn.faceplusplus.com" in problem
     controller.allow_unplayed = True
     assert controller.unplayed_problem() is None
+
+
+def test_recording_a_request_that_names_no_vendor_host_needs_an_upstream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the loopback server a request names the server: sent on as it is, it would come
+    back to the server and be forwarded again, so it fails, saying what to do."""
+    monkeypatch.delenv("DENSEMARK_UPSTREAM", raising=False)
+    controller = Controller(record_mode="new", search_dirs=[tmp_path])
+    assert controller.use_cassette("loopback") is None
+    request = httpx.Request("POST", "http://127.0.0.1:9" + facepp.PATH, data={"api_key": "k"})
+    with pytest.raises(CassetteError, match="--densemark-upstream"):
+        controller.respond(request)
+    assert len(controller.failures) == 1
+    assert "127.0.0.1" in controller.failures[0]
+    assert controller.finish() is None  # nothing was recorded
