@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
+import re
 from pathlib import Path
 
 import httpx
@@ -146,6 +148,32 @@ def test_unplayed_problem_message() -> None:
     assert "#0: POST https://api-cn.faceplusplus.com" in problem
     controller.allow_unplayed = True
     assert controller.unplayed_problem() is None
+
+
+def _docstring(path: Path, function: str) -> str:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            return ast.get_docstring(node) or ""
+    raise AssertionError(f"{function} not found in {path}")
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "start", "end"),
+    [
+        ("plugin.py", "densemark", "CONTROLLER_API", "densemark_server"),
+        ("server_fixture.py", "densemark_server", "under the same names", "control"),
+    ],
+)
+def test_method_lists_in_fixture_docs_name_the_controller_api(
+    module: str, function: str, start: str, end: str
+) -> None:
+    """The fixtures' docs list the controller's methods by hand: each name must be real."""
+    doc = _docstring(Path(stubs.__file__).parent.parent / module, function)
+    listed = doc[doc.index(start) : doc.index(end, doc.index(start) + len(start))]
+    names = re.findall(r"``([a-z_]+)``", listed)
+    assert len(names) >= 10
+    assert set(names) <= set(CONTROLLER_API)
 
 
 def test_recording_a_request_that_names_no_vendor_host_needs_an_upstream(
