@@ -121,17 +121,22 @@ class Context:
         self.clock = clock
         self.strict = strict
         self.answers = answers
-        self.reset(seed)
-
-    def reset(self, seed: int) -> None:
-        """Forget what the emulator was told (credentials, faces, URLs) and the cache counts;
-        draw again from ``seed``. The clock, strict mode and the answer cache stay."""
         self.rng = random.Random(seed)
         self.credentials = Credentials()
         #: Faces by image sha256 (:meth:`Emulator.set_faces`).
         self.faces: dict[str, tuple[Face, ...]] = {}
         #: Images by URL (:meth:`Emulator.register_url`).
         self.urls: dict[str, bytes] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def reset(self, seed: int) -> None:
+        """Forget what the emulator was told (credentials, faces, URLs) and the cache counts;
+        draw again from ``seed``. The clock, strict mode and the answer cache stay."""
+        self.rng = random.Random(seed)
+        self.credentials = Credentials()
+        self.faces = {}
+        self.urls = {}
         self.hits = 0
         self.misses = 0
 

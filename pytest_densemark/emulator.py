@@ -241,18 +241,24 @@ class Emulator(FaultInjection, VendorSettings):
         answers = (
             SHARED_ANSWER_CACHE if answer_cache_size is None else AnswerCache(answer_cache_size)
         )
-        self.seed = 0
+        self.seed = self._new_seed()
         self._context = Context(
-            lock=self._lock, seed=0, clock=clock, strict=strict, answers=answers
+            lock=self._lock, seed=self.seed, clock=clock, strict=strict, answers=answers
         )
         self._log = CallLog(call_log_raw_bytes)
         self._init_state(settings)
 
-    def _init_state(self, settings: dict[str, Any] | None = None) -> None:
+    def _new_seed(self) -> int:
         option = self._seed_option
-        self.seed = option if option is not None else _fresh_seed()
-        self._context.reset(self.seed)
-        self._vendor_settings = settings if settings is not None else self._new_vendor_settings()
+        return option if option is not None else _fresh_seed()
+
+    def _init_state(self, settings: dict[str, Any] | None = None) -> None:
+        """Start afresh: on a reset (no ``settings``) with a new seed and vendor settings."""
+        if settings is None:
+            self.seed = self._new_seed()
+            self._context.reset(self.seed)
+            settings = self._new_vendor_settings()
+        self._vendor_settings = settings
         self._faults = []
         self._queue = []
         self._log = CallLog(self._log.raw_bytes)
@@ -492,9 +498,11 @@ class Emulator(FaultInjection, VendorSettings):
         __tracebackhide__ = True  # a user's failing test passes through here
         vendor = vendors.vendor_for_request(request)
         images = RequestImages()
+        engine: Engine | None = None
         if vendor is not None:
             name: str | None = vendor.name
-            parsed, action, version, params = vendor.engine.read(request, images)
+            engine = vendor.engine
+            parsed, action, version, params = engine.read(request, images)
         else:
             name = parsed = action = version = None
             params = {}
@@ -517,9 +525,9 @@ class Emulator(FaultInjection, VendorSettings):
         elif player is not None:
             call.source = "cassette"
             answer = player.respond(request, parsed=parsed)
-        elif vendor is not None:
+        elif vendor is not None and engine is not None:
             settings = self._settings_of(vendor)
-            answer = vendor.engine.answer(self._context, settings, request, parsed, images, call)
+            answer = engine.answer(self._context, settings, request, parsed, images, call)
         else:
             answer = httpx.Response(
                 404,
