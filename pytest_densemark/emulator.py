@@ -258,10 +258,10 @@ class Emulator(FaultInjection, VendorSettings):
             self.seed = self._new_seed()
             self._context.reset(self.seed)
             settings = self._new_vendor_settings()
+            self._log = CallLog(self._log.raw_bytes)
         self._vendor_settings = settings
         self._faults = []
         self._queue = []
-        self._log = CallLog(self._log.raw_bytes)
         self._cassette: Cassette | None = None
         self._player: Player | None = None
 

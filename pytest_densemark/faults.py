@@ -68,6 +68,8 @@ def check_times(times: int | None, *, allow_none: bool) -> None:
 def take_latency(faults: list[Fault], vendor: str | None) -> tuple[float, list[Fault]]:
     """The latency injected for one request to ``vendor`` (the sum of every latency fault
     that applies), and the faults left once those are counted."""
+    if not faults:  # the common case: nothing injected
+        return 0.0, faults
     total = 0.0
     for fault in faults:
         if fault.kind == "latency" and fault.vendor in (None, vendor):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import cached_property
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -93,37 +94,40 @@ class Vendor:
             self._concerns[name] = value
         return value
 
-    @property
+    # Each concern is resolved once, then kept as a plain attribute (cached_property): the
+    # emulator reads ``engine`` on every request.
+
+    @cached_property
     def owns_host(self) -> Callable[[str], bool]:
         """Whether a host name (lower case, no brackets, no trailing dot) is one of the vendor's
         API hosts: only these are answered in-process and guarded by the network block."""
         owns: Callable[[str], bool] = self.concern("owns_host")
         return owns
 
-    @property
+    @cached_property
     def claims_request(self) -> Callable[[httpx.Request], bool]:
         """Whether a request to a host the vendor does not own (a loopback server) is for it,
         from its path, headers or parameters."""
         claims: Callable[[httpx.Request], bool] = self.concern("claims_request")
         return claims
 
-    @property
+    @cached_property
     def engine(self) -> Engine:
         """Emulation rules: read, answer, errors (:class:`pytest_densemark.emulator.Engine`)."""
         engine: Engine = self.concern("engine")
         return engine
 
-    @property
+    @cached_property
     def cassette(self) -> Any:
         """Cassette rules: match key, redaction, action, payload kind (``cassettes``' protocol)."""
         return self.concern("cassette")
 
-    @property
+    @cached_property
     def server(self) -> Any:
         """Loopback server rules: request size limit and its answer (``server``'s protocol)."""
         return self.concern("server")
 
-    @property
+    @cached_property
     def payloads(self) -> Any:
         """Payload kinds, schemas and fast checks (``validation``'s protocol)."""
         return self.concern("payloads")
