@@ -1,10 +1,10 @@
-"""The ``densemark`` fixture's controller and the httpx patch behind it, usable without pytest.
+"""The ``densemark`` fixture's controller and the interception behind it, usable without pytest.
 
-:class:`Controller` is the :class:`~pytest_densemark.emulator.Emulator` (every controller
-method keeps its name and meaning) plus what a test suite needs around it: cassette folders
-searched before the shipped library, record mode, and the end-of-test check for unplayed
-cassette interactions. :func:`intercept_httpx` routes httpx traffic for the vendors' hosts to a
-controller while it is active::
+:class:`Controller` has an :class:`~pytest_densemark.emulator.Emulator` and offers its whole
+public API under the same names (:data:`CONTROLLER_API`, forwarded, never copied), plus what a
+test suite needs around it: cassette folders searched before the shipped library, record mode,
+and the end-of-test check for unplayed cassette interactions. :func:`intercept_httpx` routes
+vendor traffic from every supported client to a controller while it is active::
 
     from pytest_densemark.controller import Controller, intercept_httpx
 
@@ -16,16 +16,18 @@ controller while it is active::
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import httpx
 
-from pytest_densemark import __version__, facepp, stubs, wire
+from pytest_densemark import __version__, stubs, vendors
+from pytest_densemark._redaction import redact_url
 from pytest_densemark._resources import data_dir
 from pytest_densemark.cassettes import (
     BeforeRecord,
@@ -35,15 +37,19 @@ from pytest_densemark.cassettes import (
     Recorder,
     redact_request,
 )
+from pytest_densemark.delegation import delegate
 from pytest_densemark.emulator import (
+    EMULATOR_API,
     LATENCY_EXTENSION,
     Call,
     EmulatedDisconnect,
     EmulatedTimeout,
     Emulator,
 )
+from pytest_densemark.request_images import RequestImages
 
 __all__ = [
+    "CONTROLLER_API",
     "LATENCY_EXTENSION",
     "RECORD_MODES",
     "UPSTREAM_ENV",
@@ -66,21 +72,46 @@ _TRANSPORT_HEADERS = frozenset(
 )
 
 
-class Controller(Emulator):
-    """What the ``densemark`` fixture returns: the emulator plus cassette folders and recording.
+#: The settings API a controller offers: the emulator's public API
+#: (:data:`~pytest_densemark.emulator.EMULATOR_API`), derived from the class, every name
+#: forwarded to :attr:`Controller.emulator` except :meth:`Controller.use_cassette`, which is
+#: the controller's own (it may record instead). A delivery that holds a controller (the
+#: loopback server) offers these names the same way: :func:`pytest_densemark.delegation.delegate`.
+CONTROLLER_API: tuple[str, ...] = EMULATOR_API
 
-    Every :class:`~pytest_densemark.emulator.Emulator` method is available under the same
-    name. ``search_dirs`` are searched, in order, before the shipped cassette library whenever
-    a cassette is named. ``record_mode`` is ``"none"`` (default: replay or emulate, never touch
+if TYPE_CHECKING:
+    # For type checkers the controller offers the emulator's API (it does, by forwarding);
+    # at run time it is not an Emulator: it has one.
+    _EmulatorAPI = Emulator
+else:
+    _EmulatorAPI = object
+
+
+class Controller(_EmulatorAPI):
+    """What the ``densemark`` fixture returns: an emulator plus cassette folders and recording.
+
+    The controller has an :class:`~pytest_densemark.emulator.Emulator` (:attr:`emulator`)
+    and offers every name of its public API (:data:`CONTROLLER_API`: ``set_faces``,
+    ``inject_error``, ``calls``...), forwarded to it; reading or setting one of its attributes
+    (``clock``, ``strict``, ``profile``) on the controller reads or sets the emulator's. It is
+    not an ``Emulator`` instance.
+
+    ``search_dirs`` are searched, in order, before the shipped cassette library whenever a
+    cassette is named. ``record_mode`` is ``"none"`` (default: replay or emulate, never touch
     the network), ``"new"`` (a named cassette that does not exist yet is recorded) or ``"all"``
     (every named cassette is re-recorded). Recording sends each vendor request to ``upstream``
     (a base URL such as ``http://127.0.0.1:8000``; default ``$DENSEMARK_UPSTREAM``, else the
-    vendor's real host) and :meth:`finish` writes the redacted cassette. ``allow_unplayed``
+    host the request names, which must then be the vendor's: a request that reached the
+    loopback server fails, saying so) and :meth:`finish` writes the redacted cassette.
+    ``allow_unplayed``
     stops :meth:`unplayed_problem` from reporting cassette interactions the test never used.
     ``before_record`` is given to the :class:`~pytest_densemark.cassettes.Recorder`: it sees
     each request summary before it is stored and may change it or drop the exchange.
     Extra keyword arguments go to :class:`~pytest_densemark.emulator.Emulator`.
     """
+
+    #: The emulator that answers for this controller.
+    emulator: Emulator
 
     def __init__(
         self,
@@ -92,7 +123,7 @@ class Controller(Emulator):
         before_record: BeforeRecord | None = None,
         **emulator_options: Any,
     ) -> None:
-        super().__init__(**emulator_options)
+        self.emulator = Emulator(**emulator_options)
         if record_mode not in RECORD_MODES:
             raise ValueError(
                 f"record_mode must be one of {', '.join(RECORD_MODES)}, got {record_mode!r}"
@@ -108,6 +139,10 @@ class Controller(Emulator):
         self._record_path: Path | None = None
         #: Messages of the requests no cassette interaction answered, in order.
         self.failures: list[str] = []
+        self._failures_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<Controller seed={self.emulator.seed} calls={len(self.emulator.calls)}>"
 
     # -- cassettes and recording ---------------------------------------------------------
 
@@ -127,11 +162,11 @@ class Controller(Emulator):
         """
         dirs = (*search_dirs, *self.search_dirs)
         if self.record_mode == "none":
-            return super().use_cassette(name_or_path, search_dirs=dirs)
+            return self.emulator.use_cassette(name_or_path, search_dirs=dirs)
         found = _find_cassette(name_or_path, dirs)
         if found is not None and self.record_mode == "new":
-            return super().use_cassette(name_or_path, search_dirs=dirs)
-        self.eject_cassette()
+            return self.emulator.use_cassette(name_or_path, search_dirs=dirs)
+        self.emulator.eject_cassette()
         self._record_path = _record_target(name_or_path, found, dirs)
         self._recorder = Recorder(
             description=f"recorded by pytest-densemark {__version__}",
@@ -156,11 +191,7 @@ class Controller(Emulator):
         self._recorder = None
         if recorder is None or path is None or not recorder.interactions:
             return None
-        configured = {
-            name: value
-            for name, value in vars(self._credentials).items()
-            if isinstance(value, str) and value
-        }
+        configured = self.emulator._configured_credentials()
         recorder.write(path, secrets=configured, overwrite=self.record_mode == "all")
         return path
 
@@ -195,9 +226,9 @@ class Controller(Emulator):
                 upstream = client.send(forwarded)
             return self._recorded(request, upstream)
         try:
-            return self.handle(request)
+            return self.emulator.handle(request)
         except CassetteMismatch as error:
-            with self._lock:
+            with self._failures_lock:
                 self.failures.append(str(error))
             raise
 
@@ -235,6 +266,18 @@ class Controller(Emulator):
                 port=base.port,
                 path=base.path.rstrip("/") + url.path,
             )
+        elif vendors.vendor_for_host(url.host) is None:
+            # A request that reached the loopback server names the server: sent on as it is,
+            # it would come back to the server, and be forwarded again.
+            message = (
+                f"densemark: cannot record {request.method} {redact_url(url)}: it was sent to"
+                f" {url.host}, not to a vendor's host, so there is nowhere to forward it; give"
+                " the recording an upstream (--densemark-upstream, $DENSEMARK_UPSTREAM or"
+                " Controller(upstream=...))"
+            )
+            with self._failures_lock:
+                self.failures.append(message)
+            raise CassetteError(message)
         # The original Host header stays: Tencent signs it, and the upstream may route on it.
         return httpx.Request(request.method, url, headers=request.headers, content=request.read())
 
@@ -251,17 +294,14 @@ class Controller(Emulator):
         assert recorder is not None
         recorder.record(request, response)
         summary = redact_request(request)
-        vendor = wire.vendor_of_request(request)
-        action = version = None
-        if vendor == "tencent":
-            action = request.headers.get("x-tc-action")
-            version = request.headers.get("x-tc-version")
-        elif vendor == "facepp":
-            action = facepp.ACTION
-        call = Call(vendor, action, version, summary["params"], request, response)
+        vendor = vendors.vendor_for_request(request)
+        name = action = version = None
+        if vendor is not None:
+            name = vendor.name
+            _, action, version, _ = vendor.engine.read(request, RequestImages())
+        call = Call(name, action, version, summary["params"], request, response)
         call.source = "upstream"
-        with self._lock:
-            self._calls.append(call)
+        self.emulator._log_call(call)
         return response
 
     # -- end of test -------------------------------------------------------------------
@@ -356,3 +396,8 @@ def intercept_httpx(controller: Controller, *, keep_patched: bool = False) -> It
 def release_httpx() -> None:
     """Remove the stubs interception installed (:func:`pytest_densemark.stubs.uninstall_all`)."""
     stubs.uninstall_all()
+
+
+#: The emulator's API on the controller: one forwarding property per name (the controller's
+#: own ``use_cassette`` stays).
+delegate(Controller, CONTROLLER_API, to="emulator", source=Emulator)

@@ -359,8 +359,9 @@ def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, Non
     included: nothing reaches a socket, so no certificate is needed). Requests to other
     hosts, loopback servers and your own respx/responses/aioresponses mocks are left alone.
 
-    Returns a :class:`~pytest_densemark.controller.Controller` (the emulator):
-    ``use_cassette``, ``queue_response``, ``inject_error``, ``inject_latency``,
+    Returns a :class:`~pytest_densemark.controller.Controller`, which offers the emulator's
+    whole API under the same names (:data:`~pytest_densemark.controller.CONTROLLER_API`),
+    among them ``use_cassette``, ``queue_response``, ``inject_error``, ``inject_latency``,
     ``inject_timeout``, ``inject_disconnect``, ``set_credentials``, ``set_faces``,
     ``set_tencent_no_face``, ``register_url``, ``calls``, ``calls_for``, ``reset`` and
     ``unplayed``. ``densemark_server`` serves this same controller over loopback HTTP.

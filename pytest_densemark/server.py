@@ -60,6 +60,7 @@ from pytest_densemark.checks import (
     header_problem,
     status_problem,
 )
+from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import Call, EmulatedDisconnect, EmulatedTimeout, Emulator
 from pytest_densemark.faces import Face
 from pytest_densemark.tls import ServerTLS
@@ -573,7 +574,7 @@ def _request(
 
 def _handler_of(app: Emulator | Handler) -> Handler:
     """The callable that answers a request: a controller's ``respond``, an emulator's ``handle``."""
-    if isinstance(app, Emulator):
+    if isinstance(app, (Emulator, Controller)):
         respond: Handler | None = getattr(app, "respond", None)
         return respond if respond is not None else app.handle
     return app
@@ -811,7 +812,7 @@ class DensemarkServer:
     def emulator(self) -> Emulator:
         """The emulator behind the server (``TypeError`` when serving a plain handler)."""
         app = self.app
-        if not isinstance(app, Emulator):
+        if not isinstance(app, (Emulator, Controller)):
             raise TypeError(
                 "DensemarkServer: controller methods need an Emulator; this server serves "
                 f"{app!r} (pass DensemarkServer(Emulator()) or no app at all)"

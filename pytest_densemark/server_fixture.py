@@ -106,12 +106,16 @@ def densemark_server(
       ``calls``, ``calls_for``, ``unplayed`` and ``reset``; and the ``/_densemark/`` control
       API for clients in other languages.
 
-    ``@pytest.mark.densemark(...)``, the ini values and ``--densemark-record`` apply exactly
-    as they do to ``densemark`` (one set-up serves both): with a record mode, requests that
-    reach the server are forwarded upstream and the cassette is written at teardown. A test
-    that leaves cassette interactions unplayed, or whose request no interaction answered,
-    fails. ``NO_PROXY`` names the server for the whole session, so proxy variables do not
-    divert loopback requests.
+    It is the ``densemark`` fixture's controller, set up once from
+    ``@pytest.mark.densemark(...)``, the ini values and ``--densemark-record``, so marker
+    errors, missing cassettes, recording and the end-of-test checks are the ones
+    ``densemark`` has. One difference comes from the URL: a request that reaches the server
+    names the server, not the vendor, so recording it needs an upstream
+    (``--densemark-upstream`` or ``$DENSEMARK_UPSTREAM``; without one the request fails,
+    saying so), where an in-process request goes to the vendor's own host. The cassette is
+    written at teardown. A test that leaves cassette interactions unplayed, or whose request
+    no interaction answered, fails. ``NO_PROXY`` names the server for the whole session, so
+    proxy variables do not divert loopback requests.
 
     ``inject_timeout`` holds the connection without answering until the client gives up or
     ``densemark_server_hold_timeout`` seconds pass (ini value, default 60), then closes it: a

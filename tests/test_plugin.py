@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import re
 from pathlib import Path
 
 import httpx
@@ -11,23 +14,57 @@ import respx.mocks
 from pytest_densemark import facepp, stubs
 from pytest_densemark.cassettes import CassetteError
 from pytest_densemark.controller import (
+    CONTROLLER_API,
     Controller,
     _record_target,
     intercept_httpx,
     release_httpx,
 )
-from pytest_densemark.emulator import Emulator
+from pytest_densemark.emulator import EMULATOR_API, Emulator
 
 
-def test_controller_is_the_emulator() -> None:
+def test_controller_offers_the_emulators_api() -> None:
     controller = Controller()
-    assert isinstance(controller, Emulator)
+    assert isinstance(controller.emulator, Emulator)
+    assert not isinstance(controller, Emulator)  # it has an emulator: composition
     for name in (
         "use_cassette", "queue_response", "inject_error", "inject_latency", "inject_timeout",
         "inject_disconnect", "set_credentials", "set_faces", "register_url", "calls",
         "calls_for", "reset", "unplayed",
     ):  # fmt: skip
+        assert name in CONTROLLER_API, name
         assert getattr(Controller, name).__doc__, name
+
+
+def test_controller_api_is_the_emulators_public_api() -> None:
+    """The forwarded names are derived from the Emulator class, never listed by hand."""
+    public = {
+        name
+        for name in dir(Emulator)
+        if not name.startswith("_")
+        and (callable(getattr(Emulator, name)) or isinstance(getattr(Emulator, name), property))
+    }
+    assert public | {"seed"} == set(CONTROLLER_API) == set(EMULATOR_API)
+    controller = Controller()
+    for name in CONTROLLER_API:
+        assert hasattr(controller, name), name
+        if name != "use_cassette":  # the controller's own (it may record instead)
+            assert (
+                getattr(Controller, name).__doc__ == inspect.getdoc(getattr(Emulator, name, None))
+                or name == "seed"
+            ), name
+
+
+def test_controller_forwards_reads_and_writes_to_its_emulator() -> None:
+    controller = Controller(seed=7)
+    assert controller.seed == controller.emulator.seed == 7
+    controller.clock = lambda: 1234.0
+    assert controller.emulator.clock() == 1234.0
+    controller.set_tencent_no_face("empty")
+    assert controller.emulator.tencent_no_face == "empty"
+    controller.strict = True
+    assert controller.emulator.strict is True
+    assert repr(controller).startswith("<Controller seed=7 ")
 
 
 @pytest.mark.parametrize(
@@ -111,3 +148,45 @@ def test_unplayed_problem_message() -> None:
     assert "#0: POST https://api-cn.faceplusplus.com" in problem
     controller.allow_unplayed = True
     assert controller.unplayed_problem() is None
+
+
+def _docstring(path: Path, function: str) -> str:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            return ast.get_docstring(node) or ""
+    raise AssertionError(f"{function} not found in {path}")
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "start", "end"),
+    [
+        ("plugin.py", "densemark", "CONTROLLER_API", "densemark_server"),
+        ("server_fixture.py", "densemark_server", "under the same names", "control"),
+    ],
+)
+def test_method_lists_in_fixture_docs_name_the_controller_api(
+    module: str, function: str, start: str, end: str
+) -> None:
+    """The fixtures' docs list the controller's methods by hand: each name must be real."""
+    doc = _docstring(Path(stubs.__file__).parent.parent / module, function)
+    listed = doc[doc.index(start) : doc.index(end, doc.index(start) + len(start))]
+    names = re.findall(r"``([a-z_]+)``", listed)
+    assert len(names) >= 10
+    assert set(names) <= set(CONTROLLER_API)
+
+
+def test_recording_a_request_that_names_no_vendor_host_needs_an_upstream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the loopback server a request names the server: sent on as it is, it would come
+    back to the server and be forwarded again, so it fails, saying what to do."""
+    monkeypatch.delenv("DENSEMARK_UPSTREAM", raising=False)
+    controller = Controller(record_mode="new", search_dirs=[tmp_path])
+    assert controller.use_cassette("loopback") is None
+    request = httpx.Request("POST", "http://127.0.0.1:9" + facepp.PATH, data={"api_key": "k"})
+    with pytest.raises(CassetteError, match="--densemark-upstream"):
+        controller.respond(request)
+    assert len(controller.failures) == 1
+    assert "127.0.0.1" in controller.failures[0]
+    assert controller.finish() is None  # nothing was recorded

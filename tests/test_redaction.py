@@ -166,6 +166,6 @@ def test_cassette_mismatch_message_holds_no_credential() -> None:
 def test_configured_credentials_are_not_shown() -> None:
     emulator = Emulator()
     emulator.set_credentials(api_key=KEY, api_secret=SECRET)
-    shown = repr(emulator._credentials)
+    shown = repr(emulator._context.credentials)
     assert leaked(shown) == []
     assert "api_key=<redacted>" in shown

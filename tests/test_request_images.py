@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_densemark import emulator as emulator_module
 from pytest_densemark import facepp, images, tc3, tencent
+from pytest_densemark import request_images as images_module
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face, tencent_face
 from pytest_densemark.images import make_image
@@ -29,7 +29,7 @@ KEYS = {"api_key": "synthetic-key", "api_secret": "synthetic-secret"}
 def counts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """How often the emulator decodes base64, sniffs an image and hashes a JPEG."""
     counted: Counter[str] = Counter()
-    decode, sha256 = emulator_module._decode_base64, hashlib.sha256
+    decode, sha256 = images_module._decode_base64, hashlib.sha256
 
     def counting(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,8 +43,8 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
             counted["hash"] += 1
         return sha256(*args, **kwargs)
 
-    monkeypatch.setattr(emulator_module, "_decode_base64", counting("decode", decode))
-    monkeypatch.setattr(emulator_module, "sniff", counting("sniff", images.sniff))
+    monkeypatch.setattr(images_module, "_decode_base64", counting("decode", decode))
+    monkeypatch.setattr(images_module, "sniff", counting("sniff", images.sniff))
     monkeypatch.setattr(hashlib, "sha256", counting_sha256)
     return counted
 
@@ -147,10 +147,10 @@ def test_a_big_image_sent_again_is_not_decoded_again(counts: Counter[str]) -> No
 def test_big_texts_differing_between_the_samples_are_told_apart(counts: Counter[str]) -> None:
     """The sampled lookup key is confirmed by comparing whole texts: no wrong image, ever."""
     text = base64.b64encode(big_jpeg(3)).decode()
-    step = (len(text) - emulator_module._SAMPLE) // (emulator_module._SAMPLES - 1)
-    place = step // 2 + emulator_module._SAMPLE  # between the first two samples
+    step = (len(text) - images_module._SAMPLE) // (images_module._SAMPLES - 1)
+    place = step // 2 + images_module._SAMPLE  # between the first two samples
     other = text[:place] + ("A" if text[place] != "A" else "B") + text[place + 1 :]
-    assert emulator_module._sampled_key(text) == emulator_module._sampled_key(other)
+    assert images_module._sampled_key(text) == images_module._sampled_key(other)
     emulator = Emulator()
     for sent in (text, other, text, other):
         assert "DenseFaceShapeSet" in emulator.handle(tencent_request({"Image": sent})).text
@@ -163,7 +163,7 @@ def test_big_texts_differing_between_the_samples_are_told_apart(counts: Counter[
 
 def test_the_decoded_image_cache_is_bounded_by_bytes() -> None:
     texts = {name: name * 1024 for name in "ABCD"}
-    cache = emulator_module._DecodedImages(max_bytes=2 * (1024 + 100) + 50)
+    cache = images_module._DecodedImages(max_bytes=2 * (1024 + 100) + 50)
     cache.put(texts["A"], b"a" * 100, None)
     cache.put(texts["B"], b"b" * 100, None)
     assert cache.get(texts["A"]) == (b"a" * 100, None)  # now the most recently used

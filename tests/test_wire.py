@@ -223,7 +223,7 @@ def test_parse_facepp_sees_a_request_changed_in_between() -> None:
     ],
 )
 def test_big_image_bodies_read_as_json_loads_reads_them(body: str) -> None:
-    from pytest_densemark.wire import _json_body
+    from pytest_densemark.vendors.tencent.request import _json_body
 
     raw = body.encode()
     try:

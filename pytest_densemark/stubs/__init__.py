@@ -32,9 +32,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
+
+from pytest_densemark.vendors import vendor_for_host
 
 if TYPE_CHECKING:
     from pytest_densemark.controller import Controller
@@ -72,13 +73,10 @@ def forwarding() -> Iterator[None]:
         _FORWARDING.reset(token)
 
 
-@lru_cache(maxsize=512)
 def is_vendor_host(host: str) -> bool:
-    """Whether ``host`` is one of the vendors' API hosts (case and a trailing dot ignored)."""
-    from pytest_densemark import facepp, tencent
-
-    name = host.strip("[]").rstrip(".").lower()
-    return name in facepp.HOSTS or tencent.HOST_PATTERN.match(name) is not None
+    """Whether ``host`` is one of a registered vendor's API hosts (case, brackets and a
+    trailing dot ignored): :func:`pytest_densemark.vendors.vendor_for_host`."""
+    return vendor_for_host(host) is not None
 
 
 def active_controller(host: str) -> Controller | None:

@@ -15,7 +15,8 @@ helpers, and the registry imports a vendor package only when it is first asked f
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from functools import cached_property
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from pytest_densemark.errors import DensemarkError
 
 if TYPE_CHECKING:  # each concern's protocol lives beside the core that calls it
     import httpx
+
+    from pytest_densemark.emulator import Engine
 
 __all__ = [
     "UnknownVendor",
@@ -47,11 +50,11 @@ class UnknownVendor(DensemarkError, KeyError):
 class Vendor:
     """One emulated vendor, as the core sees it.
 
-    Identity and routing are plain attributes. Every other concern is an object the vendor
-    package builds, given either as the object or as ``"module:attribute"``, imported the first
-    time the core asks for it: the validator must not import the emulator's engine, nor the
-    plugin any vendor at all. Concerns are typed by the protocol in the core module that calls
-    them (see each property).
+    Identity is plain attributes; routing (:attr:`owns_host`, :attr:`claims_request`) and every
+    other concern are given either as the object or as ``"module:attribute"``, imported the
+    first time the core asks for it: the validator must not import the emulator's engine, nor
+    the plugin any vendor at all, and a vendor package's ``__init__`` must not import httpx.
+    Concerns are typed by the protocol in the core module that calls them (see each property).
     """
 
     #: The concerns a vendor may provide, each consumed by one part of the core.
@@ -62,8 +65,8 @@ class Vendor:
         *,
         name: str,
         title: str,
-        owns_host: Callable[[str], bool],
-        claims_request: Callable[[httpx.Request], bool],
+        owns_host: Callable[[str], bool] | str,
+        claims_request: Callable[[httpx.Request], bool] | str,
         **concerns: object,
     ) -> None:
         unknown = sorted(set(concerns) - set(self.CONCERNS))
@@ -73,13 +76,11 @@ class Vendor:
         self.name = name
         #: Name for people (``"Face++"``), used in messages.
         self.title = title
-        #: Whether a host name (lower case, no trailing dot) is one of the vendor's API hosts:
-        #: only these are answered in-process and guarded by the network block.
-        self.owns_host = owns_host
-        #: Whether a request to a host the vendor does not own (a loopback server) is for it,
-        #: from its path, headers or parameters.
-        self.claims_request = claims_request
-        self._concerns: dict[str, object] = dict(concerns)
+        self._concerns: dict[str, object] = {
+            **concerns,
+            "owns_host": owns_host,
+            "claims_request": claims_request,
+        }
 
     def concern(self, name: str) -> Any:
         """The vendor's object for the core concern ``name``, imported on first use."""
@@ -93,23 +94,41 @@ class Vendor:
             self._concerns[name] = value
         return value
 
-    @property
-    def engine(self) -> Any:
-        """Emulation rules: parse, decide, answer (``pytest_densemark.emulator``'s protocol)."""
-        return self.concern("engine")
+    # Each concern is resolved once, then kept as a plain attribute (cached_property): the
+    # emulator reads ``engine`` on every request.
 
-    @property
+    @cached_property
+    def owns_host(self) -> Callable[[str], bool]:
+        """Whether a host name (lower case, no brackets, no trailing dot) is one of the vendor's
+        API hosts: only these are answered in-process and guarded by the network block."""
+        owns: Callable[[str], bool] = self.concern("owns_host")
+        return owns
+
+    @cached_property
+    def claims_request(self) -> Callable[[httpx.Request], bool]:
+        """Whether a request to a host the vendor does not own (a loopback server) is for it,
+        from its path, headers or parameters."""
+        claims: Callable[[httpx.Request], bool] = self.concern("claims_request")
+        return claims
+
+    @cached_property
+    def engine(self) -> Engine:
+        """Emulation rules: read, answer, errors (:class:`pytest_densemark.emulator.Engine`)."""
+        engine: Engine = self.concern("engine")
+        return engine
+
+    @cached_property
     def cassette(self) -> Any:
         """Cassette rules: match key, redaction, action, stored answers' checks
         (:class:`pytest_densemark.cassettes.rules.CassetteRules`)."""
         return self.concern("cassette")
 
-    @property
+    @cached_property
     def server(self) -> Any:
         """Loopback server rules: request size limit and its answer (``server``'s protocol)."""
         return self.concern("server")
 
-    @property
+    @cached_property
     def payloads(self) -> Any:
         """Payload rules: kinds, detection, fast and extra checks, schema builders, and the
         vendor's strategies and drawing (:class:`pytest_densemark.validation.PayloadRules`)."""
@@ -128,6 +147,15 @@ _BUILTIN: dict[str, str] = {
 
 _registry: dict[str, Vendor] = {}
 _lock = threading.Lock()
+#: Every vendor in order once the builtins are loaded (``None``: look again): routing walks it
+#: for each request a vendor's host does not name, so it is not rebuilt per request.
+_ordered: tuple[Vendor, ...] | None = None
+
+
+def _changed() -> None:
+    global _ordered
+    _ordered = None
+    _for_host_cache.clear()
 
 
 def register(vendor: Vendor) -> Vendor:
@@ -136,7 +164,7 @@ def register(vendor: Vendor) -> Vendor:
         raise TypeError(f"register() expects a Vendor, got {type(vendor).__name__}")
     with _lock:
         _registry[vendor.name] = vendor
-    _for_host_cache.clear()
+    _changed()
     return vendor
 
 
@@ -144,7 +172,7 @@ def unregister(name: str) -> None:
     """Remove the vendor called ``name`` (a no-op if there is none); builtins come back on use."""
     with _lock:
         _registry.pop(name, None)
-    _for_host_cache.clear()
+    _changed()
 
 
 def _load_builtins() -> None:
@@ -176,11 +204,15 @@ def get(name: str) -> Vendor:
         return _registry.setdefault(name, vendor)
 
 
-def all_vendors() -> Iterator[Vendor]:
+def all_vendors() -> tuple[Vendor, ...]:
     """Every vendor, builtins first (importing them if needed)."""
-    _load_builtins()
-    for name in names():
-        yield get(name)
+    global _ordered
+    ordered = _ordered
+    if ordered is None:
+        _load_builtins()
+        ordered = tuple(get(name) for name in names())
+        _ordered = ordered
+    return ordered
 
 
 _for_host_cache: dict[str, Vendor | None] = {}

@@ -1,32 +1,22 @@
 """Face++ ``thousandlandmark`` (and ``detect``): everything the kit knows about the vendor.
 
 This package builds :data:`VENDOR`, the :class:`~pytest_densemark.vendors.Vendor` the core
-calls; its modules hold the vendor's facts, request parsing, rules, payloads, schema and fast
-check, cassette match key and redaction, strategies and drawing.
+calls; its modules hold the vendor's facts (:mod:`.facts`), request reading (:mod:`.request`),
+rules (:mod:`.engine`), payloads (:mod:`.payloads`), schema and fast check, cassette match key
+and redaction, strategies and drawing. Importing the package imports the facts only (no
+httpx): everything else is named as ``"module:attribute"`` and imported on first use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from pytest_densemark import facepp as _facts
 from pytest_densemark.vendors import Vendor
-
-if TYPE_CHECKING:  # the validator loads this package: it must not import httpx
-    import httpx
+from pytest_densemark.vendors.facepp import facts as _facts
 
 __all__ = ["VENDOR"]
-
-#: Path prefix of every Face++ API: how a Face++ request is told apart on a loopback host.
-_PREFIX = "/facepp/"
 
 
 def _owns_host(host: str) -> bool:
     return host in _facts.HOSTS
-
-
-def _claims_request(request: httpx.Request) -> bool:
-    return request.url.path.startswith(_PREFIX)
 
 
 #: The Face++ vendor as the core sees it.
@@ -34,7 +24,8 @@ VENDOR = Vendor(
     name="facepp",
     title="Face++",
     owns_host=_owns_host,
-    claims_request=_claims_request,
+    claims_request="pytest_densemark.vendors.facepp.request:claims_request",
+    engine="pytest_densemark.vendors.facepp.engine:ENGINE",
     payloads="pytest_densemark.vendors.facepp.check:RULES",
     cassette="pytest_densemark.vendors.facepp.cassette:RULES",
 )

@@ -1,20 +1,17 @@
 """Tencent Cloud ``AnalyzeDenseLandmarks``: everything the kit knows about the vendor.
 
 This package builds :data:`VENDOR`, the :class:`~pytest_densemark.vendors.Vendor` the core
-calls; its modules hold the vendor's facts, request parsing (every signature form), TC3
-signing, rules, payloads, schema and fast check, cassette match key and redaction, strategies
-and drawing.
+calls; its modules hold the vendor's facts (:mod:`.facts`), request reading in every
+signature form (:mod:`.request`), TC3 and older signing (:mod:`.signing`), rules
+(:mod:`.engine`, :mod:`.auth`), payloads (:mod:`.payloads`), schema and fast check, cassette
+match key and redaction, strategies and drawing. Importing the package imports the facts only
+(no httpx): everything else is named as ``"module:attribute"`` and imported on first use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from pytest_densemark import tencent as _facts
 from pytest_densemark.vendors import Vendor
-
-if TYPE_CHECKING:  # the validator loads this package: it must not import httpx
-    import httpx
+from pytest_densemark.vendors.tencent import facts as _facts
 
 __all__ = ["VENDOR"]
 
@@ -23,18 +20,13 @@ def _owns_host(host: str) -> bool:
     return _facts.HOST_PATTERN.match(host) is not None
 
 
-def _claims_request(request: httpx.Request) -> bool:
-    from pytest_densemark import wire  # imports httpx: only when a request is routed
-
-    return wire.vendor_of_request(request) == "tencent"
-
-
 #: The Tencent vendor as the core sees it.
 VENDOR = Vendor(
     name="tencent",
     title="Tencent Cloud",
     owns_host=_owns_host,
-    claims_request=_claims_request,
+    claims_request="pytest_densemark.vendors.tencent.request:claims_request",
+    engine="pytest_densemark.vendors.tencent.engine:ENGINE",
     payloads="pytest_densemark.vendors.tencent.check:RULES",
     cassette="pytest_densemark.vendors.tencent.cassette:RULES",
 )
