@@ -1,8 +1,9 @@
 """The seam between the cassette core and the vendors: the CassetteRules protocol.
 
 Every registered vendor implements it; a recorded request and the live request it came from
-get the same match key (one key builder per vendor); and a vendor the kit does not ship,
-registered by a test, is stored, matched, recorded and validated by the same core.
+get the same match key (one key builder per vendor); and a vendor the kit does not ship (the
+toy of :mod:`toyvendor`), registered by a test, is stored, matched, recorded and validated by
+the same core.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
+from toyvendor import facts as toy_facts
+from vendor_contracts import registered_toy
 
 from pytest_densemark import facepp, tencent, vendors
 from pytest_densemark._redaction import REDACTED
@@ -35,10 +38,10 @@ from pytest_densemark.cassettes import (
     validate_cassette,
 )
 from pytest_densemark.cassettes.match import live_key, stored_key
-from pytest_densemark.cassettes.rules import ImageKey, Key, stored_image, stored_url
+from pytest_densemark.cassettes.rules import ImageKey, stored_image, stored_url
 from pytest_densemark.cassettes.summary import digest, image_summary, url_summary
+from pytest_densemark.emulator import Emulator
 from pytest_densemark.images import make_image
-from pytest_densemark.validation import ValidationResult, Violation
 
 IMAGE = make_image("JPEG", 200, 160, seed=5)
 B64 = base64.b64encode(IMAGE).decode()
@@ -278,92 +281,43 @@ def test_vendor_headers_are_the_vendors_rule() -> None:
 
 # --- a vendor the kit does not ship ---------------------------------------------------------
 
-TOY_HOST = "api.toy.example"
-
-
-class ToyRules:
-    """The smallest CassetteRules: a JSON body ``{"n": ..., "secret": ...}``."""
-
-    error_kind = "toy-error"
-    plain_text_errors = frozenset({"toy: busy"})
-
-    def recording_action(self, request: httpx.Request) -> tuple[str, str | None]:
-        """Always ``guess``."""
-        return "guess", "1"
-
-    def redact_header(self, name: str, value: str, secrets: dict[str, str]) -> str | None:
-        """``X-Toy-Key`` redacted."""
-        if name == "x-toy-key":
-            secrets["X-Toy-Key"] = value
-            return REDACTED
-        return None
-
-    def redact_params(self, request: httpx.Request, secrets: dict[str, str]) -> dict[str, Any]:
-        """``n`` kept, ``secret`` dropped."""
-        body = json.loads(request.read() or b"{}")
-        secrets["secret"] = body.get("secret", "")
-        return {"n": body.get("n")}
-
-    def key_source(
-        self, request: httpx.Request, parsed: object | None, *, with_image: bool
-    ) -> KeySource:
-        """``n``, as stored."""
-        return KeySource({}, self.redact_params(request, {}))
-
-    def match_key(self, source: KeySource, *, with_image: bool) -> Key:
-        """``n``; no image."""
-        key: Key = (("n", source.params.get("n")),)
-        return (*key, ("image", None)) if with_image else key
-
-    def check_body(self, path: str, status: int, body: Any) -> ValidationResult:
-        """``{"ok": true}``."""
-        ok = isinstance(body, dict) and body.get("ok") is True
-        return ValidationResult("toy", [] if ok else [Violation("ok", "expected true")])
-
 
 @pytest.fixture
 def toy() -> Iterator[vendors.Vendor]:
-    """A third vendor, registered for one test."""
-    vendor = vendors.register(
-        vendors.Vendor(
-            name="toy",
-            title="Toy",
-            owns_host=lambda host: host == TOY_HOST,
-            claims_request=lambda request: False,
-            cassette=ToyRules(),
-        )
-    )
-    yield vendor
-    vendors.unregister("toy")
+    """The toy vendor of the tests (:mod:`toyvendor`), registered for one test."""
+    with registered_toy() as vendor:
+        yield vendor
 
 
-def toy_request(n: int, secret: str = "toy-secret-0123456789") -> httpx.Request:
-    return httpx.Request(
-        "POST",
-        f"https://{TOY_HOST}/guess",
-        headers={"X-Toy-Key": "tk-0123456789abcdef"},
-        json={"n": n, "secret": secret},
-    )
+def toy_request(image: bytes, key: str = "toy-secret-0123456789") -> httpx.Request:
+    body = {"api_key": key, "image_base64": base64.b64encode(image).decode()}
+    # A header the toy's API ignores: the core still keeps its secret out of a cassette.
+    headers = {"Authorization": "Bearer tk-0123456789abcdef"}
+    return httpx.Request("POST", toy_facts.URL, headers=headers, json=body)
 
 
 @pytest.mark.usefixtures("toy")
 def test_a_new_vendor_needs_no_change_to_the_core(tmp_path: Path) -> None:
+    first, second, third = (make_image("PNG", 200, 160, seed=seed) for seed in (1, 2, 3))
+    emulator = Emulator()
+    emulator.set_credentials(api_key="toy-secret-0123456789")
     recorder = Recorder(description="toy")
-    recorder.record(toy_request(1), httpx.Response(200, json={"ok": True}))
-    recorder.record(toy_request(2), httpx.Response(503, text="toy: busy"))
+    for request in (toy_request(first), toy_request(second, key="toy-wrong-key-9876543210")):
+        recorder.record(request, emulator.handle(request))
     path = tmp_path / "toy.json"
     assert recorder.write(path)
     text = path.read_text(encoding="utf-8")
     assert "toy-secret" not in text
+    assert "toy-wrong-key" not in text
     assert "tk-0123456789abcdef" not in text
     cassette = load_cassette(path)
-    assert (cassette.vendor, cassette.action, cassette.version) == ("toy", "guess", "1")
+    assert (cassette.vendor, cassette.action, cassette.version) == ("toy", "landmarks", "1")
     assert validate_cassette(cassette) == []
     player = Player(cassette)
-    assert player.respond(toy_request(2, secret="other")).text == "toy: busy"
-    assert player.respond(toy_request(1)).json() == {"ok": True}
-    with pytest.raises(CassetteMismatch, match="n: cassette has 1, request has 3"):
-        player.respond(toy_request(3))
+    assert player.respond(toy_request(second, key="other")).json()["error"] == "BAD_KEY"
+    assert len(player.respond(toy_request(first)).json()["points"]) == len(toy_facts.POINTS)
+    with pytest.raises(CassetteMismatch, match="image: cassette has digest"):
+        player.respond(toy_request(third))
     # Its vendor is in the format's list while it is registered.
     with pytest.raises(CassetteError, match="vendor: expected one of facepp, tencent, toy"):
         cassette_from_data(json.loads(text) | {"vendor": "nobody"})

@@ -1,17 +1,20 @@
 """Every vendor's payload rules keep the contract the core relies on, and the core modules that
-use them stay vendor-neutral: a toy vendor registered here is validated, detected and listed
-like the kit's own."""
+use them stay vendor-neutral: the toy vendor of the tests (:mod:`toyvendor`), registered here,
+is validated, detected and listed like the kit's own."""
 
 from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import toyvendor
 from hypothesis import HealthCheck, given, settings
+from toyvendor.check import ToyPayloads
+from vendor_contracts import registered_toy
 
 import pytest_densemark
 from pytest_densemark import render, schemas, strategies, validation, vendors
@@ -19,9 +22,7 @@ from pytest_densemark.render import PayloadDrawing
 from pytest_densemark.strategies import VendorStrategies
 from pytest_densemark.validation import (
     PayloadRules,
-    PointCounts,
     SemanticCheck,
-    Violation,
     detect_kind,
     load_schema,
     schema_path,
@@ -133,107 +134,32 @@ def test_answers_are_valid_and_the_vendor_s_own(rules: PayloadRules, success: bo
 # --------------------------------------------------------------------------- a toy vendor
 
 
-class _ToyRules:
-    """Payload rules of a vendor answering ``{"toy_points": [[x, y], ...]}``."""
-
-    kinds = ("toy",)
-    detect_rank = 5
-    shape_hint = 'a toy body {"toy_points": ...}'
-
-    def __init__(self, folder: Path) -> None:
-        self.schema_dir = folder
-
-    def detect(self, payload: dict[Any, Any]) -> str | None:
-        return "toy" if "toy_points" in payload else None
-
-    def fast_check(self, kind: str) -> Callable[[object], bool] | None:
-        return None
-
-    def ref_shortcuts(self, kind: str) -> Mapping[str, Callable[[object], bool]]:
-        return {}
-
-    def semantic_check(self, kind: str) -> SemanticCheck | None:
-        def at_most_three(
-            payload: object,
-            fast_ok: bool,
-            image_size: tuple[int, int] | None,
-            profile: PointCounts | None,
-            check_bounds: bool,
-        ) -> list[Violation]:
-            points = payload.get("toy_points") if isinstance(payload, dict) else None
-            if isinstance(points, list) and len(points) > 3:
-                return [Violation("toy_points", f"{len(points)} points, at most 3")]
-            return []
-
-        return at_most_three
-
-    def build_schema(self, kind: str) -> dict[str, Any]:
-        return {
-            "$schema": schemas.DIALECT,
-            "type": "object",
-            "properties": {
-                "toy_points": {"type": "array", "items": {"type": "array"}},
-            },
-            "required": ["toy_points"],
-            "additionalProperties": False,
-        }
-
-    @property
-    def strategies(self) -> VendorStrategies:
-        raise NotImplementedError
-
-    @property
-    def drawing(self) -> PayloadDrawing:
-        return _ToyDrawing()
-
-
-class _ToyDrawing:
-    shape_hint = "a toy body"
-
-    def landmarks(self, payload: Mapping[str, Any]) -> render.Landmarks | None:
-        points = payload.get("toy_points")
-        if not isinstance(points, list):
-            return None
-        return [([(int(x), int(y)) for x, y in points], False)], [], None
-
-
 @pytest.fixture
-def toy(tmp_path: Path) -> Iterator[_ToyRules]:
-    rules = _ToyRules(tmp_path)
-    typed: PayloadRules = rules
-    text = schemas.render(typed.build_schema("toy"))
-    (tmp_path / "toy.schema.json").write_text(text, encoding="utf-8")
-    vendors.register(
-        vendors.Vendor(
-            name="toy",
-            title="Toy",
-            owns_host=lambda host: host == "toy.example",
-            claims_request=lambda request: False,
-            payloads=rules,
-        )
-    )
-    try:
+def toy() -> Iterator[PayloadRules]:
+    """The toy vendor of the tests (:mod:`toyvendor`), registered for one test."""
+    with registered_toy() as vendor:
+        rules: PayloadRules = vendor.payloads
         yield rules
-    finally:
-        vendors.unregister("toy")
 
 
-def test_a_registered_vendor_s_payloads_are_validated(toy: _ToyRules) -> None:
-    assert validation.KINDS[-1] == "toy"
-    assert detect_kind({"toy_points": []}) == "toy"
-    assert validate({"toy_points": [[1, 2]]})
-    result = validate({"toy_points": [[1, 2]] * 4, "extra": 1})
+def test_a_registered_vendor_s_payloads_are_validated(toy: PayloadRules) -> None:
+    assert validation.KINDS[-2:] == toy.kinds == ("toy", "toy-error")
+    assert detect_kind({"points": []}) == "toy"
+    point = {"x": 1, "y": 2}
+    assert validate({"request_id": "r", "points": [point]})
+    body = {"request_id": "r", "points": [point, {"x": 700, "y": 2}], "extra": 1}
+    result = validate(body, image_size=(640, 480))
     assert [str(v) for v in result.violations] == [
         "(root): unexpected key extra",
-        "toy_points: 4 points, at most 3",
+        "points[1]: point (700, 2) lies outside the 640x480 image",
     ]
     message = str(validate([]).violations[0])
-    assert 'a Tencent {"Response": ...} envelope or a toy body {"toy_points": ...}' in message
-    lines, _, _ = render.landmark_polylines({"toy_points": [[1, 2], [3, 4]]})
-    assert lines == [([(1, 2), (3, 4)], False)]
+    assert f'a Tencent {{"Response": ...}} envelope or {toy.shape_hint}' in message
+    lines, _, _ = render.landmark_polylines({"points": [point, {"x": 3, "y": 4}]})
+    assert lines == [([(1, 2)], False), ([(3, 4)], False)]
 
 
-def test_an_unregistered_vendor_s_kinds_are_gone(toy: _ToyRules) -> None:
+def test_an_unregistered_vendor_s_kinds_are_gone(toy: PayloadRules) -> None:
     assert "toy" in validation.kinds()
     vendors.unregister("toy")
     assert "toy" not in validation.kinds()
@@ -241,7 +167,25 @@ def test_an_unregistered_vendor_s_kinds_are_gone(toy: _ToyRules) -> None:
         validate({}, "toy")
 
 
-def test_vendors_without_strategies_are_not_offered(toy: _ToyRules) -> None:
+class _NoStrategies(ToyPayloads):
+    """The toy's payload rules without strategies."""
+
+    @property
+    def strategies(self) -> VendorStrategies:
+        raise NotImplementedError
+
+
+def test_vendors_without_strategies_are_not_offered(toy: PayloadRules) -> None:
+    assert strategies.image_sizes("toy") is not None  # the toy has strategies
+    vendors.register(
+        vendors.Vendor(
+            name="toy",
+            title="Toy",
+            owns_host=toyvendor.VENDOR.owns_host,
+            claims_request=toyvendor.VENDOR.claims_request,
+            payloads=_NoStrategies(),
+        )
+    )
     with pytest.raises(Exception, match="must be 'facepp' or 'tencent'"):
         strategies.image_sizes("toy")
 

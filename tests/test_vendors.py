@@ -1,9 +1,10 @@
 """The vendor registry: lookup by name, host and request; registering a vendor; lazy imports;
-and a toy vendor the emulator answers for without knowing it."""
+and the toy vendor of the tests (:mod:`toyvendor`), which the emulator answers for without
+knowing it."""
 
 from __future__ import annotations
 
-import json
+import base64
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -11,15 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from toyvendor import facts as toy_facts
+from vendor_contracts import registered_toy
 
 from pytest_densemark import vendors
-from pytest_densemark.answers import Reading, content_type_header, response
-from pytest_densemark.calls import Call
-from pytest_densemark.context import Context
+from pytest_densemark._redaction import REDACTED
 from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.errors import DensemarkError
-from pytest_densemark.request_images import RequestImages
+from pytest_densemark.images import make_faceless_image, make_image
 from pytest_densemark.vendors.facepp import facts as facepp
 from pytest_densemark.vendors.tencent import facts as tencent
 from pytest_densemark.vendors.tencent.request import (
@@ -27,65 +28,25 @@ from pytest_densemark.vendors.tencent.request import (
     requested_mode,
 )
 
-TOY_HOST = "api.toy.example"
+TOY_HOST = toy_facts.HOST
 
 
-class ToySettings:
-    """The toy vendor's own state per emulator: a greeting."""
-
-    def __init__(self, greeting: str) -> None:
-        self.greeting = greeting
+def _b64(image: bytes) -> str:
+    return base64.b64encode(image).decode()
 
 
-class ToyEngine:
-    """A vendor of one rule: ``POST /hello`` answers ``{"hello": <greeting>}``."""
-
-    content_type = "application/json"
-    errors: Mapping[str, object] = {"TOY_ERROR": "a documented toy error"}
-
-    def settings(self, options: Mapping[str, Any], *, where: str) -> ToySettings:
-        return ToySettings("world")
-
-    def read(self, request: httpx.Request, images: RequestImages) -> Reading:
-        return Reading(request.url.path, "hello", "1", {"path": request.url.path})
-
-    def answer(
-        self,
-        context: Context,
-        settings: ToySettings,
-        request: httpx.Request,
-        parsed: Any,
-        images: RequestImages,
-        call: Call | None = None,
-    ) -> httpx.Response:
-        status = 200 if parsed == "/hello" else 404
-        content = json.dumps({"hello": settings.greeting}).encode()
-        return response(status, content_type_header(self.content_type), content, request)
-
-    def error(
-        self, context: Context, request: httpx.Request, name: str, arg: str | None, parsed: Any
-    ) -> httpx.Response:
-        content = json.dumps({"error": name}).encode()
-        return response(500, content_type_header(self.content_type), content, request)
+#: A valid request body of the toy vendor (:mod:`toyvendor`), for an image with a face.
+TOY_BODY = {"api_key": "toy-key", "image_base64": _b64(make_image("PNG", 640, 480))}
 
 
-def toy_vendor() -> vendors.Vendor:
-    return vendors.Vendor(
-        name="toy",
-        title="Toy",
-        owns_host=lambda host: host == TOY_HOST,
-        claims_request=lambda request: request.url.path.startswith("/toy/"),
-        engine=ToyEngine(),
-    )
+def toy_request(body: Mapping[str, Any] = TOY_BODY) -> httpx.Request:
+    return httpx.Request("POST", toy_facts.URL, json=body)
 
 
 @pytest.fixture
 def toy() -> Iterator[vendors.Vendor]:
-    vendor = vendors.register(toy_vendor())
-    try:
+    with registered_toy() as vendor:
         yield vendor
-    finally:
-        vendors.unregister("toy")
 
 
 def test_builtins_by_name() -> None:
@@ -168,7 +129,8 @@ def test_vendor_for_request(request_: httpx.Request, expected: str | None) -> No
 
 def test_vendor_for_request_asks_a_registered_vendor(toy: vendors.Vendor) -> None:
     assert vendors.vendor_for_request(httpx.Request("GET", f"https://{TOY_HOST}/")) is toy
-    assert vendors.vendor_for_request(httpx.Request("GET", "http://127.0.0.1:9/toy/x")) is toy
+    loopback = httpx.Request("POST", f"http://127.0.0.1:9{toy_facts.PATH}")
+    assert vendors.vendor_for_request(loopback) is toy
 
 
 def test_concerns_are_checked_and_imported_on_first_use() -> None:
@@ -229,39 +191,40 @@ def test_the_emulator_answers_for_a_registered_vendor(toy: vendors.Vendor) -> No
     """The emulator core names no vendor: a toy one is routed, answered, faulted, queued
     and logged like the builtins."""
     emulator = Emulator()
-    answer = emulator.handle(httpx.Request("POST", f"https://{TOY_HOST}/hello"))
-    assert (answer.status_code, answer.json()) == (200, {"hello": "world"})
-    emulator.vendor_settings("toy").greeting = "toy"
-    assert emulator.handle(httpx.Request("POST", f"https://{TOY_HOST}/hello")).json() == {
-        "hello": "toy"
-    }
-    emulator.inject_error("toy", "TOY_ERROR")
-    assert emulator.handle(httpx.Request("POST", f"https://{TOY_HOST}/hello")).status_code == 500
-    with pytest.raises(ValueError, match="not a documented toy error; expected one of TOY_ERROR"):
+    answer = emulator.handle(toy_request())
+    assert (answer.status_code, len(answer.json()["points"])) == (200, len(toy_facts.POINTS))
+    faceless = {**TOY_BODY, "image_base64": _b64(make_faceless_image("PNG", 640, 480))}
+    assert emulator.handle(toy_request(faceless)).json()["points"] == []
+    emulator.vendor_settings("toy").no_face = "error"
+    assert emulator.handle(toy_request(faceless)).json()["error"] == "NO_FACE"
+    emulator.inject_error("toy", "BAD_KEY")
+    assert emulator.handle(toy_request()).status_code == 401
+    expected = ", ".join(toy_facts.ERRORS)
+    with pytest.raises(ValueError, match=f"not a documented toy error; expected one of {expected}"):
         emulator.inject_error("toy", "NOPE")
     emulator.queue_response("toy", {"queued": True})
-    queued = emulator.handle(httpx.Request("POST", f"https://{TOY_HOST}/hello"))
+    queued = emulator.handle(toy_request())
     assert queued.json() == {"queued": True}
     assert queued.headers["content-type"] == "application/json"
     calls = emulator.calls_for("toy")
     assert [(c.source, c.action, c.version) for c in calls] == [
-        ("emulator", "hello", "1"),
-        ("emulator", "hello", "1"),
-        ("fault", "hello", "1"),
-        ("queue", "hello", "1"),
+        ("emulator", "landmarks", "1"),
+        ("emulator", "landmarks", "1"),
+        ("emulator", "landmarks", "1"),
+        ("fault", "landmarks", "1"),
+        ("queue", "landmarks", "1"),
     ]
-    assert calls[0].params == {"path": "/hello"}
+    assert calls[0].params["api_key"] == REDACTED
+    assert calls[0].params["image_base64"]["format"] == "PNG"
     assert emulator.calls_for("facepp") == []
 
 
 def test_a_vendor_registered_after_the_emulator_is_answered_too() -> None:
     emulator = Emulator()
-    vendors.register(toy_vendor())
-    try:
-        answer = emulator.handle(httpx.Request("POST", f"https://{TOY_HOST}/hello"))
-    finally:
-        vendors.unregister("toy")
-    assert answer.json() == {"hello": "world"}
+    with registered_toy():
+        answer = emulator.handle(toy_request())
+    assert answer.status_code == 200
+    assert len(answer.json()["points"]) == len(toy_facts.POINTS)
 
 
 def test_unknown_vendor_names_in_the_settings_api() -> None:
