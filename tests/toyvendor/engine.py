@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from pytest_densemark._redaction import REDACTED
 from pytest_densemark.answers import Reading, Reject
+from pytest_densemark.cassettes import REDACTED
 from pytest_densemark.faces import Face
 from pytest_densemark.request_images import RequestImages
 from toyvendor import facts
