@@ -24,6 +24,8 @@ from pytest_densemark.errors import DensemarkError
 if TYPE_CHECKING:  # each concern's protocol lives beside the core that calls it
     import httpx
 
+    from pytest_densemark.server.rules import ServerRules
+
 __all__ = [
     "UnknownVendor",
     "Vendor",
@@ -104,9 +106,11 @@ class Vendor:
         return self.concern("cassette")
 
     @property
-    def server(self) -> Any:
-        """Loopback server rules: request size limit and its answer (``server``'s protocol)."""
-        return self.concern("server")
+    def server(self) -> ServerRules:
+        """Loopback server rules: path, size limit and refusal, addresses, TLS host names,
+        control endpoints (:class:`pytest_densemark.server.rules.ServerRules`)."""
+        rules: ServerRules = self.concern("server")
+        return rules
 
     @property
     def payloads(self) -> Any:

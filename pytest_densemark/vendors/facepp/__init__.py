@@ -32,4 +32,5 @@ VENDOR = Vendor(
     title="Face++",
     owns_host=_owns_host,
     claims_request=_claims_request,
+    server="pytest_densemark.vendors.facepp.server:RULES",
 )

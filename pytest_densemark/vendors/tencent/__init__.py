@@ -31,4 +31,5 @@ VENDOR = Vendor(
     title="Tencent Cloud",
     owns_host=_owns_host,
     claims_request=_claims_request,
+    server="pytest_densemark.vendors.tencent.server:RULES",
 )
