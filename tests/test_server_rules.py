@@ -140,6 +140,8 @@ def test_a_toy_vendors_limit_and_refusal(toy: vendors.Vendor) -> None:
         assert big.status_code == 400
         assert big.headers["content-type"] == "application/toy"
         assert big.content == b"toy: too big"
+        chunked = httpx.post(url, content=iter([b"x" * 40, b"x" * 40]), timeout=10)
+        assert (chunked.status_code, chunked.content) == (400, b"toy: too big")
         # Face++ keeps its own limit beside it.
         assert httpx.post(server.facepp_url, content=b"x" * 65, timeout=10).status_code == 200
 
@@ -168,3 +170,23 @@ def test_a_toy_vendors_host_is_in_the_certificate(toy: vendors.Vendor) -> None:
     assert names[:3] == ("127.0.0.1", "::1", "localhost")
     assert names[-1] == "api.toy.example"
     assert "iai.tencentcloudapi.com" in names
+
+
+def test_a_vendor_registered_while_the_server_runs_gets_its_limit() -> None:
+    with DensemarkServer(echo) as server:
+        url = server.url + ToyRules.path
+        assert httpx.post(url, content=b"x" * 65, timeout=10).status_code == 200
+        vendors.register(
+            vendors.Vendor(
+                name="toy",
+                title="Toy",
+                owns_host=lambda host: False,
+                claims_request=lambda request: request.url.path.startswith("/toy/"),
+                server=RULES,
+            )
+        )
+        try:
+            assert httpx.post(url, content=b"x" * 65, timeout=10).status_code == 400
+        finally:
+            vendors.unregister("toy")
+        assert httpx.post(url, content=b"x" * 65, timeout=10).status_code == 200

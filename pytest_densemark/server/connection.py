@@ -25,7 +25,6 @@ from pytest_densemark.server.framing import (
     TLS_HANDSHAKE,
     Head,
     HttpError,
-    body_length,
     parse_head,
     status_line,
 )
@@ -184,14 +183,15 @@ class Connection:
 
     def read_body(
         self,
-        version: bytes,
+        size: int | None,
         framing: Mapping[bytes, list[str]],
         limit: int,
         too_large: Callable[[], HttpError],
     ) -> bytes:
-        """The request body as its headers frame it; refused with ``too_large`` past ``limit``
-        bytes (from ``Content-Length`` before a byte is read); ``100 Continue`` sent if asked."""
-        size = body_length(version, framing)
+        """The body of ``size`` bytes (``None``: chunked, see
+        :func:`~pytest_densemark.server.framing.body_length`); refused with ``too_large`` past
+        ``limit`` bytes, before a byte is read when the size is known. ``100 Continue`` is sent
+        first if the client asked for it."""
         if size is None:
             self._continue(framing)
             return self.read_chunked(limit, too_large)

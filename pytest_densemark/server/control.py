@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTROL_CONNECTIONS",
     "CONTROL_ENDPOINTS",
+    "CONTROL_IDLE_SECONDS",
     "CONTROL_PREFIX",
     "MAX_CONTROL_BYTES",
     "answer",

@@ -2,10 +2,10 @@
 
 Pure functions over bytes already read: :func:`parse_head` checks a request line and its
 header lines (:class:`Head`), :func:`framing_headers`, :func:`host_of` and :func:`body_length`
-read what frames the request, :func:`head_request` and :func:`with_body` build the
-:class:`httpx.Request` a client would have built, :func:`encode_answer` the bytes of an
-answer. A request the server refuses raises :class:`HttpError`. Reading and writing the socket
-is :mod:`pytest_densemark.server.connection`'s job; nothing here knows a vendor.
+read what frames the request, :func:`build_request` builds the :class:`httpx.Request` a client
+would have built and :func:`encode_answer` the bytes of an answer. A request the server
+refuses raises :class:`HttpError`. Reading and writing the socket is
+:mod:`pytest_densemark.server.connection`'s job; nothing here knows a vendor.
 """
 
 from __future__ import annotations
@@ -29,14 +29,13 @@ __all__ = [
     "Head",
     "HttpError",
     "body_length",
+    "build_request",
     "encode_answer",
     "framing_headers",
-    "head_request",
     "host_of",
     "is_loopback",
     "parse_head",
     "status_line",
-    "with_body",
 ]
 
 #: Largest request head (request line plus headers) accepted, in bytes.
@@ -224,40 +223,28 @@ def body_length(version: bytes, framing: Mapping[bytes, list[str]]) -> int | Non
     return int(text)
 
 
-def head_request(
+def build_request(
     method: str,
     url: httpx.URL,
     headers: list[tuple[bytes, bytes]],
+    body: bytes,
     framing: Mapping[bytes, list[str]],
 ) -> httpx.Request:
-    """The httpx.Request a client would have built, its body not read yet (see :func:`with_body`).
+    """The httpx.Request a client would have built: the headers as sent, the body read.
 
     Built from a stream rather than ``content=`` so httpx neither re-encodes every header nor
     copies the body; the headers httpx would add for ``content=`` (``Host`` when absent,
     ``Content-Length`` when neither it nor ``Transfer-Encoding`` was sent) are added the same
-    way, so handlers see the same request either way. It is complete enough to tell which
-    vendor it is for before the body is read.
+    way, so handlers see the same request either way.
     """
-    if (
-        method in _BODY_METHODS
-        and b"content-length" not in framing
-        and b"transfer-encoding" not in framing
-    ):
-        headers = [(b"Content-Length", b"0"), *headers]
+    if b"content-length" not in framing:
+        if body:
+            headers = [*headers, (b"Content-Length", str(len(body)).encode())]
+        elif method in _BODY_METHODS and b"transfer-encoding" not in framing:
+            headers = [(b"Content-Length", b"0"), *headers]
     if b"host" not in framing and url.host:
         headers = [(b"Host", url.netloc), *headers]
-    return httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(b""))
-
-
-def with_body(
-    head: httpx.Request, body: bytes, framing: Mapping[bytes, list[str]]
-) -> httpx.Request:
-    """``head`` with its body read (and the ``Content-Length`` of a chunked body added)."""
-    headers = head.headers
-    if body and b"content-length" not in framing:
-        headers = httpx.Headers(headers)
-        headers["Content-Length"] = str(len(body))
-    request = httpx.Request(head.method, head.url, headers=headers, stream=httpx.ByteStream(body))
+    request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(body))
     request.read()
     return request
 

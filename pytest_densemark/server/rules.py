@@ -28,6 +28,7 @@ __all__ = [
     "addresses",
     "all_rules",
     "rules_for",
+    "smallest_limit",
 ]
 
 
@@ -110,6 +111,12 @@ def all_rules() -> Iterator[ServerRules]:
     """Every registered vendor's server rules, in registry order."""
     for vendor in vendors.all_vendors():
         yield vendor.server
+
+
+def smallest_limit() -> int:
+    """The smallest :attr:`ServerRules.max_request_bytes` of all vendors: no vendor refuses a
+    body this size or smaller, so the server need not ask which vendor it is for."""
+    return min((rules.max_request_bytes for rules in all_rules()), default=0)
 
 
 def rules_for(request: httpx.Request | None) -> ServerRules | None:

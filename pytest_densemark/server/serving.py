@@ -18,18 +18,19 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from pytest_densemark import vendors
 from pytest_densemark.checks import MAX_DELAY_SECONDS
 from pytest_densemark.emulator import EmulatedDisconnect, EmulatedTimeout
 from pytest_densemark.server import control, rules
 from pytest_densemark.server.connection import ClientGone, Connection
 from pytest_densemark.server.framing import (
     HttpError,
+    body_length,
+    build_request,
     encode_answer,
     framing_headers,
-    head_request,
     host_of,
     status_line,
-    with_body,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Service:
         self.port = 0
         self.endpoint = ""
         self._url_cache: dict[tuple[str | None, str], httpx.URL] = {}
+        self._floor_names: tuple[str, ...] = ()
+        self._floor = 0
 
     def serve(self, conn: Connection) -> None:
         """Serve ``conn`` until the client or the server ends it (never raises)."""
@@ -90,7 +93,6 @@ class Service:
             keep_alive = "close" not in connection
         path = target.split("?", 1)[0]
         is_control = path.startswith(control.CONTROL_PREFIX) or path + "/" == control.CONTROL_PREFIX
-        request: httpx.Request | Exception | None = None
         try:
             host = host_of(version, framing, authority)
             if conn.control_only:
@@ -99,14 +101,14 @@ class Service:
                 keep_alive = False  # free the extra slot at once
             if is_control:
                 control.guard(method, host, headers, self.port)
+            size = body_length(version, framing)
             if target.startswith(control.CONTROL_PREFIX):
                 limit, too_large = control.MAX_CONTROL_BYTES, control.too_large
             else:
                 if authority is not None:  # RFC 9112 3.2.2: the target's authority wins
                     headers = [(n, authority if n.lower() == b"host" else v) for n, v in headers]
-                request = self._head_request(method, host, target, headers, framing)
-                limit, too_large = _limit(request if isinstance(request, httpx.Request) else None)
-            body = conn.read_body(version, framing, limit, too_large)
+                limit, too_large = self._limit(size, method, host, target, headers, framing)
+            body = conn.read_body(size, framing, limit, too_large)
         except HttpError as error:
             conn.send_error(error)
             conn.linger()
@@ -122,31 +124,63 @@ class Service:
             )
             conn.send(head_bytes + data)
             return keep_alive
-        if not isinstance(request, httpx.Request):
-            conn.send_error(HttpError(400, f"malformed request target or Host header: {request}"))
+        try:
+            request = build_request(method, self._url(host, target), headers, body, framing)
+        except (httpx.InvalidURL, ValueError) as exc:
+            conn.send_error(HttpError(400, f"malformed request target or Host header: {exc}"))
             return False
-        return self._deliver(conn, with_body(request, body, framing), keep_alive, method)
+        return self._deliver(conn, request, keep_alive, method)
 
-    def _head_request(
+    def _url(self, host: str | None, target: str) -> httpx.URL:
+        """The request's URL (cached: httpx.URL is immutable and slow to parse)."""
+        key = (host, target)
+        url = self._url_cache.get(key)
+        if url is None:
+            url = httpx.URL(f"http://{host or self.endpoint}{target}")
+            if len(self._url_cache) >= _URL_CACHE_SIZE:
+                self._url_cache.clear()
+            self._url_cache[key] = url
+        return url
+
+    def _smallest_limit(self) -> int:
+        """:func:`~pytest_densemark.server.rules.smallest_limit`, asked again only when the
+        registered vendors' names change (it costs more than the rest of a small request's
+        framing; a vendor re-registered under its name with a smaller limit needs a new
+        server)."""
+        names = vendors.names()
+        if names != self._floor_names:
+            self._floor = rules.smallest_limit()
+            self._floor_names = names
+        return self._floor
+
+    def _limit(
         self,
+        size: int | None,
         method: str,
         host: str | None,
         target: str,
         headers: list[tuple[bytes, bytes]],
         framing: dict[bytes, list[str]],
-    ) -> httpx.Request | Exception:
-        """The request before its body (to tell its vendor), or why it cannot be built."""
-        key = (host, target)
+    ) -> tuple[int, Callable[[], HttpError]]:
+        """The body limit of a vendor request and its refusal, from its vendor's rules.
+
+        The vendor is told from the request's head (the body is not read yet), and only when
+        it matters: a body of known size within every vendor's limit is never refused.
+        """
+        floor = self._smallest_limit()
+        if size is not None and size <= floor:
+            return floor, _within_every_limit
         try:
-            url = self._url_cache.get(key)
-            if url is None:  # cached: httpx.URL is immutable and slow to parse
-                url = httpx.URL(f"http://{host or self.endpoint}{target}")
-                if len(self._url_cache) >= _URL_CACHE_SIZE:
-                    self._url_cache.clear()
-                self._url_cache[key] = url
-            return head_request(method, url, headers, framing)
-        except (httpx.InvalidURL, ValueError) as exc:
-            return exc
+            head: httpx.Request | None = build_request(
+                method, self._url(host, target), headers, b"", framing
+            )
+        except (httpx.InvalidURL, ValueError):  # answered with a 400 once the body is read
+            head = None
+        found = rules.rules_for(head)
+        if found is None:  # no vendor claims it and none is served at /
+            limit = max((r.max_request_bytes for r in rules.all_rules()), default=0)
+            return limit, lambda: HttpError(413, f"request body over {limit} bytes")
+        return found.max_request_bytes, lambda: _refusal(found)
 
     def _deliver(
         self, conn: Connection, request: httpx.Request, keep_alive: bool, method: str
@@ -185,15 +219,10 @@ class Service:
         return keep_alive
 
 
-def _limit(request: httpx.Request | None) -> tuple[int, Callable[[], HttpError]]:
-    """The body limit for ``request`` and its refusal, from its vendor's rules."""
-    found = rules.rules_for(request)
-    if found is None:  # no vendor claims it and none is served at /
-        limit = max((r.max_request_bytes for r in rules.all_rules()), default=0)
-        return limit, lambda: HttpError(413, f"request body over {limit} bytes")
-    return found.max_request_bytes, lambda: _refusal(found)
-
-
 def _refusal(found: rules.ServerRules) -> HttpError:
     status, content_type, body = found.too_large()
     return HttpError(status, "request body too large", body=body, content_type=content_type)
+
+
+def _within_every_limit() -> HttpError:  # pragma: no cover - the size was checked first
+    raise AssertionError("a body within every vendor's limit was refused")
