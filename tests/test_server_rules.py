@@ -15,7 +15,7 @@ from pytest_densemark import facepp, tencent, vendors
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.server import CONTROL_ENDPOINTS, DensemarkServer
 from pytest_densemark.server.rules import Address, ServerRules, VendorControl, rules_for
-from pytest_densemark.tls import certificate_names
+from pytest_densemark.tls import CERTIFICATE_NAMES, certificate_names
 
 
 class ToyControl:
@@ -190,3 +190,22 @@ def test_a_vendor_registered_while_the_server_runs_gets_its_limit() -> None:
         finally:
             vendors.unregister("toy")
         assert httpx.post(url, content=b"x" * 65, timeout=10).status_code == 200
+
+
+def test_a_vendor_without_server_rules_is_not_served() -> None:
+    vendors.register(
+        vendors.Vendor(
+            name="quiet",
+            title="Quiet",
+            owns_host=lambda host: False,
+            claims_request=lambda request: request.url.path.startswith("/quiet/"),
+        )
+    )
+    try:
+        with DensemarkServer(echo) as server:
+            assert [a.key for a in server.vendor_addresses()] == ["facepp_url", "tencent_endpoint"]
+            answer = httpx.post(server.url + "/quiet/x", content=b"x" * 100, timeout=10)
+            assert answer.status_code == 200
+        assert certificate_names() == CERTIFICATE_NAMES
+    finally:
+        vendors.unregister("quiet")

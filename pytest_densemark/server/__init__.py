@@ -30,6 +30,7 @@ front end dropped.
 
 The package, one concept per module: :mod:`~pytest_densemark.server.framing` (HTTP/1.1
 syntax), :mod:`~pytest_densemark.server.connection` (one socket, deadlines, delivered faults),
+:mod:`~pytest_densemark.server.serving` (each request read, routed and answered),
 :mod:`~pytest_densemark.server.lifecycle` (:class:`DensemarkServer`),
 :mod:`~pytest_densemark.server.control` (the control API),
 :mod:`~pytest_densemark.server.rules` (what the server asks of a vendor) and

@@ -1,12 +1,11 @@
 """:class:`DensemarkServer`: listening on loopback, one thread per connection, clean stops.
 
 The server binds a loopback address, accepts on one thread and serves each connection on
-its own (TLS handshake first with ``tls=True``), hands each vendor request to the attached
-app and each ``/_densemark/`` request to :mod:`~pytest_densemark.server.control`, and stops
-by closing every socket and joining every thread. A vendor's size limit and refusal come
-from its :class:`~pytest_densemark.server.rules.ServerRules`; the controller names (the
-emulator's API) are forwarded to the attached app by
-:func:`~pytest_densemark.server.forwarding.forward_api`.
+a thread of its own (TLS handshake first with ``tls=True``) through its
+:class:`~pytest_densemark.server.serving.Service`, admits a few control-only connections past
+``max_connections``, and stops by closing every socket and joining every thread. It holds
+what answers (the attached app) and its addresses; the controller names (the emulator's API)
+are forwarded to the attached app by :func:`~pytest_densemark.server.forwarding.forward_api`.
 """
 
 from __future__ import annotations

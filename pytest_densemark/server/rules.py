@@ -108,9 +108,14 @@ class ServerRules(Protocol):
 
 
 def all_rules() -> Iterator[ServerRules]:
-    """Every registered vendor's server rules, in registry order."""
+    """Every registered vendor's server rules, in registry order (a vendor without any, one
+    the server does not serve, is left out)."""
     for vendor in vendors.all_vendors():
-        yield vendor.server
+        try:
+            rules: ServerRules = vendor.server
+        except NotImplementedError:
+            continue
+        yield rules
 
 
 def smallest_limit() -> int:
@@ -124,7 +129,10 @@ def rules_for(request: httpx.Request | None) -> ServerRules | None:
     built): the claiming vendor's, else the vendor served at ``/``, else ``None``."""
     vendor = None if request is None else vendors.vendor_for_request(request)
     if vendor is not None:
-        rules: ServerRules = vendor.server
+        try:
+            rules: ServerRules = vendor.server
+        except NotImplementedError:  # a vendor the server does not serve
+            return None
         return rules
     return next((rules for rules in all_rules() if rules.path == "/"), None)
 
