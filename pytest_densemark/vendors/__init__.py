@@ -83,6 +83,10 @@ class Vendor:
             "claims_request": claims_request,
         }
 
+    def provides(self, name: str) -> bool:
+        """Whether the vendor provides the core concern ``name`` (without importing it)."""
+        return name in self._concerns
+
     def concern(self, name: str) -> Any:
         """The vendor's object for the core concern ``name``, imported on first use."""
         try:
