@@ -20,6 +20,8 @@ __all__ = ["register"]
 
 #: The highest TCP port number.
 _MAX_PORT = 65535
+#: Width of the labels before the addresses printed at start (``"Tencent endpoint: "``).
+_LABEL_WIDTH = 18
 
 
 def register(subparsers: Any) -> None:
@@ -160,12 +162,13 @@ def run(args: argparse.Namespace) -> int:
             if recording is not None:
                 target = args.upstream or controller.upstream or "the real vendor hosts"
                 _say(f"densemark: recording {recording} from {target}\n")
-            ca_line = f"CA bundle:        {server.ca_bundle}\n" if args.tls else ""
+            lines = [(a.label, a.value) for a in server.vendor_addresses()]
+            lines.append(("Control API", f"{server.url}{CONTROL_PREFIX}"))
+            if args.tls:
+                lines.append(("CA bundle", server.ca_bundle))
             _say(
                 f"densemark: serving on {server.url} (Ctrl-C to stop)\n"
-                f"Face++ URL:       {server.facepp_url}\n"
-                f"Tencent endpoint: {server.tencent_endpoint}\n"
-                f"Control API:      {server.url}{CONTROL_PREFIX}\n" + ca_line
+                + "".join(f"{label + ':':<{_LABEL_WIDTH}}{value}\n" for label, value in lines)
             )
             while not stop.wait(0.5):
                 pass

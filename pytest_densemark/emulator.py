@@ -499,7 +499,7 @@ class Emulator(FaultInjection, VendorSettings):
         vendor = vendors.vendor_for_request(request)
         images = RequestImages()
         engine: Engine | None = None
-        if vendor is not None:
+        if vendor is not None and vendor.provides("engine"):
             name: str | None = vendor.name
             engine = vendor.engine
             parsed, action, version, params = engine.read(request, images)

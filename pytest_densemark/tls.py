@@ -18,18 +18,27 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from pytest_densemark import facepp, tencent
+from pytest_densemark import vendors
 
-__all__ = ["CERTIFICATE_NAMES", "ServerTLS"]
+__all__ = ["CERTIFICATE_NAMES", "ServerTLS", "certificate_names"]
 
-#: What the server certificate is valid for: loopback addresses and the vendor hosts.
-CERTIFICATE_NAMES: tuple[str, ...] = (
-    "127.0.0.1",
-    "::1",
-    "localhost",
-    *facepp.HOSTS,
-    tencent.HOST,
-)
+_LOOPBACK_NAMES: tuple[str, ...] = ("127.0.0.1", "::1", "localhost")
+
+
+def certificate_names() -> tuple[str, ...]:
+    """What a server certificate is valid for: the loopback addresses, then every registered
+    vendor's host names (its ``ServerRules.tls_hosts``)."""
+    hosts: list[str] = []
+    for vendor in vendors.all_vendors():
+        try:
+            hosts += vendor.server.tls_hosts
+        except NotImplementedError:  # a vendor the server does not serve
+            continue
+    return (*_LOOPBACK_NAMES, *hosts)
+
+
+#: What the server certificate is valid for, with the kit's own vendors.
+CERTIFICATE_NAMES: tuple[str, ...] = certificate_names()
 
 
 def _trustme() -> Any:
@@ -50,7 +59,10 @@ class ServerTLS:
     garbage-collected or :meth:`cleanup` is called.
     """
 
-    def __init__(self, names: tuple[str, ...] = CERTIFICATE_NAMES) -> None:
+    def __init__(self, names: tuple[str, ...] | None = None) -> None:
+        """``names``: what the certificate is valid for (default: :func:`certificate_names`)."""
+        if names is None:
+            names = certificate_names()
         trustme = _trustme()
         self._ca = trustme.CA(organization_name="pytest-densemark test CA (synthetic)")
         self._cert = self._ca.issue_cert(*names)

@@ -39,6 +39,7 @@ class VendorSettings:
         return {
             vendor.name: vendor.engine.settings(self._options, where="Emulator")
             for vendor in vendors.all_vendors()
+            if vendor.provides("engine")  # a vendor the emulator cannot answer has no settings
         }
 
     def vendor_settings(self, vendor: str) -> Any:

@@ -179,3 +179,58 @@ def test_the_tls_fixture(densemark_tls_server: DensemarkServer) -> None:
     )
     assert bad.json()["error_message"] == "AUTHENTICATION_ERROR"
     assert len(densemark_tls_server.calls) == 2
+
+
+def _tls_over_raw_socket(
+    server: DensemarkServer, raw: socket.socket
+) -> tuple[ssl.SSLObject, ssl.MemoryBIO]:
+    """A TLS session driven through memory buffers, so the raw socket's reads stay visible;
+    and the buffer holding what it has to send."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    assert server.tls is not None
+    tls = server.tls.client_context().wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            raw.sendall(outgoing.read())
+            incoming.write(raw.recv(65536))
+    raw.sendall(outgoing.read())
+    return tls, outgoing
+
+
+def _read_until_closed(raw: socket.socket) -> None:
+    while raw.recv(65536):
+        pass
+
+
+def test_injected_disconnect_over_tls_is_a_tcp_reset() -> None:
+    """Over TLS too the connection is aborted (RST, no close_notify): the raw socket under
+    the TLS session fails with ECONNRESET once the server's last records are read."""
+    with DensemarkServer(tls=True) as server:
+        server.inject_disconnect(vendor="facepp")
+        body = b"api_key=k&api_secret=s&return_landmark=all"
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+            tls, outgoing = _tls_over_raw_socket(server, raw)
+            tls.write(
+                f"POST {facepp.PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            raw.sendall(outgoing.read())
+            with pytest.raises(ConnectionResetError):
+                _read_until_closed(raw)  # session tickets sent after the handshake, then RST
+        assert [call.fault for call in server.calls] == ["disconnect"]
+
+
+def test_injected_disconnect_over_tls_is_a_connection_error_for_requests(
+    tls_server: DensemarkServer,
+) -> None:
+    tls_server.inject_disconnect(vendor="facepp")
+    files = {"image_file": ("face.jpg", JPEG, "image/jpeg")}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(
+            tls_server.facepp_url, data=FIELDS, files=files, verify=tls_server.ca_bundle, timeout=10
+        )

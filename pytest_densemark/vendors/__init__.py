@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # each concern's protocol lives beside the core that calls it
     import httpx
 
     from pytest_densemark.emulator import Engine
+    from pytest_densemark.server.rules import ServerRules
 
 __all__ = [
     "UnknownVendor",
@@ -82,6 +83,10 @@ class Vendor:
             "claims_request": claims_request,
         }
 
+    def provides(self, name: str) -> bool:
+        """Whether the vendor provides the core concern ``name`` (without importing it)."""
+        return name in self._concerns
+
     def concern(self, name: str) -> Any:
         """The vendor's object for the core concern ``name``, imported on first use."""
         try:
@@ -124,9 +129,11 @@ class Vendor:
         return self.concern("cassette")
 
     @cached_property
-    def server(self) -> Any:
-        """Loopback server rules: request size limit and its answer (``server``'s protocol)."""
-        return self.concern("server")
+    def server(self) -> ServerRules:
+        """Loopback server rules: path, size limit and refusal, addresses, TLS host names,
+        control endpoints (:class:`pytest_densemark.server.rules.ServerRules`)."""
+        rules: ServerRules = self.concern("server")
+        return rules
 
     @cached_property
     def payloads(self) -> Any:

@@ -28,4 +28,5 @@ VENDOR = Vendor(
     engine="pytest_densemark.vendors.facepp.engine:ENGINE",
     payloads="pytest_densemark.vendors.facepp.check:RULES",
     cassette="pytest_densemark.vendors.facepp.cassette:RULES",
+    server="pytest_densemark.vendors.facepp.server:RULES",
 )

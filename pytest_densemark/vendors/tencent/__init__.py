@@ -29,4 +29,5 @@ VENDOR = Vendor(
     engine="pytest_densemark.vendors.tencent.engine:ENGINE",
     payloads="pytest_densemark.vendors.tencent.check:RULES",
     cassette="pytest_densemark.vendors.tencent.cassette:RULES",
+    server="pytest_densemark.vendors.tencent.server:RULES",
 )
