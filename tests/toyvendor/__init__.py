@@ -10,8 +10,9 @@ answers five points of the largest face, or a documented JSON error (``BAD_KEY``
 Its modules mirror the kit's own vendor packages: :mod:`~toyvendor.facts`,
 :mod:`~toyvendor.request`, :mod:`~toyvendor.payloads`, :mod:`~toyvendor.engine`,
 :mod:`~toyvendor.cassette`, :mod:`~toyvendor.schema` and :mod:`~toyvendor.check` (with
-``schemas/``), :mod:`~toyvendor.strategies` and :mod:`~toyvendor.drawing`. Importing this
-package imports the facts only; every concern is named as ``"module:attribute"``.
+``schemas/``), :mod:`~toyvendor.strategies`, :mod:`~toyvendor.drawing` and
+:mod:`~toyvendor.server`. Importing this package imports the facts only; every concern is
+named as ``"module:attribute"``.
 
 Nothing registers it on import: a test (or a user's ``conftest.py``) calls
 ``vendors.register(VENDOR)``, and ``vendors.unregister("toy")`` when done.
@@ -38,4 +39,5 @@ VENDOR = Vendor(
     engine="toyvendor.engine:ENGINE",
     cassette="toyvendor.cassette:RULES",
     payloads="toyvendor.check:RULES",
+    server="toyvendor.server:RULES",
 )
