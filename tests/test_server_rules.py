@@ -1,63 +1,38 @@
-"""What the server asks of a vendor (ServerRules): the two real vendors' rules, and a toy
-vendor registered here that gets its own limit, refusal, addresses, certificate name and
-control endpoint without a line of the server changing."""
+"""What the server asks of a vendor (ServerRules): the two real vendors' rules, and the toy
+vendor of the tests (:mod:`toyvendor`), registered here, which gets its own limit, refusal,
+addresses, certificate name and control endpoint without a line of the server changing."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from toyvendor import facts as toy_facts
+from toyvendor import server as toy_server
+from vendor_contracts import registered_toy
 
 from pytest_densemark import facepp, tencent, vendors
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.server import CONTROL_ENDPOINTS, DensemarkServer
-from pytest_densemark.server.rules import Address, ServerRules, VendorControl, rules_for
+from pytest_densemark.server.rules import Address, ServerRules, rules_for
 from pytest_densemark.tls import CERTIFICATE_NAMES, certificate_names
 
-
-class ToyControl:
-    name = "toy-mode"
-    summary = '{"mode": "calm" | "wild"}: how the toy answers'
-    fields: Mapping[str, Sequence[str]] = {"mode": ("calm", "wild")}
-
-    def apply(self, controller: Any, values: Mapping[str, str]) -> None:
-        controller.toy_mode = values["mode"]
-
-
-class ToyRules:
-    path = "/toy/v1/answer"
-    max_request_bytes = 64
-    tls_hosts: Sequence[str] = ("api.toy.example",)
-    control: Sequence[VendorControl] = (ToyControl(),)
-
-    def too_large(self) -> tuple[int, str, bytes]:
-        return 400, "application/toy", b"toy: too big"
-
-    def addresses(self, url: str, endpoint: str) -> Sequence[tuple[str, str, str]]:
-        return (("toy_url", "Toy URL", url + self.path),)
-
-
-RULES: ServerRules = ToyRules()  # mypy checks the toy against the protocol
+#: The toy vendor's server rules (:mod:`toyvendor.server`); mypy checks them against the protocol.
+RULES: ServerRules = toy_server.RULES
+#: Its size limit, and a body just over it.
+LIMIT = RULES.max_request_bytes
+OVER = b"x" * (LIMIT + 1)
+#: What it answers to that body: the documented ``TOO_LARGE`` error.
+TOO_LARGE = toy_facts.ERRORS["TOO_LARGE"]
 
 
 @pytest.fixture
 def toy() -> Iterator[vendors.Vendor]:
-    vendor = vendors.register(
-        vendors.Vendor(
-            name="toy",
-            title="Toy",
-            owns_host=lambda host: host == "api.toy.example",
-            claims_request=lambda request: request.url.path.startswith("/toy/"),
-            server=RULES,
-        )
-    )
-    try:
+    """The toy vendor of the tests (:mod:`toyvendor`), registered for one test."""
+    with registered_toy() as vendor:
         yield vendor
-    finally:
-        vendors.unregister("toy")
 
 
 def echo(request: httpx.Request) -> httpx.Response:
@@ -124,72 +99,69 @@ def test_addresses_of_the_real_vendors() -> None:
 
 def test_a_toy_vendor_has_its_address_and_endpoint_in_the_index(toy: vendors.Vendor) -> None:
     with DensemarkServer(Emulator()) as server:
-        assert server.url_for("toy") == server.url + "/toy/v1/answer"
+        assert server.url_for("toy") == server.url + toy_facts.PATH
         index = httpx.get(server.url + "/_densemark/", timeout=10).json()
-        assert index["toy_url"] == server.url + "/toy/v1/answer"
+        assert index["toy_url"] == server.url + toy_facts.PATH
         assert list(index)[:3] == ["facepp_url", "tencent_endpoint", "toy_url"]
-        assert index["endpoints"]["POST /_densemark/toy-mode"] == ToyControl.summary
+        summary = toy_server.NoFaceControl.summary
+        assert index["endpoints"]["POST /_densemark/toy-no-face"] == summary
+
+
+def _refused(answer: httpx.Response) -> bool:
+    return (
+        answer.status_code == TOO_LARGE.status
+        and answer.headers["content-type"] == toy_facts.CONTENT_TYPE
+        and answer.json()["error"] == TOO_LARGE.name
+    )
 
 
 def test_a_toy_vendors_limit_and_refusal(toy: vendors.Vendor) -> None:
     with DensemarkServer(echo) as server:
         url = server.url_for("toy")
-        small = httpx.post(url, content=b"x" * 64, timeout=10)
-        assert (small.status_code, small.content) == (200, b"x" * 64)
-        big = httpx.post(url, content=b"x" * 65, timeout=10)
-        assert big.status_code == 400
-        assert big.headers["content-type"] == "application/toy"
-        assert big.content == b"toy: too big"
-        chunked = httpx.post(url, content=iter([b"x" * 40, b"x" * 40]), timeout=10)
-        assert (chunked.status_code, chunked.content) == (400, b"toy: too big")
+        small = httpx.post(url, content=b"x" * LIMIT, timeout=10)
+        assert (small.status_code, len(small.content)) == (200, LIMIT)
+        big = httpx.post(url, content=OVER, timeout=10)
+        assert _refused(big), big.text
+        half = b"x" * (LIMIT // 2 + 1)
+        chunked = httpx.post(url, content=iter([half, half]), timeout=10)
+        assert _refused(chunked), chunked.text
         # Face++ keeps its own limit beside it.
-        assert httpx.post(server.facepp_url, content=b"x" * 65, timeout=10).status_code == 200
+        assert httpx.post(server.facepp_url, content=OVER, timeout=10).status_code == 200
 
 
 def test_a_toy_vendors_control_endpoint(toy: vendors.Vendor) -> None:
     emulator = Emulator()
     with DensemarkServer(emulator) as server:
-        answer = control(server, "toy-mode", {"mode": "wild"})
-        assert (answer.status_code, answer.json()) == (200, {"ok": True, "mode": "wild"})
-        assert emulator.toy_mode == "wild"  # type: ignore[attr-defined]
-        wrong = control(server, "toy-mode", {"mode": "sleepy"})
+        answer = control(server, "toy-no-face", {"answer": "error"})
+        assert (answer.status_code, answer.json()) == (200, {"ok": True, "answer": "error"})
+        assert emulator.vendor_settings("toy").no_face == "error"
+        wrong = control(server, "toy-no-face", {"answer": "sleepy"})
         assert wrong.status_code == 400
         assert wrong.json()["error"] == (
-            "POST /_densemark/toy-mode: field 'mode': expected calm or wild, got 'sleepy'"
+            "POST /_densemark/toy-no-face: field 'answer': expected empty or error, got 'sleepy'"
         )
-        extra = control(server, "toy-mode", {"mode": "calm", "volume": 3})
-        assert "unknown field(s) volume; expected mode" in extra.json()["error"]
+        extra = control(server, "toy-no-face", {"answer": "empty", "volume": 3})
+        assert "unknown field(s) volume; expected answer" in extra.json()["error"]
         missing = control(server, "fault", {"type": "error", "error": "X"})
         assert "missing field 'vendor' (facepp or tencent or toy)" in missing.json()["error"]
     vendors.unregister("toy")
-    assert "POST /_densemark/toy-mode" not in CONTROL_ENDPOINTS
+    assert "POST /_densemark/toy-no-face" not in CONTROL_ENDPOINTS
 
 
 def test_a_toy_vendors_host_is_in_the_certificate(toy: vendors.Vendor) -> None:
     names = certificate_names()
     assert names[:3] == ("127.0.0.1", "::1", "localhost")
-    assert names[-1] == "api.toy.example"
+    assert names[-1] == toy_facts.HOST
     assert "iai.tencentcloudapi.com" in names
 
 
 def test_a_vendor_registered_while_the_server_runs_gets_its_limit() -> None:
     with DensemarkServer(echo) as server:
-        url = server.url + ToyRules.path
-        assert httpx.post(url, content=b"x" * 65, timeout=10).status_code == 200
-        vendors.register(
-            vendors.Vendor(
-                name="toy",
-                title="Toy",
-                owns_host=lambda host: False,
-                claims_request=lambda request: request.url.path.startswith("/toy/"),
-                server=RULES,
-            )
-        )
-        try:
-            assert httpx.post(url, content=b"x" * 65, timeout=10).status_code == 400
-        finally:
-            vendors.unregister("toy")
-        assert httpx.post(url, content=b"x" * 65, timeout=10).status_code == 200
+        url = server.url + toy_facts.PATH
+        assert httpx.post(url, content=OVER, timeout=10).status_code == 200
+        with registered_toy():
+            assert _refused(httpx.post(url, content=OVER, timeout=10))
+        assert httpx.post(url, content=OVER, timeout=10).status_code == 200
 
 
 def test_a_vendor_without_server_rules_is_not_served() -> None:
