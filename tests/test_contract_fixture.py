@@ -70,12 +70,12 @@ def test_in_process(densemark):
 
 
 @pytest.mark.densemark(credentials=CONTRACT.credentials)
-def test_over_loopback(densemark, densemark_server):
+def test_over_loopback(densemark_server):
     request = CONTRACT.valid_request()
     response = httpx.post(
         densemark_server.url + request.url.path, headers=request.headers, content=request.content
     )
-    check(response, densemark.calls)
+    check(response, densemark_server.calls)
 """
 
 
