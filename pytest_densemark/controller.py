@@ -37,7 +37,7 @@ from pytest_densemark.cassettes import (
     Recorder,
     redact_request,
 )
-from pytest_densemark.delegation import delegate
+from pytest_densemark.delegation import forward_api
 from pytest_densemark.emulator import (
     EMULATOR_API,
     LATENCY_EXTENSION,
@@ -76,7 +76,8 @@ _TRANSPORT_HEADERS = frozenset(
 #: (:data:`~pytest_densemark.emulator.EMULATOR_API`), derived from the class, every name
 #: forwarded to :attr:`Controller.emulator` except :meth:`Controller.use_cassette`, which is
 #: the controller's own (it may record instead). A delivery that holds a controller (the
-#: loopback server) offers these names the same way: :func:`pytest_densemark.delegation.delegate`.
+#: loopback server) offers these names the same way
+#: (:func:`pytest_densemark.delegation.forward_api`).
 CONTROLLER_API: tuple[str, ...] = EMULATOR_API
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ else:
     _EmulatorAPI = object
 
 
+@forward_api(Emulator, to="emulator")
 class Controller(_EmulatorAPI):
     """What the ``densemark`` fixture returns: an emulator plus cassette folders and recording.
 
@@ -396,8 +398,3 @@ def intercept_httpx(controller: Controller, *, keep_patched: bool = False) -> It
 def release_httpx() -> None:
     """Remove the stubs interception installed (:func:`pytest_densemark.stubs.uninstall_all`)."""
     stubs.uninstall_all()
-
-
-#: The emulator's API on the controller: one forwarding property per name (the controller's
-#: own ``use_cassette`` stays).
-delegate(Controller, CONTROLLER_API, to="emulator", source=Emulator)

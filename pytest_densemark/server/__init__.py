@@ -34,7 +34,7 @@ syntax), :mod:`~pytest_densemark.server.connection` (one socket, deadlines, deli
 :mod:`~pytest_densemark.server.lifecycle` (:class:`DensemarkServer`),
 :mod:`~pytest_densemark.server.control` (the control API),
 :mod:`~pytest_densemark.server.rules` (what the server asks of a vendor) and
-:mod:`~pytest_densemark.server.forwarding` (the controller names, forwarded).
+:func:`~pytest_densemark.delegation.forward_api` (the controller names, forwarded).
 """
 
 from __future__ import annotations

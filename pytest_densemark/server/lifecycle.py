@@ -5,7 +5,7 @@ a thread of its own (TLS handshake first with ``tls=True``) through its
 :class:`~pytest_densemark.server.serving.Service`, admits a few control-only connections past
 ``max_connections``, and stops by closing every socket and joining every thread. It holds
 what answers (the attached app) and its addresses; the controller names (the emulator's API)
-are forwarded to the attached app by :func:`~pytest_densemark.server.forwarding.forward_api`.
+are forwarded to the attached app by :func:`~pytest_densemark.delegation.forward_api`.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ import httpx
 
 from pytest_densemark import vendors
 from pytest_densemark.checks import check_delay
+from pytest_densemark.delegation import forward_api
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.server import control, rules
 from pytest_densemark.server.connection import Connection
-from pytest_densemark.server.forwarding import forward_api
 from pytest_densemark.server.framing import TLS_HANDSHAKE, HttpError, is_loopback, status_line
 from pytest_densemark.server.serving import Handler, Service
 from pytest_densemark.tls import ServerTLS
@@ -79,7 +79,7 @@ def _handler_of(app: App) -> Handler:
     return app  # type: ignore[return-value]
 
 
-@forward_api(Emulator, target=lambda server: server.controller)
+@forward_api(Emulator, to="controller")
 class DensemarkServer(_ControllerAPI):
     """The emulator served as real HTTP/1.1 on a loopback address.
 
@@ -120,7 +120,7 @@ class DensemarkServer(_ControllerAPI):
     #: The controller names given forwarders (set by ``forward_api``).
     FORWARDED: ClassVar[tuple[str, ...]]
     #: Every controller name the server offers: the forwarded ones and :meth:`use_cassette`.
-    CONTROLLER_API: ClassVar[tuple[str, ...]]
+    FORWARDED_API: ClassVar[tuple[str, ...]]
 
     def __init__(
         self,
@@ -160,8 +160,6 @@ class DensemarkServer(_ControllerAPI):
         if tls:
             self.tls = ServerTLS()
             self._tls_context = self.tls.server_context()
-        # The server's own attributes are set: from here on a public name it lacks is the
-        # controller's (see __setattr__).
         self._idle_app: App = Emulator() if app is None else app
         self._service = Service(self, _handler_of(self._idle_app))
         self._attach(self._idle_app)
@@ -176,29 +174,6 @@ class DensemarkServer(_ControllerAPI):
         self._wake_w: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._port = 0
-
-    if not TYPE_CHECKING:  # at runtime only: type checkers keep flagging unknown names
-
-        def __getattr__(self, name: str) -> Any:
-            # Reached only for names the server lacks: a public instance attribute of the
-            # attached controller (``seed``, ``strict``...) is read through.
-            own = getattr(self.__dict__.get("_controller"), "__dict__", {})
-            if not name.startswith("_") and name in own:
-                return own[name]
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-        def __setattr__(self, name: str, value: Any) -> None:
-            # A public name the server lacks but the controller has is the controller's.
-            controller = self.__dict__.get("_controller")
-            if (
-                not name.startswith("_")
-                and name not in self.__dict__
-                and not hasattr(type(self), name)
-                and name in getattr(controller, "__dict__", {})
-            ):
-                setattr(controller, name, value)
-                return
-            object.__setattr__(self, name, value)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> DensemarkServer:
