@@ -7,46 +7,5 @@ older flat layout keep working.
 
 from __future__ import annotations
 
-from pytest_densemark.vendors.tencent.signing import (
-    ALGORITHM,
-    DEFAULT_SIGNED_HEADERS,
-    TERMINATOR,
-    UNSIGNED_PAYLOAD,
-    Authorization,
-    AuthorizationError,
-    accepted_scopes,
-    authorization_header,
-    canonical_request,
-    credential_date,
-    is_loopback,
-    old_sign,
-    old_string_to_sign,
-    parse_authorization,
-    sign,
-    signing_key,
-    string_to_sign,
-    verify,
-    verify_old,
-)
-
-__all__ = [
-    "ALGORITHM",
-    "DEFAULT_SIGNED_HEADERS",
-    "TERMINATOR",
-    "UNSIGNED_PAYLOAD",
-    "Authorization",
-    "AuthorizationError",
-    "accepted_scopes",
-    "authorization_header",
-    "canonical_request",
-    "credential_date",
-    "is_loopback",
-    "old_sign",
-    "old_string_to_sign",
-    "parse_authorization",
-    "sign",
-    "signing_key",
-    "string_to_sign",
-    "verify",
-    "verify_old",
-]
+from pytest_densemark.vendors.tencent.signing import *  # noqa: F403
+from pytest_densemark.vendors.tencent.signing import __all__ as __all__
