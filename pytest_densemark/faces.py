@@ -6,19 +6,30 @@ seed for small natural variation between individuals. From those numbers
 :func:`facepp_face` computes all 973 Face++ points and both pupil radii, and
 :func:`tencent_face` computes one Tencent ``DenseFaceShape``.
 
-How the model works: every feature is a simple curve (ellipses, a superellipse, arches,
-smooth splines through a few points) laid out in a face frame whose unit is the distance
-between the pupils, with the origin midway between them, ``x`` to the image's right and
-``y`` down. The proportions are the ``_P_*`` constants below, hand-set and rounded, and so are
-the ranges individuals vary in (``_P_SPREAD``: face shape, feature sizes and spacing; and
-``_P_WIGGLE``: small smooth departures along every contour). They were tuned so that the
-default strategies' faces are distributed like real faces (``tests/test_realism.py`` measures
-this against real faces kept outside the project; no real coordinates are used here). The
-points along each contour are spaced unevenly where the vendors space them so. Each point
-gets a depth from a rough head model so that yaw and pitch turn the face in 3D, then the frame
-is rolled, scaled into the face box and rounded to integers, as the vendors send them. A face
+How the model works: every feature is a simple curve (ellipses and almond-shaped loops, a
+superellipse, arches, smooth splines through a few points) laid out in a face frame whose unit
+is the distance between the pupils, with the origin midway between them, ``x`` to the image's
+right and ``y`` down. The proportions are the ``_P_*`` constants of
+:mod:`pytest_densemark._face_model`, hand-set and rounded,
+and so are the ranges individuals vary in (``_P_SPREAD``: face shape and asymmetry, feature
+sizes, spacing and slant, where the pupils sit in the eyes, how the vendor's points sit along
+a contour; and ``_P_WIGGLE``: small smooth departures along every contour) and how expression
+changes the face (a smile widens the mouth, thins the upper lip and leans the eyelid creases).
+They were tuned so that the default strategies' faces are distributed like real faces
+(``tests/test_realism.py`` measures this against real faces kept outside the project; no real
+coordinates or shapes derived from them are used here, only these interpretable numbers). The
+points along each contour are spaced unevenly where the vendors space them so (``skew``,
+``ends`` and ``across`` of :func:`_resample`). Each point gets a depth (``_D_*``: a flattish
+head, the nose standing out along its bridge, the chin and forehead forward of the eyes, the
+outline's sides behind them) so that yaw and pitch turn the face in 3D, then the frame is
+rolled, scaled into the face box and rounded to integers, as the vendors send them. A face
 box partly outside the image simply yields coordinates outside it (negative, or beyond the
 image's width or height), as the vendors do.
+
+The model lives in three private modules: :mod:`pytest_densemark._face_model` holds its numbers
+(proportions, depths, how individuals vary), :mod:`pytest_densemark._face_parts` lays out each
+feature's curves from them, and :mod:`pytest_densemark._face_curves` is the plain geometry they
+use. This module holds :class:`Face` and turns the model's shapes into each vendor's points.
 
 Conventions, following the vendors' own: "left" is the left of the image (the person's
 right). Positive ``roll`` turns the face clockwise on screen, positive ``yaw`` turns it toward
@@ -35,24 +46,19 @@ from functools import lru_cache
 from typing import Any
 
 from pytest_densemark import facepp, tencent
-from pytest_densemark._face_model import (
-    _P_BOX,
-    _P_BOX_CENTRE_Y,
-    _P_EYE_CORNER_Y,
-    _P_PUPIL_R,
+from pytest_densemark._face_curves import Point, Point3, _resample
+from pytest_densemark._face_model import _P_BOX, _P_BOX_CENTRE_Y, _P_PUPIL_R, _traits
+from pytest_densemark._face_parts import (
     _nose_sides,
     _outline,
-    _resample,
+    _pupil,
     _shape,
-    _traits,
     _with_depth,
     _with_outline_depth,
 )
 
 __all__ = ["LIMITS", "Face", "facepp_face", "tencent_face"]
 
-Point = tuple[float, float]
-Point3 = tuple[float, float, float]
 
 #: Plausible limits of each pose and expression parameter: ``(min, max)``.
 LIMITS: dict[str, tuple[float, float]] = {
@@ -152,15 +158,6 @@ class Face:
         )
 
 
-# --------------------------------------------------------------------------- curve helpers
-#
-# Generation speed matters (Hypothesis strategies build hundreds of faces per test), so the
-# parts of each curve that do not depend on the face (parameter grids, sines and cosines,
-# spline weights) are computed once here, and the per-face work is plain arithmetic in list
-# comprehensions. The arithmetic is written in the same order as the formulas it replaces,
-# so the points are exactly the same as those of a direct, per-point evaluation.
-
-
 Affine = tuple[float, float, float, float, float, float, float, float]
 
 
@@ -176,10 +173,11 @@ def _projector(face: Face) -> Affine:
     sy = face.height / _P_BOX
 
     def turn(x: float, y: float, z: float) -> Point:
-        # yaw about the vertical axis (positive: toward the image right)
-        x, z = x * cyaw + z * syaw, -x * syaw + z * cyaw
-        # pitch about the horizontal axis (positive: looking up, y grows downward)
+        # pitch about the head's own horizontal axis (positive: looking up, y grows downward)
         y, z = y * cp - z * sp, y * sp + z * cp
+        # then yaw about the vertical axis (positive: toward the image right), as a head
+        # turns on the neck: the eyes stay level however the head nods and turns
+        x, z = x * cyaw + z * syaw, -x * syaw + z * cyaw
         # roll in the image plane (positive: clockwise on screen)
         return (x * cr - y * sr) * sx, (x * sr + y * cr) * sy
 
@@ -277,7 +275,7 @@ def _tencent_shape(
 
     upper, lower = flat["upper_lip_"], flat["lower_lip_"]
     # Counterclockwise on screen from the left corner: along the bottom first, then the top.
-    outside = lower[:32] + upper[:32][::-1]
+    outside = upper[:1] + lower[:32] + upper[1:32][::-1]
     inside = lower[32:][::-1] + upper[32:]
     nose = flat["nose_left_"] + flat["nose_right_"][::-1]
     jaw = flat["face_contour_left_"][::-1] + flat["face_contour_right_"][1:]
@@ -299,8 +297,8 @@ def _tencent_shape(
         "MouthOutside": _with_depth(_resample(outside, n["MouthOutside"], closed=True)),
         "MouthInside": _with_depth(_resample(inside, n["MouthInside"], closed=True)),
         "Nose": _nose_sides(_resample(nose, n["Nose"])),
-        "LeftPupil": _with_depth(_circle(-0.5, _P_EYE_CORNER_Y - 0.015, radius, n["LeftPupil"])),
-        "RightPupil": _with_depth(_circle(0.5, _P_EYE_CORNER_Y - 0.015, radius, n["RightPupil"])),
+        "LeftPupil": _with_depth(_circle(*_pupil(-1.0, tr), radius, n["LeftPupil"])),
+        "RightPupil": _with_depth(_circle(*_pupil(1.0, tr), radius, n["RightPupil"])),
         "CentralAxis": _with_outline_depth(_resample(axis, n["CentralAxis"])),
         "Chin": _with_outline_depth(_resample(jaw, n["Chin"])),
         "LeftEyeBags": _with_depth(_resample(bag("left_eye_"), n["LeftEyeBags"])),

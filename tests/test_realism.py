@@ -20,13 +20,18 @@ aligned onto the real faces' mean of that part):
 
 Synthetic faces: 200 draws of the default ``faces()`` strategy under ``@given`` (generate
 phase only), in six runs with fixed seeds (so CI's derandomized settings change nothing);
-each target applies to the average over the runs and the spread is printed. Run
-``python -m pytest tests/test_realism.py -s`` to see the table.
+each target applies to the average over the runs and the spread is printed, with precision
+and recall broken down by face box width. Run ``python -m pytest tests/test_realism.py -s`` to
+see the table.
 
-Limits: 20 real faces of one population (near-frontal portraits), so every real figure
-carries sampling noise; for instance a perfect generator would still show a mean-shape bias
-of about 0.013 against the 20 faces' mean. Targets the model misses are listed in
-``KNOWN_GAPS`` and reported as expected failures, with their figures in the table.
+Limits: 20 real faces of one population (near-frontal portraits, all about the same size in
+the image), so every real figure carries sampling noise: a generator drawing exactly the real
+population would still show a mean-shape bias of about 0.013 for the whole face against the
+20 faces' mean (0.009 contour, 0.010 brows, 0.005 eyes and eyelids, 0.015 nose, 0.020 lips).
+The synthetic side is smaller than 1200 faces too: Hypothesis draws the same photo again and
+again, so a run of 200 holds about 40-45 distinct individuals besides the plain face. Targets
+the model misses are listed in ``KNOWN_GAPS``, with what is off, and run as strict expected
+failures, with their figures in the table.
 """
 
 from __future__ import annotations
@@ -180,7 +185,7 @@ from pytest_densemark.strategies import faces
 draws, seeds = json.loads(sys.argv[1])
 runs = []
 for run_seed in seeds:
-    landmarks = []
+    landmarks, widths = [], []
 
     @seed(run_seed)
     @settings(max_examples=draws, database=None, deadline=None, phases=[Phase.generate],
@@ -188,14 +193,23 @@ for run_seed in seeds:
     @given(faces())
     def collect(face):
         landmarks.append(facepp_face(face)["landmark"])
+        widths.append(face.width)
 
     collect()
-    runs.append(landmarks)
+    runs.append({"landmarks": landmarks, "widths": widths})
 json.dump(runs, sys.stdout, separators=(",", ":"))
 """
 
 
-def draw_landmarks(seeds: Sequence[int]) -> list[list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class Draws:
+    """One run's synthetic faces: their landmarks and face box widths (pixels)."""
+
+    landmarks: list[dict[str, Any]]
+    widths: list[float]
+
+
+def draw_landmarks(seeds: Sequence[int]) -> list[Draws]:
     """``DRAWS`` default ``faces()`` per seed, drawn under ``@given`` with that fixed seed."""
     done = subprocess.run(
         [sys.executable, "-c", _DRAW, json.dumps([DRAWS, list(seeds)])],
@@ -205,8 +219,7 @@ def draw_landmarks(seeds: Sequence[int]) -> list[list[dict[str, Any]]]:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    runs: list[list[dict[str, Any]]] = json.loads(done.stdout)
-    return runs
+    return [Draws(run["landmarks"], run["widths"]) for run in json.loads(done.stdout)]
 
 
 @pytest.fixture(scope="module")
@@ -217,21 +230,63 @@ def real_shapes(real_facepp_9part: list[dict[str, Any]]) -> Shapes:
 
 @dataclass(frozen=True)
 class Region:
-    """One region's figures: per run, and the mean-shape bias over all runs together."""
+    """One region's figures: per run, the mean-shape bias over all runs together, and
+    precision and recall of the faces in each face-size class (all runs pooled)."""
 
     runs: list[Figures]
     pooled_bias: float
+    by_size: list[tuple[str, int, float, float]]
+
+
+#: Face box widths (pixels) the table breaks precision and recall down by. The real faces'
+#: boxes are about 160 px wide (pupils about 76 px apart); a quarter of the default faces are
+#: Face++'s smallest detectable (about 50-80 px), where rounding to whole pixels moves the eye
+#: points by more than real eyes differ.
+SIZE_CLASSES: tuple[tuple[str, float, float], ...] = (
+    ("< 110 px", 0.0, 110.0),
+    ("110-199 px", 110.0, 200.0),
+    (">= 200 px", 200.0, float("inf")),
+)
+
+
+def by_size(
+    real: Shapes, synthetic: Shapes, widths: npt.NDArray[np.float64]
+) -> list[tuple[str, int, float, float]]:
+    """Precision and recall of the synthetic faces of each size class (groups of 20)."""
+    mean = gpa_mean(real)
+    aligned_real = align(normalise(real), mean)
+    out = []
+    for label, low, high in SIZE_CLASSES:
+        chosen = align(normalise(synthetic[(widths >= low) & (widths < high)]), mean)
+        groups = len(chosen) // len(real)
+        if not groups:
+            continue
+        scores = [
+            precision_recall(aligned_real, chosen[g::groups][: len(real)]) for g in range(groups)
+        ]
+        out.append(
+            (
+                label,
+                len(chosen),
+                float(np.mean([p for p, _ in scores])),
+                float(np.mean([r for _, r in scores])),
+            )
+        )
+    return out
 
 
 @pytest.fixture(scope="module")
 def table(real_shapes: Shapes) -> dict[str, Region]:
     """Every region's figures, printed as a table."""
-    runs = [shapes_of(landmarks) for landmarks in draw_landmarks(SEEDS)]
+    draws = draw_landmarks(SEEDS)
+    runs = [shapes_of(run.landmarks) for run in draws]
     pooled = np.concatenate(runs)
+    widths = np.concatenate([np.asarray(run.widths, dtype=np.float64) for run in draws])
     out = {
         region: Region(
             [figures(real_shapes[:, idx], synthetic[:, idx]) for synthetic in runs],
             float(distances(gpa_mean(pooled[:, idx])[None, :], gpa_mean(real_shapes[:, idx]))[0]),
+            by_size(real_shapes[:, idx], pooled[:, idx], widths),
         )
         for region, idx in REGIONS.items()
     }
@@ -252,6 +307,13 @@ def table(real_shapes: Shapes) -> dict[str, Region]:
             f" | precision {spread(lambda f: f.precision)}"
             f" | recall {spread(lambda f: f.recall)}"
         )
+    print("precision / recall by face box width (all runs pooled, groups of 20):")
+    for region, result in out.items():
+        cells = " | ".join(
+            f"{label} (n={count}): {precision:.2f} / {recall:.2f}"
+            for label, count, precision, recall in result.by_size
+        )
+        print(f"{region:8} {cells}")
     return out
 
 
@@ -260,26 +322,38 @@ def mean_of(rows: list[Figures], name: str) -> float:
     return float(np.mean([getattr(row, name) for row in rows]))
 
 
-#: Targets the model does not meet yet, as (region, figure): reported in the table and run as
-#: expected failures (not strict: one that starts passing shows as XPASS). The whole face meets
-#: every target; these are the parts whose own shape or spread is still off (README, realism).
-KNOWN_GAPS: set[tuple[str, str]] = {
-    ("contour", "recall"),
-    ("contour", "median"),
-    ("contour", "p95"),
-    ("brows", "bias"),
-    ("eyes", "precision"),
-    ("eyelids", "precision"),
-    ("eyelids", "recall"),
-    ("eyelids", "bias"),
-    ("eyelids", "median"),
-    ("eyelids", "p95"),
-    ("nose", "precision"),
-    ("nose", "recall"),
-    ("nose", "bias"),
-    ("lips", "precision"),
-    ("lips", "recall"),
-    ("lips", "bias"),
+#: Targets the model does not meet yet, as (region, figure): what is off. Each runs as a strict
+#: expected failure, so one that starts passing fails the run until it leaves this list
+#: (README, realism).
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("contour", "recall"): (
+        "the synthetic outlines' distances to the mean are bunched (p95 -14% while the median "
+        "is +7%): the uniform default yaw and pitch give few strongly turned outlines, so the "
+        "real faces furthest from the mean have no synthetic neighbour"
+    ),
+    ("eyes", "precision"): (
+        "a quarter of the default faces are Face++'s smallest (box under 80 px), where whole-"
+        "pixel rounding alone moves eye points further than real eyes differ: almost none of "
+        "them lies inside the real manifold; faces 200 px and larger do (0.95)"
+    ),
+    ("eyelids", "precision"): (
+        "as for the eyes: the smallest faces' rounding puts their creases outside the real "
+        "manifold (0.29 under 110 px, 0.96 from 200 px)"
+    ),
+    ("eyelids", "recall"): (
+        "large synthetic faces' creases vary less than real ones along the real main modes "
+        "(recall 0.28 from 200 px) while the small faces' rounding already uses the median's "
+        "budget: more crease variation takes the median past +15%"
+    ),
+    ("nose", "bias"): (
+        "the mean nose is off by 0.017, at the level of the real faces' own sampling noise "
+        "(a model drawing exactly the real population would show about 0.015 against a 20-face "
+        "mean); closing it means fitting this sample's quirks"
+    ),
+    ("lips", "bias"): (
+        "the mean lips are off by 0.015, just over the target and below the real faces' own "
+        "sampling noise (about 0.020 expected for a perfect model against a 20-face mean)"
+    ),
 }
 
 CHECKS = [
@@ -295,7 +369,7 @@ CHECKS = [
         pytest.param(
             region,
             check,
-            marks=pytest.mark.xfail(reason="known gap: see KNOWN_GAPS", strict=False)
+            marks=pytest.mark.xfail(reason=f"known gap: {KNOWN_GAPS[region, check]}", strict=True)
             if (region, check) in KNOWN_GAPS
             else (),
         )
