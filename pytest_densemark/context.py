@@ -96,6 +96,8 @@ class Context:
     """
 
     __slots__ = (
+        "_rng",
+        "_seed",
         "answers",
         "clock",
         "credentials",
@@ -103,7 +105,6 @@ class Context:
         "hits",
         "lock",
         "misses",
-        "rng",
         "strict",
         "urls",
     )
@@ -121,7 +122,7 @@ class Context:
         self.clock = clock
         self.strict = strict
         self.answers = answers
-        self.rng = random.Random(seed)
+        self.reseed(seed)
         self.credentials = Credentials()
         #: Faces by image sha256 (:meth:`Emulator.set_faces`).
         self.faces: dict[str, tuple[Face, ...]] = {}
@@ -133,12 +134,26 @@ class Context:
     def reset(self, seed: int) -> None:
         """Forget what the emulator was told (credentials, faces, URLs) and the cache counts;
         draw again from ``seed``. The clock, strict mode and the answer cache stay."""
-        self.rng = random.Random(seed)
+        self.reseed(seed)
         self.credentials = Credentials()
         self.faces = {}
         self.urls = {}
         self.hits = 0
         self.misses = 0
+
+    def reseed(self, seed: int) -> None:
+        """Draw from ``seed`` again (the generator itself is seeded on first use: most
+        emulators never draw)."""
+        self._seed = seed
+        self._rng: random.Random | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        """The random generator request ids, ``time_used`` and key orders are drawn from."""
+        rng = self._rng
+        if rng is None:
+            rng = self._rng = random.Random(self._seed)
+        return rng
 
     def image_at(self, url: str) -> bytes | None:
         """The image registered for ``url``, or ``None`` (the vendor's download error)."""

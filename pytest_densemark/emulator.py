@@ -150,8 +150,11 @@ def _check_seed(where: str, seed: object) -> int | None:
     return seed
 
 
+_SEEDS = random.SystemRandom()  # stateless (reads os.urandom): one instance serves all
+
+
 def _fresh_seed() -> int:
-    return random.SystemRandom().getrandbits(63)
+    return _SEEDS.getrandbits(63)
 
 
 class Emulator(FaultInjection, VendorSettings):
@@ -393,7 +396,7 @@ class Emulator(FaultInjection, VendorSettings):
         with self._lock:
             self._seed_option = checked
             self.seed = checked if checked is not None else _fresh_seed()
-            self._context.rng = random.Random(self.seed)
+            self._context.reseed(self.seed)
 
     def register_url(self, url: str, image: bytes) -> None:
         """Serve ``image`` for ``image_url`` / ``Url`` equal to ``url`` (never fetched).
