@@ -16,6 +16,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii  # what json.dumps uses for a str
 from typing import Any, NamedTuple
 
 import httpx
@@ -111,9 +112,19 @@ class Template:
             if raw is not None and name in raw:
                 out.append(raw[name])
             else:
-                out.append(json.dumps(values[name]).encode("utf-8"))
+                out.append(_encoded(values[name]))
             out.append(chunk)
         return b"".join(out)
+
+
+def _encoded(value: object) -> bytes:
+    """``json.dumps(value).encode()``; ints and strings (request ids, ``time_used``) without
+    building an encoder."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return b"%d" % value
+    if isinstance(value, str):
+        return encode_basestring_ascii(value).encode("ascii")
+    return json.dumps(value).encode("utf-8")
 
 
 def content_type_header(content_type: str) -> list[tuple[bytes, bytes]]:
