@@ -39,6 +39,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -59,6 +60,7 @@ if TYPE_CHECKING:  # each is the protocol of the core module that uses it
 
 __all__ = [
     "KINDS",
+    "PackagedPayloads",
     "PayloadRules",
     "PointCounts",
     "SemanticCheck",
@@ -219,6 +221,90 @@ class PayloadRules(Protocol):
     @property
     def drawing(self) -> PayloadDrawing:
         """How to draw the vendor's payloads (:mod:`pytest_densemark.render`'s protocol)."""
+
+
+class PackagedPayloads:
+    """A ready :class:`PayloadRules` for a vendor whose payloads come in two kinds, a success
+    and an error, and whose package holds the rest: ``<package>.schema.build(kind)``,
+    ``<package>.strategies.STRATEGIES`` and ``<package>.drawing.DRAWING``, each imported
+    when first asked for.
+
+    ``detect`` tells a payload's kind (``None``: not this vendor's); ``detect_rank`` and
+    ``shape_hint`` are :class:`PayloadRules`'. The success kind may have a hand-written
+    ``fast_success`` check, ``success_shortcuts`` for its schema's ``$ref`` targets and
+    ``success_extras`` beyond the schema; error bodies always take the schema walk.
+    ``schema_dir`` defaults to the kit's own ``schemas/``.
+    """
+
+    def __init__(
+        self,
+        *,
+        package: str,
+        success: str,
+        error: str,
+        detect: Callable[[dict[Any, Any]], str | None],
+        detect_rank: int,
+        shape_hint: str,
+        fast_success: Callable[[object], bool] | None = None,
+        success_shortcuts: Mapping[str, Callable[[object], bool]] | None = None,
+        success_extras: SemanticCheck | None = None,
+        schema_dir: Path | None = None,
+    ) -> None:
+        self.package = package
+        self.success = success
+        self.kinds: tuple[str, ...] = (success, error)
+        self._detect = detect
+        self.detect_rank = detect_rank
+        self.shape_hint = shape_hint
+        self._fast_success = fast_success
+        self._success_shortcuts = success_shortcuts or {}
+        self._success_extras = success_extras
+        self._schema_dir = schema_dir
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.package} kinds={self.kinds}>"
+
+    @property
+    def schema_dir(self) -> Path:
+        """The folder of the vendor's schema files (the kit's ``schemas/`` unless given)."""
+        if self._schema_dir is not None:
+            return self._schema_dir
+        from pytest_densemark._resources import data_dir
+
+        return data_dir("schemas")
+
+    def detect(self, payload: dict[Any, Any]) -> str | None:
+        """The kind of ``payload``, by the vendor's ``detect``."""
+        return self._detect(payload)
+
+    def fast_check(self, kind: str) -> Callable[[object], bool] | None:
+        """The success kind's hand-written check; none for the error kind."""
+        return self._fast_success if kind == self.success else None
+
+    def ref_shortcuts(self, kind: str) -> Mapping[str, Callable[[object], bool]]:
+        """The success schema's ``$ref`` shortcuts; none for the error kind."""
+        return self._success_shortcuts if kind == self.success else {}
+
+    def semantic_check(self, kind: str) -> SemanticCheck | None:
+        """The success kind's checks beyond its schema; none for the error kind."""
+        return self._success_extras if kind == self.success else None
+
+    def build_schema(self, kind: str) -> dict[str, Any]:
+        """The schema of ``kind``, from ``<package>.schema.build``."""
+        built: dict[str, Any] = import_module(f"{self.package}.schema").build(kind)
+        return built
+
+    @property
+    def strategies(self) -> VendorStrategies:
+        """``<package>.strategies.STRATEGIES``."""
+        found: VendorStrategies = import_module(f"{self.package}.strategies").STRATEGIES
+        return found
+
+    @property
+    def drawing(self) -> PayloadDrawing:
+        """``<package>.drawing.DRAWING``."""
+        found: PayloadDrawing = import_module(f"{self.package}.drawing").DRAWING
+        return found
 
 
 def payload_rules() -> list[PayloadRules]:

@@ -1,7 +1,7 @@
 """Face++ payload rules: the two kinds, how to tell them, the fast check and the bounds check.
 
 :data:`RULES` is the vendor's ``payloads`` concern, a
-:class:`~pytest_densemark.validation.PayloadRules`. The fast check is written by hand from the
+:class:`~pytest_densemark.validation.PackagedPayloads`. The fast check is written by hand from the
 vendor facts: it only uses C-level set comparisons of key sets and ``type(v) is int`` style
 checks, so a valid full body costs far less than parsing its JSON text, and returns ``True``
 only when the body is certainly valid under the schema (anything unusual, such as ``bool``,
@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from importlib import import_module
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_densemark import facepp
-from pytest_densemark._resources import data_dir
 from pytest_densemark.validation import (
+    PackagedPayloads,
     PointCounts,
-    SemanticCheck,
     Violation,
     point_outside,
     points_ok,
@@ -31,10 +28,9 @@ from pytest_densemark.validation import (
 )
 
 if TYPE_CHECKING:
-    from pytest_densemark.render import PayloadDrawing
-    from pytest_densemark.strategies import VendorStrategies
+    pass
 
-__all__ = ["ERROR", "RULES", "SUCCESS", "FaceppPayloads"]
+__all__ = ["ERROR", "RULES", "SUCCESS"]
 
 #: The kind of a thousandlandmark success body, and of its JSON error body.
 SUCCESS, ERROR = "facepp", "facepp-error"
@@ -174,58 +170,26 @@ def _success_extras(
 # --------------------------------------------------------------------------- the rules
 
 
-class FaceppPayloads:
-    """Face++'s :class:`~pytest_densemark.validation.PayloadRules`."""
-
-    kinds: tuple[str, ...] = (SUCCESS, ERROR)
-    #: Face++ bodies are told by loose top-level fields: asked after envelope vendors.
-    detect_rank = 10
-    shape_hint = f"a Face++ body ({_TIME_USED}, {_REQUEST_ID}, {_FACE} or {_ERROR_MESSAGE})"
-
-    @property
-    def schema_dir(self) -> Path:
-        """The shipped ``schemas/`` folder."""
-        return data_dir("schemas")
-
-    def detect(self, payload: dict[Any, Any]) -> str | None:
-        """``facepp-error`` with ``error_message``; ``facepp`` with ``time_used``,
-        ``request_id`` or ``face``; else ``None``."""
-        if _ERROR_MESSAGE in payload:
-            return ERROR
-        if _FACE in payload or _TIME_USED in payload or _REQUEST_ID in payload:
-            return SUCCESS
-        return None
-
-    def fast_check(self, kind: str) -> Callable[[object], bool] | None:
-        """The hand-written success check; error bodies always take the slow pass."""
-        return fast_success if kind == SUCCESS else None
-
-    def ref_shortcuts(self, kind: str) -> Mapping[str, Callable[[object], bool]]:
-        """The per-part fast checks, for the success schema."""
-        return _SHORTCUTS if kind == SUCCESS else {}
-
-    def semantic_check(self, kind: str) -> SemanticCheck | None:
-        """The image-bounds check, for success bodies."""
-        return _success_extras if kind == SUCCESS else None
-
-    def build_schema(self, kind: str) -> dict[str, Any]:
-        """The schema of ``kind``, from :mod:`pytest_densemark.vendors.facepp.schema`."""
-        from pytest_densemark.vendors.facepp import schema
-
-        return schema.build(kind)
-
-    @property
-    def strategies(self) -> VendorStrategies:
-        """:data:`pytest_densemark.vendors.facepp.strategies.STRATEGIES`."""
-        found: VendorStrategies = import_module(f"{__package__}.strategies").STRATEGIES
-        return found
-
-    @property
-    def drawing(self) -> PayloadDrawing:
-        """:data:`pytest_densemark.vendors.facepp.drawing.DRAWING`."""
-        found: PayloadDrawing = import_module(f"{__package__}.drawing").DRAWING
-        return found
+def _detect(payload: dict[Any, Any]) -> str | None:
+    """``facepp-error`` with ``error_message``; ``facepp`` with ``time_used``, ``request_id``
+    or ``face``; else ``None``."""
+    if _ERROR_MESSAGE in payload:
+        return ERROR
+    if _FACE in payload or _TIME_USED in payload or _REQUEST_ID in payload:
+        return SUCCESS
+    return None
 
 
 #: The Face++ payload rules the registry hands to the core.
-RULES = FaceppPayloads()
+RULES = PackagedPayloads(
+    package=__package__ or "pytest_densemark.vendors.facepp",
+    success=SUCCESS,
+    error=ERROR,
+    detect=_detect,
+    # Face++ bodies are told by loose top-level fields: asked after envelope vendors.
+    detect_rank=10,
+    shape_hint=f"a Face++ body ({_TIME_USED}, {_REQUEST_ID}, {_FACE} or {_ERROR_MESSAGE})",
+    fast_success=fast_success,
+    success_shortcuts=_SHORTCUTS,
+    success_extras=_success_extras,
+)

@@ -2,7 +2,7 @@
 JSON Schema cannot express (points per face, per-list counts under a profile, image bounds).
 
 :data:`RULES` is the vendor's ``payloads`` concern, a
-:class:`~pytest_densemark.validation.PayloadRules`. The fast check is written by hand from the
+:class:`~pytest_densemark.validation.PackagedPayloads`. The fast check is written by hand from the
 vendor facts and returns ``True`` only when an envelope is certainly valid under the schema
 and within :data:`~pytest_densemark.tencent.MAX_POINTS_PER_FACE` points per face; anything
 else goes to the slow pass, which decides and explains. The schema builders, strategies and
@@ -12,18 +12,15 @@ drawing are imported only when first asked for.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from importlib import import_module
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_densemark import tencent
-from pytest_densemark._resources import data_dir
 from pytest_densemark._schema_walk import Segment
 from pytest_densemark.validation import (
+    PackagedPayloads,
     PointCounts,
-    SemanticCheck,
     Violation,
     is_json_int,
     point_outside,
@@ -32,10 +29,9 @@ from pytest_densemark.validation import (
 )
 
 if TYPE_CHECKING:
-    from pytest_densemark.render import PayloadDrawing
-    from pytest_densemark.strategies import VendorStrategies
+    pass
 
-__all__ = ["ERROR", "RULES", "SUCCESS", "TencentPayloads"]
+__all__ = ["ERROR", "RULES", "SUCCESS"]
 
 #: The kind of an AnalyzeDenseLandmarks success envelope, and of the API 3.0 error envelope.
 SUCCESS, ERROR = "tencent", "tencent-error"
@@ -179,59 +175,27 @@ def _success_extras(
 # --------------------------------------------------------------------------- the rules
 
 
-class TencentPayloads:
-    """Tencent's :class:`~pytest_densemark.validation.PayloadRules`."""
-
-    kinds: tuple[str, ...] = (SUCCESS, ERROR)
-    #: Tencent payloads are told by their envelope key: asked before loose-field vendors.
-    detect_rank = 0
-    shape_hint = f'a Tencent {{"{_ENVELOPE}": ...}} envelope'
-
-    @property
-    def schema_dir(self) -> Path:
-        """The shipped ``schemas/`` folder."""
-        return data_dir("schemas")
-
-    def detect(self, payload: dict[Any, Any]) -> str | None:
-        """``tencent-error`` for ``{"Response": {"Error": ...}}``, ``tencent`` for any other
-        ``{"Response": ...}``; else ``None``."""
-        if _ENVELOPE in payload:
-            response = payload[_ENVELOPE]
-            if isinstance(response, dict) and _ERROR in response:
-                return ERROR
-            return SUCCESS
-        return None
-
-    def fast_check(self, kind: str) -> Callable[[object], bool] | None:
-        """The hand-written success check; error envelopes always take the slow pass."""
-        return fast_success if kind == SUCCESS else None
-
-    def ref_shortcuts(self, kind: str) -> Mapping[str, Callable[[object], bool]]:
-        """The point-list fast check, for the success schema."""
-        return _SHORTCUTS if kind == SUCCESS else {}
-
-    def semantic_check(self, kind: str) -> SemanticCheck | None:
-        """Points per face, profile counts and bounds, for success envelopes."""
-        return _success_extras if kind == SUCCESS else None
-
-    def build_schema(self, kind: str) -> dict[str, Any]:
-        """The schema of ``kind``, from :mod:`pytest_densemark.vendors.tencent.schema`."""
-        from pytest_densemark.vendors.tencent import schema
-
-        return schema.build(kind)
-
-    @property
-    def strategies(self) -> VendorStrategies:
-        """:data:`pytest_densemark.vendors.tencent.strategies.STRATEGIES`."""
-        found: VendorStrategies = import_module(f"{__package__}.strategies").STRATEGIES
-        return found
-
-    @property
-    def drawing(self) -> PayloadDrawing:
-        """:data:`pytest_densemark.vendors.tencent.drawing.DRAWING`."""
-        found: PayloadDrawing = import_module(f"{__package__}.drawing").DRAWING
-        return found
+def _detect(payload: dict[Any, Any]) -> str | None:
+    """``tencent-error`` for ``{"Response": {"Error": ...}}``, ``tencent`` for any other
+    ``{"Response": ...}``; else ``None``."""
+    if _ENVELOPE in payload:
+        response = payload[_ENVELOPE]
+        if isinstance(response, dict) and _ERROR in response:
+            return ERROR
+        return SUCCESS
+    return None
 
 
 #: The Tencent payload rules the registry hands to the core.
-RULES = TencentPayloads()
+RULES = PackagedPayloads(
+    package=__package__ or "pytest_densemark.vendors.tencent",
+    success=SUCCESS,
+    error=ERROR,
+    detect=_detect,
+    # Tencent payloads are told by their envelope key: asked before loose-field vendors.
+    detect_rank=0,
+    shape_hint=f'a Tencent {{"{_ENVELOPE}": ...}} envelope',
+    fast_success=fast_success,
+    success_shortcuts=_SHORTCUTS,
+    success_extras=_success_extras,
+)
