@@ -150,6 +150,8 @@ def _check_seed(where: str, seed: object) -> int | None:
     return seed
 
 
+#: The vendor options an emulator is made with by default (each vendor's settings accept them).
+_DEFAULT_OPTIONS: dict[str, Any] = {"profile": None, "tencent_no_face": "error"}
 _SEEDS = random.SystemRandom()  # stateless (reads os.urandom): one instance serves all
 
 
@@ -235,9 +237,10 @@ class Emulator(FaultInjection, VendorSettings):
                 f"Emulator: call_log_raw_bytes must be an integer >= 0, got {call_log_raw_bytes!r}"
             )
         self._seed_option = _check_seed("Emulator", seed)
-        # The vendors' own options: each engine's settings() reads the ones it knows.
+        # The vendors' own options: each engine's settings() reads the ones it knows. A
+        # vendor's settings are made when first used; options given are checked now.
         self._options: dict[str, Any] = {"profile": profile, "tencent_no_face": tencent_no_face}
-        settings = self._new_vendor_settings()  # checks the vendors' options
+        settings = {} if self._options == _DEFAULT_OPTIONS else self._new_vendor_settings()
         if not isinstance(strict, bool):
             raise ValueError(f"Emulator: strict must be True or False, got {strict!r}")
         self._lock = threading.RLock()
@@ -260,7 +263,7 @@ class Emulator(FaultInjection, VendorSettings):
         if settings is None:
             self.seed = self._new_seed()
             self._context.reset(self.seed)
-            settings = self._new_vendor_settings()
+            settings = {}  # made again when first used, from the options kept
             self._log = CallLog(self._log.raw_bytes)
         self._vendor_settings = settings
         self._faults = []

@@ -28,7 +28,8 @@ class VendorSettings:
     :class:`~pytest_densemark.emulator.Emulator`).
 
     ``_options`` holds the emulator's vendor options (``tencent_no_face``, ``profile``) that
-    each engine's ``settings()`` reads; ``_vendor_settings`` the objects, by vendor name.
+    each engine's ``settings()`` reads; ``_vendor_settings`` the objects, by vendor name, each
+    made when first used.
     """
 
     _lock: threading.RLock
@@ -51,7 +52,7 @@ class VendorSettings:
 
     def _settings_of(self, vendor: vendors.Vendor) -> Any:
         settings = self._vendor_settings.get(vendor.name)
-        if settings is None:  # a vendor registered after this emulator was made
+        if settings is None:  # made on first use (a test uses one vendor, or none)
             with self._lock:
                 settings = self._vendor_settings.setdefault(
                     vendor.name, vendor.engine.settings(self._options, where="Emulator")
@@ -60,9 +61,11 @@ class VendorSettings:
 
     def _vendor_owning(self, name: str) -> Any:
         """The vendor settings object that has the attribute ``name``."""
-        for settings in self._vendor_settings.values():
-            if hasattr(settings, name):
-                return settings
+        for vendor in vendors.all_vendors():
+            if vendor.provides("engine"):
+                settings = self._settings_of(vendor)
+                if hasattr(settings, name):
+                    return settings
         raise AttributeError(f"no registered vendor's emulator settings provide {name!r}")
 
     def _vendor_api(self, name: str) -> Any:
