@@ -21,6 +21,7 @@ every invalid one breaks exactly one rule, named in :class:`InvalidResponse`.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -145,6 +146,9 @@ _COMMON_SIZES: tuple[tuple[int, int], ...] = (
     (1920, 1080),
     (800, 600),
 )
+_COMMON = st.sampled_from(_COMMON_SIZES)
+#: A number that seeds plain-code draws (see _Geometry): any 32-bit value.
+_NUMBERS = st.integers(0, 2**32 - 1)
 
 
 @dataclass(frozen=True)
@@ -204,16 +208,30 @@ def _vendor_strategies(vendor: object) -> VendorStrategies:
 
 
 def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
-    """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time, the
-    smallest and largest accepted sizes and arbitrary ones otherwise. Shrinks to 640x480.
+    """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time (six
+    draws in eight), the smallest and largest accepted sizes and arbitrary ones otherwise
+    (one in eight each; arbitrary sides are uniform over the accepted range). Shrinks to
+    640x480.
 
     ``vendor`` is ``"facepp"`` (the default) or ``"tencent"``; the limits come from that
     vendor's facts."""
     low, high = _vendor_strategies(vendor).image_sides
-    boundary = ((low, low), (high, high), (low, high), (high, low))
-    any_size = st.tuples(st.integers(low, high), st.integers(low, high))
-    # One integer picks a family: shrinking goes to the common sizes, then to 640x480.
-    return st.one_of(st.sampled_from(_COMMON_SIZES), st.sampled_from(boundary), any_size)
+    return _image_sizes(low, high)
+
+
+@st.composite
+def _image_sizes(draw: Draw, low: int, high: int) -> tuple[int, int]:
+    """:func:`image_sizes` between sides ``low`` and ``high``."""
+    kind = _weighted(draw, [(6, "common"), (1, "boundary"), (1, "any")])
+    if kind != "any":
+        boundary = ((low, low), (high, high), (low, high), (high, low))
+        chosen: tuple[int, int] = draw(_COMMON if kind == "common" else st.sampled_from(boundary))
+        return chosen
+    # One drawn integer seeds both sides: Hypothesis's preference for the ends of an integer
+    # range would otherwise make most "arbitrary" images as small or as large as allowed,
+    # which the boundary branch already covers.
+    rng = random.Random(draw(_NUMBERS))
+    return rng.randint(low, high), rng.randint(low, high)
 
 
 # --------------------------------------------------------------------------- faces
@@ -225,14 +243,14 @@ _GEOMETRY_NAMES = ("roll", "yaw", "pitch", "mouth_open", "smile", "eye_open")
 # Default pose and expression: drawn like ordinary portrait photos, the population the face
 # model is measured against (tests/test_realism.py): near frontal (yaw and pitch within about
 # 15 degrees, roll within 7), most people smiling with the lips apart, some with the mouth
-# closed, eyes open. Each default face is one "photo": a single drawn integer seeds the pose,
-# the expression and the individual together, so Hypothesis's preference for small and
-# repeated values does not distort the population; a branch drawn first gives the plain
-# frontal face (the model's average individual) that failing examples shrink to. Strong
+# closed, eyes open. Each default face is one "photo": a drawn integer, mixed with everything
+# else drawn for the face (image size, face size, placement), seeds the pose, the expression
+# and the individual together. Hypothesis's preference for small and repeated values then
+# does not distort the population, and a photo number Hypothesis repeats still gives another
+# person unless the whole face is drawn the same; a branch drawn first gives the plain frontal
+# face (the model's average individual, seed 0) that failing examples shrink to. Strong
 # poses, open mouths and closed eyes come only from explicit arguments (for example
 # ``yaw=st.floats(-60, 60)``, ``mouth_open=st.just(1.0)``, ``eye_open=st.just(0.0)``).
-_PHOTOS = st.integers(1, 2**32 - 1)
-_PLAIN_PHOTO = st.integers(0, 19)
 _ROLL = (-7.0, 7.0)  # uniform (low, high), degrees
 _YAW = (-12.0, 16.0)
 _PITCH = (-11.0, 17.0)
@@ -275,20 +293,27 @@ class _Geometry:
     given: dict[str, Drawer]
 
     def draw(self, draw: Draw) -> tuple[dict[str, float], int]:
-        """The six pose and expression values by name, and the individual's seed."""
-        # A branch first, as for the placement offsets: the shrinker reaches the plain face
-        # in one step rather than walking a 32-bit integer down (Hypothesis takes that branch
-        # about one time in five while generating).
-        if draw(_PLAIN_PHOTO) == 0:
+        """The caller's pose and expression values by name, and the photo number (0 for
+        the plain frontal face); :meth:`resolve` turns them into the face's values."""
+        # Photo 0 is the plain face: the shrinker reaches it in one step (it tries 0
+        # first), and Hypothesis draws 0 by itself now and then (about one face in six,
+        # mostly in examples it draws all-simplest).
+        photo: int = draw(_NUMBERS)
+        given = {name: self.given[name](draw) for name in _GEOMETRY_NAMES if name in self.given}
+        return given, photo
+
+    @staticmethod
+    def resolve(given: dict[str, float], photo: int, mix: str) -> tuple[dict[str, float], int]:
+        """The six pose and expression values by name, and the individual's seed: the
+        caller's values where given, else the photo's, seeded by the photo number and
+        ``mix`` (the face's other draws). Photo 0 is the plain frontal face, seed 0."""
+        if photo == 0:
             typical, individual = _PLAIN_GEOMETRY, 0
         else:
-            rng = random.Random(draw(_PHOTOS))
+            # A string seed is hashed (SHA-512), the same in every run and interpreter.
+            rng = random.Random(f"{photo}|{mix}")
             typical, individual = _typical_photo(rng), rng.randrange(1, 2**31)
-        values = {
-            name: self.given[name](draw) if name in self.given else typical[name]
-            for name in _GEOMETRY_NAMES
-        }
-        return values, individual
+        return {name: given.get(name, typical[name]) for name in _GEOMETRY_NAMES}, individual
 
     @property
     def winks(self) -> bool:
@@ -320,6 +345,29 @@ def _geometry(
     for name, value in given.items():
         _check_strategy(name, value)
     return _Geometry({name: _given(value) for name, value in given.items() if value is not None})
+
+
+# Ordinary face sizes: the faces in ordinary photos sent to a landmark API (portraits,
+# selfies, ID and group photos scaled to a few hundred pixels), a face box of about 110 to 230
+# px (pupils about 50-110 px apart) around a typical 160 px, log-normal, clipped to what the
+# image holds. A population choice for the default, like the portrait pose above. One drawn
+# integer seeds it (a plain-code draw, as for the photo): Hypothesis's preference for the ends
+# of a range would make most "ordinary" faces as small or as large as the image allows. The
+# edge sizes come from their own branches, one draw in twelve each: the vendor's smallest
+# face ("tiny") and a face larger than the image ("huge"); boundary image sizes and narrow
+# cells clip the ordinary size too.
+_ORDINARY_SIZE = 10  # weight against 1 for tiny and 1 for huge
+_TYPICAL_SIDE = 160.0  # box side, pixels: the median, and what the size shrinks to
+_SIDE_SPREAD = 0.22  # standard deviation of the side's logarithm
+_SIDE_RANGE = (90.0, 320.0)
+
+
+def _portrait_side(number: int) -> float:
+    """An ordinary face box side in pixels, seeded by ``number`` (0: the typical side)."""
+    if number == 0:
+        return _TYPICAL_SIDE
+    side = _TYPICAL_SIDE * math.exp(random.Random(number).gauss(0.0, _SIDE_SPREAD))
+    return round(min(max(side, _SIDE_RANGE[0]), _SIDE_RANGE[1]), 1)
 
 
 # Each placement offset first draws a branch: 0 gives the plain value at once. The shrinker
@@ -359,15 +407,14 @@ def _draw_face(
     short = min(cell_w, height)
     # The landmarks span about 1.05 box widths across and 1.5 box heights down.
     fit = max(1.0, min(cell_w / 1.1, height / 1.55))
-    values, individual = geometry.draw(draw)
-    size_kind = _weighted(draw, [(6, "ordinary"), (1, "tiny"), (1, "huge")])
+    given, photo = geometry.draw(draw)
+    size_kind = _weighted(draw, [(_ORDINARY_SIZE, "ordinary"), (1, "tiny"), (1, "huge")])
     if size_kind == "tiny":
         side = float(tiny)
     elif size_kind == "huge":
         side = short * (1.0 + draw(_ints(0, 60)) / 100)
     else:
-        low = min(float(tiny), fit)
-        side = low + (fit - low) * (0.5 + _centred(draw, 50))
+        side = max(min(float(tiny), fit), min(fit, _portrait_side(draw(_NUMBERS))))
     placement = _weighted(draw, [(6, "inside"), (1, "border"), (1, "touching"), (1, "leaving")])
     # Centre of the box for a face sitting well inside the image; offsets shrink to 0.
     dx = _centred(draw, 50)
@@ -392,6 +439,8 @@ def _draw_face(
         out_y = _centred(draw, 60)
         cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
         cy = height / 2 + out_y * (height / 2 + side / 2)
+    mix = f"{image}|{cell}|{side!r}|{cx!r}|{cy!r}|{placement}"
+    values, individual = geometry.resolve(given, photo, mix)
     eye = _clamp("left_eye_open", values["eye_open"])
     wink = _weighted(draw, [(8, 0.0), (1, 1.0)]) if geometry.winks else 0.0
     face = Face(
@@ -488,10 +537,16 @@ def faces(
     poses and expressions come only from these arguments, for example
     ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)``
     (wide open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given,
-    one eye is also sometimes closed alone). Placement and size vary on their own: mostly
-    well inside, sometimes touching, leaving or with a landmark exactly on the image border;
-    mostly ordinary size, sometimes the smallest face the vendor detects or larger than the
-    image. Shrinks toward a frontal face in the middle of the image.
+    one eye is also sometimes closed alone). Each face is another individual: its person,
+    pose and expression depend on everything drawn for it, so faces repeat only when a whole
+    example does. Placement and size vary on their own: mostly well inside, sometimes
+    touching, leaving or with a landmark exactly on the image border. Sizes are those of
+    faces in ordinary photos sent to a landmark API, a population choice: a face box of about
+    110 to 230 px (median 160 px, pupils about 75 px apart) as far as the image holds it;
+    one face in twelve is the smallest the vendor detects and one in twelve larger than the
+    image, and boundary image sizes (one in eight by default) squeeze faces further.
+    Shrinks toward a plain frontal face (``seed`` 0) of 160 px in the middle of a 640x480
+    image.
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)
