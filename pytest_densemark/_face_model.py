@@ -317,21 +317,27 @@ class _Traits:
     brow_tilt: float = 0.0
     brow_asym: float = 0.0
     outline_skew: float = 0.0
+    lid_shift: float = 0.0
+    lid_h: float = 1.0
+    eye_cx: float = 0.0
 
 
 #: How much individuals differ: the standard deviation of each trait of :class:`_Traits`,
 #: clipped at 2.5 deviations: factors (1.0 = the model's average) for sizes, offsets in pupil
-#: distances for positions (``temples``, ``lid_cx``, ``eye_dy``, ``gaze_*``, ``pupil_dy``,
-#: ``brow_y``, ``brow_tilt``, ``brow_asym``, ``mouth_corners``, ``nose_top``,
-#: ``outline_skew``), radians for ``eye_slant``, shares of the half width for ``lid_shear``
-#: and shares of a step between points for ``*_slide``.
+#: distances for positions (``temples``, ``lid_cx``, ``lid_shift``, ``eye_cx``, ``eye_dy``,
+#: ``gaze_*``, ``pupil_dy``, ``brow_y``, ``brow_tilt``, ``brow_asym``, ``mouth_corners``,
+#: ``nose_top``, ``outline_skew``), radians for ``eye_slant``, shares of the half width for
+#: ``lid_shear`` and shares of a step between points for ``*_slide``. ``lid_h`` scales the
+#: eyelid crease's height, ``lid_shift`` moves both creases sideways against the eyes and
+#: ``eye_cx`` moves both eyes outward or inward against the pupils (the last three come last,
+#: so that adding them left every other trait's draw as it was).
 _P_SPREAD: dict[str, float] = {
-    "jaw_w": 0.029,
-    "jaw_square": 0.077,
+    "jaw_w": 0.04,
+    "jaw_square": 0.05,
     "temples": 0.058,
-    "chin": 0.029,
-    "eye_w": 0.041,
-    "eye_h": 0.072,
+    "chin": 0.04,
+    "eye_w": 0.045,
+    "eye_h": 0.05,
     "lid_w": 0.015,
     "lid_cx": 0.006,
     "lid_lower": 0.34,
@@ -346,20 +352,23 @@ _P_SPREAD: dict[str, float] = {
     "eye_h_side": 0.012,
     "brow_y": 0.023,
     "brow_arch": 0.059,
-    "mouth_w": 0.012,
-    "upper_lip": 0.18,
-    "lower_lip": 0.13,
-    "mouth_corners": 0.038,
+    "mouth_w": 0.03,
+    "upper_lip": 0.25,
+    "lower_lip": 0.18,
+    "mouth_corners": 0.05,
     "nose_w": 0.076,
     "nose_len": 0.045,
     "nose_top": 0.051,
-    "hair": 0.046,
-    "hair_w": 0.026,
-    "brow_len_left": 0.092,
-    "brow_len_right": 0.092,
+    "hair": 0.03,
+    "hair_w": 0.02,
+    "brow_len_left": 0.12,
+    "brow_len_right": 0.12,
     "brow_tilt": 0.058,
     "brow_asym": 0.01,
-    "outline_skew": 0.017,
+    "outline_skew": 0.03,
+    "lid_shift": 0.008,
+    "lid_h": 0.1,
+    "eye_cx": 0.015,
 }
 
 

@@ -21,7 +21,6 @@ every invalid one breaks exactly one rule, named in :class:`InvalidResponse`.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -34,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from pytest_densemark import vendors
+from pytest_densemark._photos import _GEOMETRY_NAMES, _PLAIN_GEOMETRY, _face_size, _typical_photo
 from pytest_densemark.faces import LIMITS, Face
 from pytest_densemark.payloads import VendorResponse
 from pytest_densemark.validation import or_list
@@ -147,6 +147,8 @@ _COMMON_SIZES: tuple[tuple[int, int], ...] = (
     (800, 600),
 )
 _COMMON = st.sampled_from(_COMMON_SIZES)
+#: One image size in this many is a boundary size, one an arbitrary one; the rest are common.
+_IMAGE_FAMILIES = 16
 #: A number that seeds plain-code draws (see _Geometry): any 32-bit value.
 _NUMBERS = st.integers(0, 2**32 - 1)
 
@@ -208,10 +210,9 @@ def _vendor_strategies(vendor: object) -> VendorStrategies:
 
 
 def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
-    """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time (six
-    draws in eight), the smallest and largest accepted sizes and arbitrary ones otherwise
-    (one in eight each; arbitrary sides are uniform over the accepted range). Shrinks to
-    640x480.
+    """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time (14
+    draws in 16), the smallest and largest accepted sizes and arbitrary ones otherwise (one in
+    16 each; arbitrary sides are uniform over the accepted range). Shrinks to 640x480.
 
     ``vendor`` is ``"facepp"`` (the default) or ``"tencent"``; the limits come from that
     vendor's facts."""
@@ -222,67 +223,21 @@ def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
 @st.composite
 def _image_sizes(draw: Draw, low: int, high: int) -> tuple[int, int]:
     """:func:`image_sizes` between sides ``low`` and ``high``."""
-    kind = _weighted(draw, [(6, "common"), (1, "boundary"), (1, "any")])
-    if kind != "any":
-        boundary = ((low, low), (high, high), (low, high), (high, low))
-        chosen: tuple[int, int] = draw(_COMMON if kind == "common" else st.sampled_from(boundary))
-        return chosen
-    # One drawn integer seeds both sides: Hypothesis's preference for the ends of an integer
-    # range would otherwise make most "arbitrary" images as small or as large as allowed,
-    # which the boundary branch already covers.
-    rng = random.Random(draw(_NUMBERS))
-    return rng.randint(low, high), rng.randint(low, high)
+    # One drawn integer picks the family and seeds an arbitrary size (a plain-code draw, as
+    # for the faces): drawn as Hypothesis integers, the family would come out at the ends of
+    # its range far more often than the weights say, and most arbitrary images would be as
+    # small or as large as allowed. 0 (what shrinking reaches) is the first common size.
+    number = draw(_NUMBERS)
+    rng = random.Random(number)
+    roll = rng.randrange(_IMAGE_FAMILIES) if number else _IMAGE_FAMILIES - 1
+    if roll == 1:
+        return rng.randint(low, high), rng.randint(low, high)
+    boundary = ((low, low), (high, high), (low, high), (high, low))
+    chosen: tuple[int, int] = draw(st.sampled_from(boundary) if roll == 0 else _COMMON)
+    return chosen
 
 
 # --------------------------------------------------------------------------- faces
-
-
-#: The pose and expression parameters, in the order they are drawn.
-_GEOMETRY_NAMES = ("roll", "yaw", "pitch", "mouth_open", "smile", "eye_open")
-
-# Default pose and expression: drawn like ordinary portrait photos, the population the face
-# model is measured against (tests/test_realism.py): near frontal (yaw and pitch within about
-# 15 degrees, roll within 7), most people smiling with the lips apart, some with the mouth
-# closed, eyes open. Each default face is one "photo": a drawn integer, mixed with everything
-# else drawn for the face (image size, face size, placement), seeds the pose, the expression
-# and the individual together. Hypothesis's preference for small and repeated values then
-# does not distort the population, and a photo number Hypothesis repeats still gives another
-# person unless the whole face is drawn the same; a branch drawn first gives the plain frontal
-# face (the model's average individual, seed 0) that failing examples shrink to. Strong
-# poses, open mouths and closed eyes come only from explicit arguments (for example
-# ``yaw=st.floats(-60, 60)``, ``mouth_open=st.just(1.0)``, ``eye_open=st.just(0.0)``).
-_ROLL = (-7.0, 7.0)  # uniform (low, high), degrees
-_YAW = (-12.0, 16.0)
-_PITCH = (-11.0, 17.0)
-_CLOSED_MOUTH = 0.05  # share of the other faces with the mouth closed
-_CLOSED_MOUTH_SMILE = (0.0, 0.3)
-_OPEN_MOUTH = (0.2, 0.36)
-_OPEN_MOUTH_SMILE = (0.4, 1.0)
-_EYE_OPEN = (0.83, 0.98)
-#: The plain frontal face: what the plain branch (and shrinking) gives.
-_PLAIN_GEOMETRY: dict[str, float] = {
-    "roll": 0.0,
-    "yaw": 0.0,
-    "pitch": 0.0,
-    "mouth_open": 0.0,
-    "smile": 0.0,
-    "eye_open": 1.0,
-}
-
-
-def _typical_photo(rng: random.Random) -> dict[str, float]:
-    """One default pose and expression, drawn from the portrait-photo population."""
-    closed = rng.random() < _CLOSED_MOUTH
-    mouth = 0.0 if closed else rng.uniform(*_OPEN_MOUTH)
-    smile = rng.uniform(*(_CLOSED_MOUTH_SMILE if closed else _OPEN_MOUTH_SMILE))
-    return {
-        "roll": round(rng.uniform(*_ROLL), 2),
-        "yaw": round(rng.uniform(*_YAW), 2),
-        "pitch": round(rng.uniform(*_PITCH), 2),
-        "mouth_open": round(mouth, 2),
-        "smile": round(smile, 2),
-        "eye_open": round(rng.uniform(*_EYE_OPEN), 2),
-    }
 
 
 @dataclass(frozen=True)
@@ -347,29 +302,6 @@ def _geometry(
     return _Geometry({name: _given(value) for name, value in given.items() if value is not None})
 
 
-# Ordinary face sizes: the faces in ordinary photos sent to a landmark API (portraits,
-# selfies, ID and group photos scaled to a few hundred pixels), a face box of about 110 to 230
-# px (pupils about 50-110 px apart) around a typical 160 px, log-normal, clipped to what the
-# image holds. A population choice for the default, like the portrait pose above. One drawn
-# integer seeds it (a plain-code draw, as for the photo): Hypothesis's preference for the ends
-# of a range would make most "ordinary" faces as small or as large as the image allows. The
-# edge sizes come from their own branches, one draw in twelve each: the vendor's smallest
-# face ("tiny") and a face larger than the image ("huge"); boundary image sizes and narrow
-# cells clip the ordinary size too.
-_ORDINARY_SIZE = 10  # weight against 1 for tiny and 1 for huge
-_TYPICAL_SIDE = 160.0  # box side, pixels: the median, and what the size shrinks to
-_SIDE_SPREAD = 0.22  # standard deviation of the side's logarithm
-_SIDE_RANGE = (90.0, 320.0)
-
-
-def _portrait_side(number: int) -> float:
-    """An ordinary face box side in pixels, seeded by ``number`` (0: the typical side)."""
-    if number == 0:
-        return _TYPICAL_SIDE
-    side = _TYPICAL_SIDE * math.exp(random.Random(number).gauss(0.0, _SIDE_SPREAD))
-    return round(min(max(side, _SIDE_RANGE[0]), _SIDE_RANGE[1]), 1)
-
-
 # Each placement offset first draws a branch: 0 gives the plain value at once. The shrinker
 # takes that branch in one step (and drops the draws after it), so a failing example reaches
 # the plain face within the shrinker's budget instead of walking every integer down.
@@ -408,13 +340,13 @@ def _draw_face(
     # The landmarks span about 1.05 box widths across and 1.5 box heights down.
     fit = max(1.0, min(cell_w / 1.1, height / 1.55))
     given, photo = geometry.draw(draw)
-    size_kind = _weighted(draw, [(_ORDINARY_SIZE, "ordinary"), (1, "tiny"), (1, "huge")])
+    size_kind, amount = _face_size(draw(_NUMBERS))
     if size_kind == "tiny":
         side = float(tiny)
     elif size_kind == "huge":
-        side = short * (1.0 + draw(_ints(0, 60)) / 100)
+        side = short * (1.0 + amount)
     else:
-        side = max(min(float(tiny), fit), min(fit, _portrait_side(draw(_NUMBERS))))
+        side = max(min(float(tiny), fit), min(fit, amount))
     placement = _weighted(draw, [(6, "inside"), (1, "border"), (1, "touching"), (1, "leaving")])
     # Centre of the box for a face sitting well inside the image; offsets shrink to 0.
     dx = _centred(draw, 50)
@@ -531,9 +463,9 @@ def faces(
     ``image_size`` draws ``(width, height)`` (default :func:`image_sizes`). The other arguments
     steer the geometry (degrees for angles, 0..1 for expression). By default pose, expression
     and the individual are drawn like ordinary portrait photos, the population the realism
-    test measures against real faces: near frontal (yaw -12 to 16 degrees, pitch -11 to 17,
-    roll within 7), most people smiling with the lips apart, eyes open, and a plain frontal
-    face now and then. Strong
+    test measures against real faces: near frontal (yaw and pitch normal around 2 and 3
+    degrees with standard deviations of 8 and 6, clipped at 30; roll within 7), most people
+    smiling with the lips apart, eyes open, and a plain frontal face now and then. Strong
     poses and expressions come only from these arguments, for example
     ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)``
     (wide open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given,
@@ -542,11 +474,10 @@ def faces(
     example does. Placement and size vary on their own: mostly well inside, sometimes
     touching, leaving or with a landmark exactly on the image border. Sizes are those of
     faces in ordinary photos sent to a landmark API, a population choice: a face box of about
-    110 to 230 px (median 160 px, pupils about 75 px apart) as far as the image holds it;
-    one face in twelve is the smallest the vendor detects and one in twelve larger than the
-    image, and boundary image sizes (one in eight by default) squeeze faces further.
-    Shrinks toward a plain frontal face (``seed`` 0) of 160 px in the middle of a 640x480
-    image.
+    140 to 230 px (median 180 px, pupils about 85 px apart) as far as the image holds it;
+    one face in 16 is the smallest the vendor detects and one in 16 larger than the image,
+    and boundary image sizes (one in 16 by default) squeeze faces further. Shrinks toward a
+    plain frontal face (``seed`` 0) of 180 px in the middle of a 640x480 image.
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)

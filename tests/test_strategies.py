@@ -214,8 +214,8 @@ def test_default_faces_are_many_different_people(run: int) -> None:
 
 
 def test_default_face_sizes_are_portrait_like_with_the_edges_still_drawn() -> None:
-    # Three runs pooled: a run's examples come in clumps (one run may draw few huge faces).
-    drawn = [face for run in range(3) for face in _default_faces(run, st.just((640, 480)))]
+    # Four runs pooled: a run's examples come in clumps (one run may draw few tiny faces).
+    drawn = [face for run in range(4) for face in _default_faces(run, st.just((640, 480)))]
     widths = sorted(face.width for face in drawn)
     smallest = facepp.IMAGE_LIMITS.min_face_size(640, 480)
     ordinary = [w for w in widths if smallest < w <= 480]
@@ -229,20 +229,23 @@ def test_image_sizes_are_mostly_common_with_boundaries_and_arbitrary_ones() -> N
     sizes: list[tuple[int, int]] = []
     low, high = facepp.IMAGE_LIMITS.min_side, facepp.IMAGE_LIMITS.max_side
 
-    @seed(0)
-    @settings(max_examples=200, database=None, deadline=None, phases=[Phase.generate])
-    # With a draw beside it, as in a real test: alone, the few common and boundary sizes
-    # would soon be used up (Hypothesis does not repeat a whole example).
-    @given(strategies.image_sizes(), st.integers())
-    def collect(size: tuple[int, int], _: int) -> None:
-        assert low <= min(size) <= max(size) <= high
-        sizes.append(size)
+    # Four runs pooled, as above. With a draw beside it, as in a real test: alone, the few
+    # common and boundary sizes would soon be used up (Hypothesis does not repeat a whole
+    # example).
+    for run in range(4):
 
-    collect()
+        @seed(run)
+        @settings(max_examples=200, database=None, deadline=None, phases=[Phase.generate])
+        @given(strategies.image_sizes(), st.integers())
+        def collect(size: tuple[int, int], _: int) -> None:
+            assert low <= min(size) <= max(size) <= high
+            sizes.append(size)
+
+        collect()
     boundary = sum(set(size) <= {low, high} for size in sizes)
     arbitrary = [
         s for s in sizes if not set(s) <= {low, high} and s not in strategies._COMMON_SIZES
     ]
-    assert len(sizes) - boundary - len(arbitrary) >= 100
-    assert boundary >= 10
-    assert len(set(arbitrary)) >= 10
+    assert len(sizes) - boundary - len(arbitrary) >= 0.75 * len(sizes)
+    assert boundary >= 15
+    assert len(set(arbitrary)) >= 8
