@@ -137,19 +137,19 @@ _P_NOSE_SIDE: tuple[Point, ...] = (
     (-0.215, 0.32),
     (-0.286, 0.507),
     (-0.3, 0.521),
-    (-0.288, 0.656),
-    (-0.007, 0.763),
+    (-0.287, 0.659),
+    (-0.007, 0.766),
 )
 
 
-_P_NOSTRIL = (0.168, 0.669)
+_P_NOSTRIL = (0.168, 0.671)
 
 
-_P_MIDLINE = (-0.423, 0.914)
+_P_MIDLINE = (-0.416, 0.915)
 
 
 # Mouth: corners, and how far each lip edge sits above or below the corners in its middle.
-_P_MOUTH_HALF_W = 0.367
+_P_MOUTH_HALF_W = 0.358
 
 
 _P_MOUTH_Y = 0.953
@@ -158,31 +158,31 @@ _P_MOUTH_Y = 0.953
 _P_UPPER_OUT = 0.065
 
 
-_P_BOW = 0.012
+_P_BOW = 0.014
 
 
 _P_UPPER_IN = 0.034
 
 
-_P_LOWER_IN = 0.032
+_P_LOWER_IN = 0.036
 
 
-_P_LOWER_THICK = 0.131
+_P_LOWER_THICK = 0.127
 
 
 # How flat each lip edge is in its middle (its depth falls off as this power of the distance
 # from the middle): upper lip outer and inner edge, lower lip inner and outer edge.
-_P_LIP_POWER = (4.01, 1.1, 2.16, 2.79)
+_P_LIP_POWER = (4.03, 0.9, 2.13, 2.77)
 
 
 # How much a full smile and a wide open mouth widen the mouth (share of its width).
-_P_SMILE_WIDEN = 0.301
+_P_SMILE_WIDEN = 0.34
 
 
 _P_OPEN_WIDEN = 0.679
 
 
-_P_SMILE_THIN = 0.37  # how much a full smile thins the upper lip (share of its thickness)
+_P_SMILE_THIN = 0.4  # how much a full smile thins the upper lip (share of its thickness)
 
 
 # How far the mouth opens (lip gap, in pupil distances) at mouth_open = 1.
@@ -224,7 +224,7 @@ _P_NOSE_SKEW = -0.161
 _P_MIDLINE_EASE = 0.107  # more than 0: the midline's points closer together in its middle
 
 
-_P_MIDLINE_SKEW = 0.023
+_P_MIDLINE_SKEW = 0.026
 
 
 _P_LIP_SKEW = ((0.001, -0.031), (-0.022, 0.057))  # upper lip (outer, inner edge), lower lip

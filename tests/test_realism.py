@@ -342,17 +342,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
         "(point sliding, smooth wiggle or per-point jitter) trades precision for recall "
         "one for one, and cutting it drops recall to 0.23"
     ),
-    ("nose", "bias"): (
-        "the mean nose is off by 0.016, spread thinly over every point (at most about 0.002 "
-        "per point) and at the level of the real faces' own sampling noise (a model drawing "
-        "exactly the real population would show about 0.015 against a 20-face mean); a "
-        "mean yaw or pitch moved either way makes it larger"
-    ),
-    ("lips", "bias"): (
-        "the mean lips are off by 0.016, spread thinly over both lips and below the real "
-        "faces' own sampling noise (about 0.020 expected for a perfect model against a "
-        "20-face mean); closing it means fitting this sample's quirks"
-    ),
 }
 
 CHECKS = [
