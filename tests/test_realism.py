@@ -329,10 +329,10 @@ def mean_of(rows: list[Figures], name: str) -> float:
 #: (README, realism).
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("contour", "recall"): (
-        "recall 0.57: the real outlines furthest from the mean have no synthetic neighbour. "
-        "More pose or jaw variation reaches them (0.64 with jaw width, chin and squareness "
-        "spreads of 0.05-0.07) but puts other synthetic outlines, and whole faces, outside "
-        "the real manifold (whole-face precision under 0.8): turned synthetic faces (yaw "
+        "recall 0.66: some of the real outlines furthest from the mean have no synthetic "
+        "neighbour. More jaw, chin or hairline variation reaches them (0.69 with a 1.3 times "
+        "wider hairline height spread) but puts other synthetic faces outside the real "
+        "manifold (whole-face precision under 0.8, 0.82 now); turned synthetic faces (yaw "
         "over 8 degrees, pitch outside -4 to 10) lie outside it far more often than frontal "
         "ones, so the model's turned outlines differ from real ones"
     ),
