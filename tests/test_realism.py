@@ -330,9 +330,10 @@ def mean_of(rows: list[Figures], name: str) -> float:
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("contour", "recall"): (
         "recall 0.66: some of the real outlines furthest from the mean have no synthetic "
-        "neighbour. More jaw, chin or hairline variation reaches them (0.69 with a 1.3 times "
-        "wider hairline height spread) but puts other synthetic faces outside the real "
-        "manifold (whole-face precision under 0.8, 0.82 now); turned synthetic faces (yaw "
+        "neighbour. More jaw, chin or hairline variation reaches them (0.71 with wider jaw "
+        "width and hairline height spreads and every trait clipped at 1.8 deviations) but "
+        "puts other synthetic faces outside the real manifold (contour and whole-face "
+        "precision then 0.80 and 0.81, 0.83 and 0.82 now); turned synthetic faces (yaw "
         "over 8 degrees, pitch outside -4 to 10) lie outside it far more often than frontal "
         "ones, so the model's turned outlines differ from real ones"
     ),
