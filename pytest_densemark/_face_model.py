@@ -137,19 +137,19 @@ _P_NOSE_SIDE: tuple[Point, ...] = (
     (-0.215, 0.32),
     (-0.286, 0.507),
     (-0.3, 0.521),
-    (-0.288, 0.656),
-    (-0.007, 0.763),
+    (-0.287, 0.659),
+    (-0.007, 0.766),
 )
 
 
-_P_NOSTRIL = (0.168, 0.669)
+_P_NOSTRIL = (0.168, 0.671)
 
 
-_P_MIDLINE = (-0.423, 0.914)
+_P_MIDLINE = (-0.416, 0.915)
 
 
 # Mouth: corners, and how far each lip edge sits above or below the corners in its middle.
-_P_MOUTH_HALF_W = 0.367
+_P_MOUTH_HALF_W = 0.358
 
 
 _P_MOUTH_Y = 0.953
@@ -158,31 +158,31 @@ _P_MOUTH_Y = 0.953
 _P_UPPER_OUT = 0.065
 
 
-_P_BOW = 0.012
+_P_BOW = 0.014
 
 
 _P_UPPER_IN = 0.034
 
 
-_P_LOWER_IN = 0.032
+_P_LOWER_IN = 0.036
 
 
-_P_LOWER_THICK = 0.131
+_P_LOWER_THICK = 0.127
 
 
 # How flat each lip edge is in its middle (its depth falls off as this power of the distance
 # from the middle): upper lip outer and inner edge, lower lip inner and outer edge.
-_P_LIP_POWER = (4.01, 1.1, 2.16, 2.79)
+_P_LIP_POWER = (4.03, 0.9, 2.13, 2.77)
 
 
 # How much a full smile and a wide open mouth widen the mouth (share of its width).
-_P_SMILE_WIDEN = 0.301
+_P_SMILE_WIDEN = 0.34
 
 
 _P_OPEN_WIDEN = 0.679
 
 
-_P_SMILE_THIN = 0.37  # how much a full smile thins the upper lip (share of its thickness)
+_P_SMILE_THIN = 0.4  # how much a full smile thins the upper lip (share of its thickness)
 
 
 # How far the mouth opens (lip gap, in pupil distances) at mouth_open = 1.
@@ -224,7 +224,7 @@ _P_NOSE_SKEW = -0.161
 _P_MIDLINE_EASE = 0.107  # more than 0: the midline's points closer together in its middle
 
 
-_P_MIDLINE_SKEW = 0.023
+_P_MIDLINE_SKEW = 0.026
 
 
 _P_LIP_SKEW = ((0.001, -0.031), (-0.022, 0.057))  # upper lip (outer, inner edge), lower lip
@@ -317,49 +317,58 @@ class _Traits:
     brow_tilt: float = 0.0
     brow_asym: float = 0.0
     outline_skew: float = 0.0
+    lid_shift: float = 0.0
+    lid_h: float = 1.0
+    eye_cx: float = 0.0
 
 
 #: How much individuals differ: the standard deviation of each trait of :class:`_Traits`,
 #: clipped at 2.5 deviations: factors (1.0 = the model's average) for sizes, offsets in pupil
-#: distances for positions (``temples``, ``lid_cx``, ``eye_dy``, ``gaze_*``, ``pupil_dy``,
-#: ``brow_y``, ``brow_tilt``, ``brow_asym``, ``mouth_corners``, ``nose_top``,
-#: ``outline_skew``), radians for ``eye_slant``, shares of the half width for ``lid_shear``
-#: and shares of a step between points for ``*_slide``.
+#: distances for positions (``temples``, ``lid_cx``, ``lid_shift``, ``eye_cx``, ``eye_dy``,
+#: ``gaze_*``, ``pupil_dy``, ``brow_y``, ``brow_tilt``, ``brow_asym``, ``mouth_corners``,
+#: ``nose_top``, ``outline_skew``), radians for ``eye_slant``, shares of the half width for
+#: ``lid_shear`` and shares of a step between points for ``*_slide``. ``lid_h`` scales the
+#: eyelid crease's height, ``lid_shift`` moves both creases sideways against the eyes and
+#: ``eye_cx`` moves both eyes outward or inward against the pupils (the last three come last,
+#: so that adding them left every other trait's draw as it was).
 _P_SPREAD: dict[str, float] = {
-    "jaw_w": 0.029,
-    "jaw_square": 0.077,
-    "temples": 0.058,
-    "chin": 0.029,
-    "eye_w": 0.041,
-    "eye_h": 0.072,
-    "lid_w": 0.015,
-    "lid_cx": 0.006,
+    "jaw_w": 0.04,
+    "jaw_square": 0.098,
+    "temples": 0.044,
+    "chin": 0.052,
+    "eye_w": 0.045,
+    "eye_h": 0.05,
+    "lid_w": 0.022,
+    "lid_cx": 0.009,
     "lid_lower": 0.34,
-    "lid_shear": 0.018,
+    "lid_shear": 0.027,
     "lid_slide": 0.3,
     "eye_slide": 0.25,
     "eye_dy": 0.0046,
     "gaze_x": 0.0027,
     "gaze_y": 0.01,
     "pupil_dy": 0.0045,
-    "eye_slant": 0.015,
-    "eye_h_side": 0.012,
+    "eye_slant": 0.022,
+    "eye_h_side": 0.018,
     "brow_y": 0.023,
     "brow_arch": 0.059,
-    "mouth_w": 0.012,
-    "upper_lip": 0.18,
-    "lower_lip": 0.13,
-    "mouth_corners": 0.038,
+    "mouth_w": 0.03,
+    "upper_lip": 0.25,
+    "lower_lip": 0.18,
+    "mouth_corners": 0.05,
     "nose_w": 0.076,
     "nose_len": 0.045,
     "nose_top": 0.051,
-    "hair": 0.046,
-    "hair_w": 0.026,
-    "brow_len_left": 0.092,
-    "brow_len_right": 0.092,
+    "hair": 0.045,
+    "hair_w": 0.012,
+    "brow_len_left": 0.12,
+    "brow_len_right": 0.12,
     "brow_tilt": 0.058,
     "brow_asym": 0.01,
-    "outline_skew": 0.017,
+    "outline_skew": 0.018,
+    "lid_shift": 0.008,
+    "lid_h": 0.1,
+    "eye_cx": 0.015,
 }
 
 

@@ -207,7 +207,7 @@ def _eye(side: float, openness: float, tr: _Traits) -> list[Point]:
     over the upper lid to the inner corner, then back."""
     half, upper, lower = _eye_size(side, openness, tr)
     loop = _loop(
-        0.5 * side,
+        (0.5 + tr.eye_cx) * side,
         half,
         _eye_corner_y(side, tr),
         upper,
@@ -217,7 +217,7 @@ def _eye(side: float, openness: float, tr: _Traits) -> list[Point]:
         _P_EYE_LEAN,
         _P_EYE_POINT,
     )
-    loop = _turned(loop, 0.5 * side, _eye_corner_y(side, tr), -side * tr.eye_slant)
+    loop = _turned(loop, (0.5 + tr.eye_cx) * side, _eye_corner_y(side, tr), -side * tr.eye_slant)
     return _slide(_resample(loop, 63, closed=True, skew=_P_EYE_SKEW), tr.eye_slide)
 
 
@@ -226,17 +226,17 @@ def _eyelid(side: float, openness: float, tr: _Traits) -> list[Point]:
     to the inner corner (33 points), then back along the bottom (31 points). Its top follows
     the eye's (just above it, down to half its height on a closed eye); its width follows the
     eye's only in part; in some people its top leans toward the nose and its bottom away from
-    it, or the other way."""
+    it, or the other way; some people's creases sit higher, or further to one side."""
     _, eye_upper, eye_lower = _eye_size(side, openness, tr)
     lid_half = _P_LID_HALF_W * (1.0 + _P_LID_FOLLOW * (tr.eye_w - 1.0)) * tr.lid_w
-    lid_up = max(
+    lid_up = tr.lid_h * max(
         _P_LID_CORNER_Y - _P_EYE_CORNER_Y + eye_upper + _P_LID_ABOVE_EYE, 0.5 * _P_LID_UPPER
     )
     lid_down = _P_LID_LOWER * eye_lower / _P_EYE_LOWER * tr.lid_lower
     lean = (_P_LID_LEAN[0] + tr.lid_shear, _P_LID_LEAN[1] - tr.lid_shear)
     upper, lower = (
         _loop(
-            (_P_LID_CX + tr.lid_cx) * side,
+            (_P_LID_CX + tr.lid_cx) * side + tr.lid_shift,
             lid_half,
             _P_LID_CORNER_Y + side * tr.eye_dy,
             lid_up,

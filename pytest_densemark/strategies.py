@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from pytest_densemark import vendors
+from pytest_densemark._photos import _GEOMETRY_NAMES, _PLAIN_GEOMETRY, _face_size, _typical_photo
 from pytest_densemark.faces import LIMITS, Face
 from pytest_densemark.payloads import VendorResponse
 from pytest_densemark.validation import or_list
@@ -145,6 +146,11 @@ _COMMON_SIZES: tuple[tuple[int, int], ...] = (
     (1920, 1080),
     (800, 600),
 )
+_COMMON = st.sampled_from(_COMMON_SIZES)
+#: One image size in this many is a boundary size, one an arbitrary one; the rest are common.
+_IMAGE_FAMILIES = 16
+#: A number that seeds plain-code draws (see _Geometry): any 32-bit value.
+_NUMBERS = st.integers(0, 2**32 - 1)
 
 
 @dataclass(frozen=True)
@@ -204,67 +210,34 @@ def _vendor_strategies(vendor: object) -> VendorStrategies:
 
 
 def image_sizes(vendor: str = "facepp") -> st.SearchStrategy[tuple[int, int]]:
-    """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time, the
-    smallest and largest accepted sizes and arbitrary ones otherwise. Shrinks to 640x480.
+    """Image sizes ``(width, height)`` the vendor accepts: common sizes most of the time (14
+    draws in 16), the smallest and largest accepted sizes and arbitrary ones otherwise (one in
+    16 each; arbitrary sides are uniform over the accepted range). Shrinks to 640x480.
 
     ``vendor`` is ``"facepp"`` (the default) or ``"tencent"``; the limits come from that
     vendor's facts."""
     low, high = _vendor_strategies(vendor).image_sides
+    return _image_sizes(low, high)
+
+
+@st.composite
+def _image_sizes(draw: Draw, low: int, high: int) -> tuple[int, int]:
+    """:func:`image_sizes` between sides ``low`` and ``high``."""
+    # One drawn integer picks the family and seeds an arbitrary size (a plain-code draw, as
+    # for the faces): drawn as Hypothesis integers, the family would come out at the ends of
+    # its range far more often than the weights say, and most arbitrary images would be as
+    # small or as large as allowed. 0 (what shrinking reaches) is the first common size.
+    number = draw(_NUMBERS)
+    rng = random.Random(number)
+    roll = rng.randrange(_IMAGE_FAMILIES) if number else _IMAGE_FAMILIES - 1
+    if roll == 1:
+        return rng.randint(low, high), rng.randint(low, high)
     boundary = ((low, low), (high, high), (low, high), (high, low))
-    any_size = st.tuples(st.integers(low, high), st.integers(low, high))
-    # One integer picks a family: shrinking goes to the common sizes, then to 640x480.
-    return st.one_of(st.sampled_from(_COMMON_SIZES), st.sampled_from(boundary), any_size)
+    chosen: tuple[int, int] = draw(st.sampled_from(boundary) if roll == 0 else _COMMON)
+    return chosen
 
 
 # --------------------------------------------------------------------------- faces
-
-
-#: The pose and expression parameters, in the order they are drawn.
-_GEOMETRY_NAMES = ("roll", "yaw", "pitch", "mouth_open", "smile", "eye_open")
-
-# Default pose and expression: drawn like ordinary portrait photos, the population the face
-# model is measured against (tests/test_realism.py): near frontal (yaw and pitch within about
-# 15 degrees, roll within 7), most people smiling with the lips apart, some with the mouth
-# closed, eyes open. Each default face is one "photo": a single drawn integer seeds the pose,
-# the expression and the individual together, so Hypothesis's preference for small and
-# repeated values does not distort the population; a branch drawn first gives the plain
-# frontal face (the model's average individual) that failing examples shrink to. Strong
-# poses, open mouths and closed eyes come only from explicit arguments (for example
-# ``yaw=st.floats(-60, 60)``, ``mouth_open=st.just(1.0)``, ``eye_open=st.just(0.0)``).
-_PHOTOS = st.integers(1, 2**32 - 1)
-_PLAIN_PHOTO = st.integers(0, 19)
-_ROLL = (-7.0, 7.0)  # uniform (low, high), degrees
-_YAW = (-12.0, 16.0)
-_PITCH = (-11.0, 17.0)
-_CLOSED_MOUTH = 0.05  # share of the other faces with the mouth closed
-_CLOSED_MOUTH_SMILE = (0.0, 0.3)
-_OPEN_MOUTH = (0.2, 0.36)
-_OPEN_MOUTH_SMILE = (0.4, 1.0)
-_EYE_OPEN = (0.83, 0.98)
-#: The plain frontal face: what the plain branch (and shrinking) gives.
-_PLAIN_GEOMETRY: dict[str, float] = {
-    "roll": 0.0,
-    "yaw": 0.0,
-    "pitch": 0.0,
-    "mouth_open": 0.0,
-    "smile": 0.0,
-    "eye_open": 1.0,
-}
-
-
-def _typical_photo(rng: random.Random) -> dict[str, float]:
-    """One default pose and expression, drawn from the portrait-photo population."""
-    closed = rng.random() < _CLOSED_MOUTH
-    mouth = 0.0 if closed else rng.uniform(*_OPEN_MOUTH)
-    smile = rng.uniform(*(_CLOSED_MOUTH_SMILE if closed else _OPEN_MOUTH_SMILE))
-    return {
-        "roll": round(rng.uniform(*_ROLL), 2),
-        "yaw": round(rng.uniform(*_YAW), 2),
-        "pitch": round(rng.uniform(*_PITCH), 2),
-        "mouth_open": round(mouth, 2),
-        "smile": round(smile, 2),
-        "eye_open": round(rng.uniform(*_EYE_OPEN), 2),
-    }
 
 
 @dataclass(frozen=True)
@@ -275,20 +248,27 @@ class _Geometry:
     given: dict[str, Drawer]
 
     def draw(self, draw: Draw) -> tuple[dict[str, float], int]:
-        """The six pose and expression values by name, and the individual's seed."""
-        # A branch first, as for the placement offsets: the shrinker reaches the plain face
-        # in one step rather than walking a 32-bit integer down (Hypothesis takes that branch
-        # about one time in five while generating).
-        if draw(_PLAIN_PHOTO) == 0:
+        """The caller's pose and expression values by name, and the photo number (0 for
+        the plain frontal face); :meth:`resolve` turns them into the face's values."""
+        # Photo 0 is the plain face: the shrinker reaches it in one step (it tries 0
+        # first), and Hypothesis draws 0 by itself now and then (about one face in six,
+        # mostly in examples it draws all-simplest).
+        photo: int = draw(_NUMBERS)
+        given = {name: self.given[name](draw) for name in _GEOMETRY_NAMES if name in self.given}
+        return given, photo
+
+    @staticmethod
+    def resolve(given: dict[str, float], photo: int, mix: str) -> tuple[dict[str, float], int]:
+        """The six pose and expression values by name, and the individual's seed: the
+        caller's values where given, else the photo's, seeded by the photo number and
+        ``mix`` (the face's other draws). Photo 0 is the plain frontal face, seed 0."""
+        if photo == 0:
             typical, individual = _PLAIN_GEOMETRY, 0
         else:
-            rng = random.Random(draw(_PHOTOS))
+            # A string seed is hashed (SHA-512), the same in every run and interpreter.
+            rng = random.Random(f"{photo}|{mix}")
             typical, individual = _typical_photo(rng), rng.randrange(1, 2**31)
-        values = {
-            name: self.given[name](draw) if name in self.given else typical[name]
-            for name in _GEOMETRY_NAMES
-        }
-        return values, individual
+        return {name: given.get(name, typical[name]) for name in _GEOMETRY_NAMES}, individual
 
     @property
     def winks(self) -> bool:
@@ -359,15 +339,14 @@ def _draw_face(
     short = min(cell_w, height)
     # The landmarks span about 1.05 box widths across and 1.5 box heights down.
     fit = max(1.0, min(cell_w / 1.1, height / 1.55))
-    values, individual = geometry.draw(draw)
-    size_kind = _weighted(draw, [(6, "ordinary"), (1, "tiny"), (1, "huge")])
+    given, photo = geometry.draw(draw)
+    size_kind, amount = _face_size(draw(_NUMBERS))
     if size_kind == "tiny":
         side = float(tiny)
     elif size_kind == "huge":
-        side = short * (1.0 + draw(_ints(0, 60)) / 100)
+        side = short * (1.0 + amount)
     else:
-        low = min(float(tiny), fit)
-        side = low + (fit - low) * (0.5 + _centred(draw, 50))
+        side = max(min(float(tiny), fit), min(fit, amount))
     placement = _weighted(draw, [(6, "inside"), (1, "border"), (1, "touching"), (1, "leaving")])
     # Centre of the box for a face sitting well inside the image; offsets shrink to 0.
     dx = _centred(draw, 50)
@@ -392,6 +371,8 @@ def _draw_face(
         out_y = _centred(draw, 60)
         cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
         cy = height / 2 + out_y * (height / 2 + side / 2)
+    mix = f"{image}|{cell}|{side!r}|{cx!r}|{cy!r}|{placement}"
+    values, individual = geometry.resolve(given, photo, mix)
     eye = _clamp("left_eye_open", values["eye_open"])
     wink = _weighted(draw, [(8, 0.0), (1, 1.0)]) if geometry.winks else 0.0
     face = Face(
@@ -482,16 +463,21 @@ def faces(
     ``image_size`` draws ``(width, height)`` (default :func:`image_sizes`). The other arguments
     steer the geometry (degrees for angles, 0..1 for expression). By default pose, expression
     and the individual are drawn like ordinary portrait photos, the population the realism
-    test measures against real faces: near frontal (yaw -12 to 16 degrees, pitch -11 to 17,
-    roll within 7), most people smiling with the lips apart, eyes open, and a plain frontal
-    face now and then. Strong
+    test measures against real faces: near frontal (yaw and pitch normal around 2 and 3
+    degrees with standard deviations of 8 and 6, clipped at 30; roll within 7), most people
+    smiling with the lips apart, eyes open, and a plain frontal face now and then. Strong
     poses and expressions come only from these arguments, for example
     ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)``
     (wide open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given,
-    one eye is also sometimes closed alone). Placement and size vary on their own: mostly
-    well inside, sometimes touching, leaving or with a landmark exactly on the image border;
-    mostly ordinary size, sometimes the smallest face the vendor detects or larger than the
-    image. Shrinks toward a frontal face in the middle of the image.
+    one eye is also sometimes closed alone). Each face is another individual: its person,
+    pose and expression depend on everything drawn for it, so faces repeat only when a whole
+    example does. Placement and size vary on their own: mostly well inside, sometimes
+    touching, leaving or with a landmark exactly on the image border. Sizes are those of
+    faces in ordinary photos sent to a landmark API, a population choice: a face box of about
+    140 to 230 px (median 180 px, pupils about 85 px apart) as far as the image holds it;
+    one face in 16 is the smallest the vendor detects and one in 16 larger than the image,
+    and boundary image sizes (one in 16 by default) squeeze faces further. Shrinks toward a
+    plain frontal face (``seed`` 0) of 180 px in the middle of a 640x480 image.
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)

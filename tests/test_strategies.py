@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, seed, settings
+from hypothesis import Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -183,3 +183,69 @@ def test_drawn_values_outside_the_limits_raise_invalid_argument() -> None:
 
     with pytest.raises(InvalidArgument, match="yaw"):
         draw()
+
+
+def _default_faces(run: int, image_size: Any = None) -> list[Face]:
+    """200 default ``faces()`` drawn under ``@given`` with a fixed seed (generate phase)."""
+    seen: list[Face] = []
+
+    @seed(run)
+    @settings(max_examples=200, database=None, deadline=None, phases=[Phase.generate])
+    @given(faces() if image_size is None else faces(image_size=image_size))
+    def collect(face: Face) -> None:
+        seen.append(face)
+
+    collect()
+    return seen
+
+
+@pytest.mark.parametrize("run", [0, 1])
+def test_default_faces_are_many_different_people(run: int) -> None:
+    # Hypothesis repeats earlier draws' values, the photo number among them; each face's
+    # individual depends on all of its draws, so a repeated number is still another person
+    # unless the whole face repeats (about 130 of 200 faces are distinct; with the photo
+    # number alone deciding, about 43 individuals were).
+    drawn = _default_faces(run)
+    individuals = {face.seed for face in drawn} - {0}
+    assert len(individuals) >= 80, len(individuals)
+    # ... and so is the pose: faces of different people do not share one.
+    poses = {(face.seed, face.roll, face.yaw, face.pitch) for face in drawn if face.seed}
+    assert len({pose[1:] for pose in poses}) == len(poses)
+
+
+def test_default_face_sizes_are_portrait_like_with_the_edges_still_drawn() -> None:
+    # Four runs pooled: a run's examples come in clumps (one run may draw few tiny faces).
+    drawn = [face for run in range(4) for face in _default_faces(run, st.just((640, 480)))]
+    widths = sorted(face.width for face in drawn)
+    smallest = facepp.IMAGE_LIMITS.min_face_size(640, 480)
+    ordinary = [w for w in widths if smallest < w <= 480]
+    assert 130 <= ordinary[len(ordinary) // 2] <= 200, ordinary
+    assert sum(100 <= w <= 250 for w in widths) >= 0.6 * len(widths)
+    assert sum(w == smallest for w in widths) >= 15  # the vendor's smallest face
+    assert sum(w > 480 for w in widths) >= 15  # larger than the image
+
+
+def test_image_sizes_are_mostly_common_with_boundaries_and_arbitrary_ones() -> None:
+    sizes: list[tuple[int, int]] = []
+    low, high = facepp.IMAGE_LIMITS.min_side, facepp.IMAGE_LIMITS.max_side
+
+    # Four runs pooled, as above. With a draw beside it, as in a real test: alone, the few
+    # common and boundary sizes would soon be used up (Hypothesis does not repeat a whole
+    # example).
+    for run in range(4):
+
+        @seed(run)
+        @settings(max_examples=200, database=None, deadline=None, phases=[Phase.generate])
+        @given(strategies.image_sizes(), st.integers())
+        def collect(size: tuple[int, int], _: int) -> None:
+            assert low <= min(size) <= max(size) <= high
+            sizes.append(size)
+
+        collect()
+    boundary = sum(set(size) <= {low, high} for size in sizes)
+    arbitrary = [
+        s for s in sizes if not set(s) <= {low, high} and s not in strategies._COMMON_SIZES
+    ]
+    assert len(sizes) - boundary - len(arbitrary) >= 0.75 * len(sizes)
+    assert boundary >= 15
+    assert len(set(arbitrary)) >= 8
