@@ -135,13 +135,20 @@ def test_edge_cases_come_up_often() -> None:
 
 
 def test_shrinks_to_one_ordinary_frontal_face() -> None:
-    from hypothesis import find
+    from hypothesis import find, settings
 
-    face = find(faces(), lambda f: True)
+    # No example database: an example saved by an older version of the strategies would be
+    # replayed as some other face.
+    hermetic = settings(database=None)
+    face = find(faces(), lambda f: True, settings=hermetic)
     assert (face.roll, face.yaw, face.pitch, face.mouth_open, face.smile) == (0, 0, 0, 0, 0)
     assert face.left_eye_open == face.right_eye_open == 1.0
     # A failure that needs a face (any face) shrinks to exactly one.
-    body = find(tencent_responses(), lambda b: len(b["Response"]["DenseFaceShapeSet"]) > 0)
+    body = find(
+        tencent_responses(),
+        lambda b: len(b["Response"]["DenseFaceShapeSet"]) > 0,
+        settings=hermetic,
+    )
     assert len(body["Response"]["DenseFaceShapeSet"]) == 1
     # Mapped to the part names so Hypothesis need not print a 975-key body.
     order = find(facepp_responses().map(lambda b: list(b["face"]["landmark"])), lambda b: True)
