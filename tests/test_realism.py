@@ -328,17 +328,8 @@ def mean_of(rows: list[Figures], name: str) -> float:
 #: expected failure, so one that starts passing fails the run until it leaves this list
 #: (README, realism).
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("contour", "recall"): (
-        "recall 0.66: some of the real outlines furthest from the mean have no synthetic "
-        "neighbour. More jaw, chin or hairline variation reaches them (0.71 with wider jaw "
-        "width and hairline height spreads and every trait clipped at 1.8 deviations) but "
-        "puts other synthetic faces outside the real manifold (contour and whole-face "
-        "precision then 0.80 and 0.81, 0.83 and 0.82 now); turned synthetic faces (yaw "
-        "over 8 degrees, pitch outside -4 to 10) lie outside it far more often than frontal "
-        "ones, so the model's turned outlines differ from real ones"
-    ),
     ("eyelids", "recall"): (
-        "recall 0.53 (0.44 from 200 px): synthetic creases vary less than real ones along the "
+        "recall 0.59 (0.50 from 200 px): synthetic creases vary less than real ones along the "
         "real main modes and their mean sits off along two of them; more crease variation "
         "(point sliding, crease height, smooth wiggle or per-point jitter) trades precision "
         "for recall about one for one, and cutting it drops recall to 0.23"
