@@ -473,22 +473,22 @@ def faces(
 
     ``image_size`` draws ``(width, height)`` (default :func:`image_sizes`). The other arguments
     steer the geometry (degrees for angles, 0..1 for expression). By default pose, expression
-    and the individual are drawn like ordinary portrait photos, the population the realism
-    test measures against real faces: near frontal (yaw and pitch normal around 2 and 3
-    degrees with standard deviations of 8 and 6, clipped at 30; roll within 7), most people
-    smiling with the lips apart, eyes open, and a plain frontal face now and then. Strong
-    poses and expressions come only from these arguments, for example
-    ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)``
-    (wide open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given,
-    one eye is also sometimes closed alone). Each face is another individual: its person,
-    pose and expression depend on everything drawn for it, so faces repeat only when a whole
-    example does. Placement and size vary on their own: mostly well inside, sometimes
-    touching, leaving or with a landmark exactly on the image border. Sizes are those of
-    faces in ordinary photos sent to a landmark API, a population choice: a face box of about
-    140 to 230 px (median 180 px, pupils about 85 px apart) as far as the image holds it;
-    one face in 16 is the smallest the vendor detects and one in 16 larger than the image,
-    and boundary image sizes (one in 16 by default) squeeze faces further. Shrinks toward a
-    plain frontal face (``seed`` 0) of 180 px in the middle of a 640x480 image.
+    and the individual are drawn like ordinary portrait photos, the population the realism test
+    measures against real faces: near frontal (yaw and pitch normal around 2 and 1.5 degrees
+    with standard deviations of 8 and 6, clipped at 30; roll within 7), most people smiling with
+    the lips apart (15% with the mouth closed), eyes open, and a plain frontal face about one
+    time in twenty. Strong poses and expressions come only from these arguments, for example
+    ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)`` (wide
+    open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given, one eye is
+    also sometimes closed alone). Each face is another individual: its person, pose and
+    expression depend on everything drawn for it, so faces repeat only when a whole example
+    does. Placement and size vary on their own: mostly well inside, sometimes touching, leaving
+    or with a landmark exactly on the image border. Sizes are those of faces in ordinary photos
+    sent to a landmark API, a population choice: a face box of about 140 to 230 px (median 180
+    px, pupils about 85 px apart) as far as the image holds it; one face in 16 is the smallest
+    the vendor detects and one in 16 larger than the image, and boundary image sizes (one in 16
+    by default) squeeze faces further. Shrinks toward a plain frontal face (``seed`` 0) of 180
+    px in the middle of a 640x480 image.
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)

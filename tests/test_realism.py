@@ -29,8 +29,8 @@ the image), so every real figure carries sampling noise: a generator drawing exa
 population would still show a mean-shape bias of about 0.013 for the whole face against the
 20 faces' mean (0.009 contour, 0.010 brows, 0.005 eyes and eyelids, 0.015 nose, 0.020 lips).
 The synthetic side is smaller than 1200 faces too: Hypothesis repeats whole examples now and
-then and draws the plain frontal face (seed 0) in about one example in six, so a run of 200
-holds about 115-130 distinct individuals besides the plain face. Targets the model misses are
+then and draws the plain frontal face (seed 0) in about one example in twenty, so a run of 200
+holds about 140-150 distinct individuals besides the plain face. Targets the model misses are
 listed in ``KNOWN_GAPS``, with what is off, and run as strict expected failures, with their
 figures in the table.
 """
