@@ -155,19 +155,19 @@ _P_MOUTH_HALF_W = 0.358
 _P_MOUTH_Y = 0.953
 
 
-_P_UPPER_OUT = 0.065
+_P_UPPER_OUT = 0.0675
 
 
 _P_BOW = 0.014
 
 
-_P_UPPER_IN = 0.034
+_P_UPPER_IN = 0.035
 
 
-_P_LOWER_IN = 0.036
+_P_LOWER_IN = 0.037
 
 
-_P_LOWER_THICK = 0.127
+_P_LOWER_THICK = 0.131
 
 
 # How flat each lip edge is in its middle (its depth falls off as this power of the distance
@@ -186,7 +186,7 @@ _P_SMILE_THIN = 0.4  # how much a full smile thins the upper lip (share of its t
 
 
 # How far the mouth opens (lip gap, in pupil distances) at mouth_open = 1.
-_P_MOUTH_GAP = 0.599
+_P_MOUTH_GAP = 0.575
 
 
 # How unevenly the vendor spaces points along each contour (see _resample's skew), and how
@@ -273,7 +273,7 @@ _D_NOSE_TIP = 0.2
 _D_OUTLINE = -0.02
 
 
-_D_CHIN = 0.53  # the outline's depth in the middle of the chin
+_D_CHIN = 0.45  # the outline's depth in the middle of the chin
 
 
 _D_FOREHEAD = 0.56  # and at the top of the forehead
@@ -336,22 +336,22 @@ _P_SPREAD: dict[str, float] = {
     "jaw_square": 0.098,
     "temples": 0.044,
     "chin": 0.052,
-    "eye_w": 0.045,
-    "eye_h": 0.05,
+    "eye_w": 0.04,
+    "eye_h": 0.045,
     "lid_w": 0.022,
     "lid_cx": 0.009,
     "lid_lower": 0.34,
     "lid_shear": 0.027,
     "lid_slide": 0.3,
-    "eye_slide": 0.25,
-    "eye_dy": 0.0046,
-    "gaze_x": 0.0027,
-    "gaze_y": 0.01,
-    "pupil_dy": 0.0045,
-    "eye_slant": 0.022,
-    "eye_h_side": 0.018,
-    "brow_y": 0.023,
-    "brow_arch": 0.059,
+    "eye_slide": 0.22,
+    "eye_dy": 0.0041,
+    "gaze_x": 0.0024,
+    "gaze_y": 0.009,
+    "pupil_dy": 0.004,
+    "eye_slant": 0.02,
+    "eye_h_side": 0.016,
+    "brow_y": 0.021,
+    "brow_arch": 0.053,
     "mouth_w": 0.03,
     "upper_lip": 0.25,
     "lower_lip": 0.18,
@@ -359,16 +359,16 @@ _P_SPREAD: dict[str, float] = {
     "nose_w": 0.076,
     "nose_len": 0.045,
     "nose_top": 0.051,
-    "hair": 0.045,
+    "hair": 0.05,
     "hair_w": 0.012,
-    "brow_len_left": 0.12,
-    "brow_len_right": 0.12,
-    "brow_tilt": 0.058,
-    "brow_asym": 0.01,
+    "brow_len_left": 0.108,
+    "brow_len_right": 0.108,
+    "brow_tilt": 0.052,
+    "brow_asym": 0.009,
     "outline_skew": 0.018,
     "lid_shift": 0.008,
     "lid_h": 0.1,
-    "eye_cx": 0.015,
+    "eye_cx": 0.0135,
 }
 
 

@@ -31,8 +31,8 @@ _ROLL = (-7.0, 7.0)  # uniform (low, high), degrees
 # Yaw and pitch: normal (mean, standard deviation, clipped at +-limit), degrees; most photos
 # near frontal, a few turned further.
 _YAW = (2.0, 8.0, 30.0)
-_PITCH = (3.0, 6.0, 30.0)
-_CLOSED_MOUTH = 0.05  # share of the other faces with the mouth closed
+_PITCH = (1.5, 6.0, 30.0)
+_CLOSED_MOUTH = 0.15  # share of the other faces with the mouth closed
 _CLOSED_MOUTH_SMILE = (0.0, 0.3)
 _OPEN_MOUTH = (0.2, 0.36)
 _OPEN_MOUTH_SMILE = (0.4, 1.0)

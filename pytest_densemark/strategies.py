@@ -146,7 +146,8 @@ _COMMON_SIZES: tuple[tuple[int, int], ...] = (
     (1920, 1080),
     (800, 600),
 )
-_COMMON = st.sampled_from(_COMMON_SIZES)
+#: Draws of the size index: a multiple of both the common and the boundary sizes' counts.
+_SIZE_INDEXES = 12
 #: One image size in this many is a boundary size, one an arbitrary one; the rest are common.
 _IMAGE_FAMILIES = 16
 #: A number that seeds plain-code draws (see _Geometry): any 32-bit value.
@@ -228,13 +229,18 @@ def _image_sizes(draw: Draw, low: int, high: int) -> tuple[int, int]:
     # its range far more often than the weights say, and most arbitrary images would be as
     # small or as large as allowed. 0 (what shrinking reaches) is the first common size.
     number = draw(_NUMBERS)
+    # Which common or boundary size: drawn whatever the family, so that every family takes
+    # the same number of draws (Hypothesis counts an example with fewer draws as simpler,
+    # and would otherwise shrink toward an arbitrary size rather than to 640x480).
+    index = draw(_ints(0, _SIZE_INDEXES - 1))
     rng = random.Random(number)
     roll = rng.randrange(_IMAGE_FAMILIES) if number else _IMAGE_FAMILIES - 1
     if roll == 1:
         return rng.randint(low, high), rng.randint(low, high)
-    boundary = ((low, low), (high, high), (low, high), (high, low))
-    chosen: tuple[int, int] = draw(st.sampled_from(boundary) if roll == 0 else _COMMON)
-    return chosen
+    if roll == 0:
+        boundary = ((low, low), (high, high), (low, high), (high, low))
+        return boundary[index % len(boundary)]
+    return _COMMON_SIZES[index % len(_COMMON_SIZES)]
 
 
 # --------------------------------------------------------------------------- faces
@@ -258,11 +264,13 @@ class _Geometry:
         return given, photo
 
     @staticmethod
-    def resolve(given: dict[str, float], photo: int, mix: str) -> tuple[dict[str, float], int]:
+    def resolve(
+        given: dict[str, float], photo: int | None, mix: str
+    ) -> tuple[dict[str, float], int]:
         """The six pose and expression values by name, and the individual's seed: the
         caller's values where given, else the photo's, seeded by the photo number and
-        ``mix`` (the face's other draws). Photo 0 is the plain frontal face, seed 0."""
-        if photo == 0:
+        ``mix`` (the face's other draws). Photo ``None`` is the plain frontal face, seed 0."""
+        if photo is None:
             typical, individual = _PLAIN_GEOMETRY, 0
         else:
             # A string seed is hashed (SHA-512), the same in every run and interpreter.
@@ -340,7 +348,8 @@ def _draw_face(
     # The landmarks span about 1.05 box widths across and 1.5 box heights down.
     fit = max(1.0, min(cell_w / 1.1, height / 1.55))
     given, photo = geometry.draw(draw)
-    size_kind, amount = _face_size(draw(_NUMBERS))
+    size_number = draw(_NUMBERS)
+    size_kind, amount = _face_size(size_number)
     if size_kind == "tiny":
         side = float(tiny)
     elif size_kind == "huge":
@@ -372,7 +381,9 @@ def _draw_face(
         cx = x0 + cell_w / 2 + out_x * (cell_w / 2 + side / 2)
         cy = height / 2 + out_y * (height / 2 + side / 2)
     mix = f"{image}|{cell}|{side!r}|{cx!r}|{cy!r}|{placement}"
-    values, individual = geometry.resolve(given, photo, mix)
+    # The plain face needs both numbers at 0: what shrinking reaches, and rare otherwise (a
+    # Hypothesis integer is 0 far more often than one in 2**32, about one face in ten).
+    values, individual = geometry.resolve(given, photo if photo or size_number else None, mix)
     eye = _clamp("left_eye_open", values["eye_open"])
     wink = _weighted(draw, [(8, 0.0), (1, 1.0)]) if geometry.winks else 0.0
     face = Face(
@@ -462,22 +473,22 @@ def faces(
 
     ``image_size`` draws ``(width, height)`` (default :func:`image_sizes`). The other arguments
     steer the geometry (degrees for angles, 0..1 for expression). By default pose, expression
-    and the individual are drawn like ordinary portrait photos, the population the realism
-    test measures against real faces: near frontal (yaw and pitch normal around 2 and 3
-    degrees with standard deviations of 8 and 6, clipped at 30; roll within 7), most people
-    smiling with the lips apart, eyes open, and a plain frontal face now and then. Strong
-    poses and expressions come only from these arguments, for example
-    ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)``
-    (wide open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given,
-    one eye is also sometimes closed alone). Each face is another individual: its person,
-    pose and expression depend on everything drawn for it, so faces repeat only when a whole
-    example does. Placement and size vary on their own: mostly well inside, sometimes
-    touching, leaving or with a landmark exactly on the image border. Sizes are those of
-    faces in ordinary photos sent to a landmark API, a population choice: a face box of about
-    140 to 230 px (median 180 px, pupils about 85 px apart) as far as the image holds it;
-    one face in 16 is the smallest the vendor detects and one in 16 larger than the image,
-    and boundary image sizes (one in 16 by default) squeeze faces further. Shrinks toward a
-    plain frontal face (``seed`` 0) of 180 px in the middle of a 640x480 image.
+    and the individual are drawn like ordinary portrait photos, the population the realism test
+    measures against real faces: near frontal (yaw and pitch normal around 2 and 1.5 degrees
+    with standard deviations of 8 and 6, clipped at 30; roll within 7), most people smiling with
+    the lips apart (15% with the mouth closed), eyes open, and a plain frontal face about one
+    time in twenty. Strong poses and expressions come only from these arguments, for example
+    ``yaw=st.floats(-60, 60)``, ``roll=st.floats(-180, 180)``, ``mouth_open=st.just(1.0)`` (wide
+    open) or ``eye_open=st.just(0.0)`` (both eyes closed; when ``eye_open`` is given, one eye is
+    also sometimes closed alone). Each face is another individual: its person, pose and
+    expression depend on everything drawn for it, so faces repeat only when a whole example
+    does. Placement and size vary on their own: mostly well inside, sometimes touching, leaving
+    or with a landmark exactly on the image border. Sizes are those of faces in ordinary photos
+    sent to a landmark API, a population choice: a face box of about 140 to 230 px (median 180
+    px, pupils about 85 px apart) as far as the image holds it; one face in 16 is the smallest
+    the vendor detects and one in 16 larger than the image, and boundary image sizes (one in 16
+    by default) squeeze faces further. Shrinks toward a plain frontal face (``seed`` 0) of 180
+    px in the middle of a 640x480 image.
     """
     _check_strategy("image_size", image_size)
     geometry = _geometry(roll, yaw, pitch, mouth_open, smile, eye_open)

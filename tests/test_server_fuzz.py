@@ -215,13 +215,25 @@ def still_serves(server: DensemarkServer) -> None:
 
 
 def check_answer(answer: bytes) -> None:
-    """Nothing, or HTTP/1.1 answers; the server's own failure (a bare 500) is a bug."""
+    """Nothing, or HTTP/1.1 answers; the server's own failure (a 500 saying ``densemark
+    server:``) is a bug. Its deliberate refusals say ``densemark server:`` too, with another
+    status: a TLS handshake on the plain port (400), too many connections (503)."""
     if not answer:
         return
     assert answer.startswith(b"HTTP/1.1 "), answer[:80]
-    assert b"densemark server:" not in answer or b" 503 " in answer[:13], answer[:300]
     status = int(answer[9:12])
     assert 100 <= status <= 599
+    assert not (status == 500 and b"densemark server:" in answer), answer[:300]
+
+
+def test_a_tls_handshake_on_the_plain_port_is_refused_with_a_400() -> None:
+    # The fuzzer's one-byte b"\x16" (a TLS record's first byte): a refusal, not a failure.
+    with DensemarkServer(Emulator(), request_timeout=1.0, idle_timeout=1.0) as server:
+        answer = exchange(server, b"\x16")
+        check_answer(answer)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"TLS handshake arrived on a plain-HTTP port" in answer
+        still_serves(server)
 
 
 def test_fuzzed_requests_never_break_the_server() -> None:
