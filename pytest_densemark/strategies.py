@@ -254,11 +254,11 @@ class _Geometry:
     given: dict[str, Drawer]
 
     def draw(self, draw: Draw) -> tuple[dict[str, float], int]:
-        """The caller's pose and expression values by name, and the photo number (0 for
-        the plain frontal face); :meth:`resolve` turns them into the face's values."""
-        # Photo 0 is the plain face: the shrinker reaches it in one step (it tries 0
-        # first), and Hypothesis draws 0 by itself now and then (about one face in six,
-        # mostly in examples it draws all-simplest).
+        """The caller's pose and expression values by name, and the photo number;
+        :meth:`resolve` turns them into the face's values."""
+        # Photo 0 with size number 0 is the plain face (see _draw_face): the shrinker reaches
+        # it in a step each (it tries 0 first). Hypothesis draws 0 by itself now and then,
+        # mostly in examples it draws all-simplest: about one face in twenty is plain.
         photo: int = draw(_NUMBERS)
         given = {name: self.given[name](draw) for name in _GEOMETRY_NAMES if name in self.given}
         return given, photo
