@@ -209,6 +209,12 @@ _P_LID_ACROSS = (0.66, 0.72)
 _P_LID_TILT = 0.016
 
 
+# Where the vendor puts its crease points along each loop, as a share of a step between
+# points: a little further round clockwise on screen, on both eyes (its points on the upper
+# edge sit toward the image right, those on the lower edge toward the image left).
+_P_LID_SLIDE = 0.3
+
+
 _P_BROW_SKEW = 0.067
 
 

@@ -77,6 +77,7 @@ from pytest_densemark._face_model import (
     _P_LID_LOWER,
     _P_LID_POINT,
     _P_LID_SKEW,
+    _P_LID_SLIDE,
     _P_LID_TILT,
     _P_LID_UPPER,
     _P_LIP_ENDS,
@@ -226,7 +227,8 @@ def _eyelid(side: float, openness: float, tr: _Traits) -> list[Point]:
     to the inner corner (33 points), then back along the bottom (31 points). Its top follows
     the eye's (just above it, down to half its height on a closed eye); its width follows the
     eye's only in part; in some people its top leans toward the nose and its bottom away from
-    it, or the other way; some people's creases sit higher, or further to one side."""
+    it, or the other way; some people's creases sit higher, or further to one side. The
+    vendor's points sit a little further round the loop, clockwise on screen, on both eyes."""
     _, eye_upper, eye_lower = _eye_size(side, openness, tr)
     lid_half = _P_LID_HALF_W * (1.0 + _P_LID_FOLLOW * (tr.eye_w - 1.0)) * tr.lid_w
     lid_up = tr.lid_h * max(
@@ -257,7 +259,7 @@ def _eyelid(side: float, openness: float, tr: _Traits) -> list[Point]:
     return _slide(
         _resample(upper, 33, skew=skew_up, ends=ends_up, across=_P_LID_ACROSS[0])
         + _resample(lower, 33, skew=skew_down, ends=ends_down, across=_P_LID_ACROSS[1])[1:-1],
-        tr.lid_slide,
+        tr.lid_slide - _P_LID_SLIDE * side,
     )
 
 

@@ -30,9 +30,9 @@ population would still show a mean-shape bias of about 0.013 for the whole face 
 20 faces' mean (0.009 contour, 0.010 brows, 0.005 eyes and eyelids, 0.015 nose, 0.020 lips).
 The synthetic side is smaller than 1200 faces too: Hypothesis repeats whole examples now and
 then and draws the plain frontal face (seed 0) in about one example in twenty, so a run of 200
-holds about 140-150 distinct individuals besides the plain face. Targets the model misses are
-listed in ``KNOWN_GAPS``, with what is off, and run as strict expected failures, with their
-figures in the table.
+holds about 140-150 distinct individuals besides the plain face. Every target is met today;
+a target the model misses would be listed in ``KNOWN_GAPS``, with what is off, and run as a
+strict expected failure, with its figures in the table.
 """
 
 from __future__ import annotations
@@ -327,14 +327,7 @@ def mean_of(rows: list[Figures], name: str) -> float:
 #: Targets the model does not meet yet, as (region, figure): what is off. Each runs as a strict
 #: expected failure, so one that starts passing fails the run until it leaves this list
 #: (README, realism).
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("eyelids", "recall"): (
-        "recall 0.59 (0.50 from 200 px): synthetic creases vary less than real ones along the "
-        "real main modes and their mean sits off along two of them; more crease variation "
-        "(point sliding, crease height, smooth wiggle or per-point jitter) trades precision "
-        "for recall about one for one, and cutting it drops recall to 0.23"
-    ),
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 CHECKS = [
     (region, check)
