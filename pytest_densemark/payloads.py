@@ -10,46 +10,9 @@ docs written against the older flat layout keep working.
 from __future__ import annotations
 
 from pytest_densemark.answers import VendorResponse
-from pytest_densemark.vendors.facepp.payloads import (
-    NO_FACE_FORMS,
-    LandmarkFragments,
-    NoFace,
-    facepp_detect,
-    facepp_detect_problems,
-    facepp_error,
-    facepp_error_response,
-    facepp_landmark_fragments,
-    facepp_reordered,
-    facepp_request_id,
-    facepp_success,
-    join_landmark,
-)
-from pytest_densemark.vendors.tencent.payloads import (
-    _tencent_envelope as _tencent_envelope,  # the strategies build their envelopes with it
-)
-from pytest_densemark.vendors.tencent.payloads import (
-    tencent_error,
-    tencent_error_response,
-    tencent_request_id,
-    tencent_success,
-)
+from pytest_densemark.vendors.facepp import payloads as _facepp
+from pytest_densemark.vendors.facepp.payloads import *  # noqa: F403
+from pytest_densemark.vendors.tencent import payloads as _tencent
+from pytest_densemark.vendors.tencent.payloads import *  # noqa: F403
 
-__all__ = [
-    "NO_FACE_FORMS",
-    "LandmarkFragments",
-    "NoFace",
-    "VendorResponse",
-    "facepp_detect",
-    "facepp_detect_problems",
-    "facepp_error",
-    "facepp_error_response",
-    "facepp_landmark_fragments",
-    "facepp_reordered",
-    "facepp_request_id",
-    "facepp_success",
-    "join_landmark",
-    "tencent_error",
-    "tencent_error_response",
-    "tencent_request_id",
-    "tencent_success",
-]
+__all__ = ["VendorResponse", *_facepp.__all__, *_tencent.__all__]

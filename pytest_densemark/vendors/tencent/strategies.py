@@ -17,13 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from pytest_densemark import tencent
+from pytest_densemark.answers import VendorResponse
 from pytest_densemark.faces import Face, _tencent_extent, _tencent_face
-from pytest_densemark.payloads import (
-    VendorResponse,
-    _tencent_envelope,
-    tencent_error_response,
-    tencent_request_id,
-)
 from pytest_densemark.strategies import (
     Draw,
     InvalidResponse,
@@ -36,6 +31,11 @@ from pytest_densemark.strategies import (
     _render_path,
     _weighted,
     image_sizes,
+)
+from pytest_densemark.vendors.tencent.payloads import (
+    _tencent_envelope,
+    tencent_error_response,
+    tencent_request_id,
 )
 
 __all__ = [
