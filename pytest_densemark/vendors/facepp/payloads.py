@@ -199,28 +199,13 @@ def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
     part_order = _arranged(range(len(parts)), bits)
     bits >>= 21
     pieces: list[bytes | memoryview] = [b"{"]
-    append = pieces.append
-    kept = fragments._joined
     for index in part_order:
         order, turn = bits & (_KEY_ORDERS - 1), bits >> 3 & 0x3FF
         bits >>= 13
-        append(parts[index][0])
-        append(b":{")
-        found = kept.get((index, order, y_first))
-        if found is None:
-            pieces += fragments.joined(index, order, y_first, turn)
-        else:  # fragments.joined, inlined: this runs for every part of every answer
-            text, offsets = found
-            cut = offsets[turn % len(offsets)]
-            if cut:
-                view = memoryview(text)
-                pieces += (view[cut:], _COMMA, view[: cut - 1])
-            else:
-                append(text)
-        append(b"},")
+        pieces += (parts[index][0], b":{", *fragments.joined(index, order, y_first, turn), b"},")
     if len(pieces) > 1:
         pieces[-1] = b"}"
-    append(b"}")
+    pieces.append(b"}")
     return b"".join(pieces)
 
 
