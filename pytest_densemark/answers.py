@@ -104,13 +104,18 @@ class Template:
         self.chunks = tuple(chunks)
         self.slots = tuple(name for _, _, name in places)
 
-    def render(self, values: Mapping[str, object], raw: Mapping[str, bytes] | None = None) -> bytes:
-        """The body with each slot's value JSON-encoded in place (``raw`` values: as given,
-        already encoded)."""
-        out = [self.chunks[0]]
+    def render(
+        self,
+        values: Mapping[str, object],
+        raw: Mapping[str, Sequence[bytes | memoryview]] | None = None,
+    ) -> bytes:
+        """The body with each slot's value JSON-encoded in place (``raw`` values: already
+        encoded, as pieces joined into the body as they are, so a large value is copied once).
+        """
+        out: list[bytes | memoryview] = [self.chunks[0]]
         for name, chunk in zip(self.slots, self.chunks[1:], strict=True):
             if raw is not None and name in raw:
-                out.append(raw[name])
+                out += raw[name]
             else:
                 out.append(_encoded(values[name]))
             out.append(chunk)

@@ -38,7 +38,7 @@ from pytest_densemark.vendors.facepp.payloads import (
     facepp_landmark_fragments,
     facepp_request_id,
     facepp_success,
-    join_landmark,
+    landmark_pieces,
 )
 from pytest_densemark.vendors.facepp.request import FaceppParams, parse_facepp
 
@@ -86,7 +86,7 @@ class FaceppAnswer:
         """The body with ``values`` in their slots and the landmark in ``order_seed``'s order."""
         if self.fragments is None:
             return self.template.render(values)
-        landmark = join_landmark(self.fragments, order_seed)
+        landmark = landmark_pieces(self.fragments, order_seed)
         return self.template.render(values, {"landmark": landmark})
 
 

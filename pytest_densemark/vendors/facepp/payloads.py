@@ -191,6 +191,12 @@ def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
     digest of ``seed`` (any integer; the emulator draws one per answer): cheap enough for
     every answer, and never the numeric order.
     """
+    return b"".join(landmark_pieces(fragments, seed))
+
+
+def landmark_pieces(fragments: LandmarkFragments, seed: int) -> list[bytes | memoryview]:
+    """:func:`join_landmark` before the join: the pieces to join, for a caller that joins
+    them into a larger body at once (one copy of the landmark, not two)."""
     parts = fragments.parts
     # 256 bits, whatever the seed's size: enough for 9 parts (1 + 21 + 13 per part).
     bits = int.from_bytes(hashlib.blake2b(b"%d" % seed, digest_size=32).digest(), "big")
@@ -206,7 +212,7 @@ def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
     if len(pieces) > 1:
         pieces[-1] = b"}"
     pieces.append(b"}")
-    return b"".join(pieces)
+    return pieces
 
 
 def facepp_reordered(body: Mapping[str, Any], seed: int) -> dict[str, Any]:
