@@ -129,7 +129,7 @@ def _encoded(value: object) -> bytes:
         return b"%d" % value
     if isinstance(value, str):
         return encode_basestring_ascii(value).encode("ascii")
-    return json.dumps(value).encode("utf-8")
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
 def content_type_header(content_type: str) -> list[tuple[bytes, bytes]]:

@@ -7,8 +7,12 @@ consumed and closed, ``Content-Length`` set, and readable again by every httpx A
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pytest_densemark import answers
 from pytest_densemark.answers import response
@@ -80,3 +84,47 @@ def test_ids_replay_from_the_seed_though_the_generator_starts_late() -> None:
     used.reset()
     assert first_ids(Emulator(seed=7)) == first_ids(used)
     assert first_ids(Emulator(seed=8)) != first_ids(Emulator(seed=7))
+
+
+# -- Template: a body encoded once, its per-request values filled in ------------------------
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    body=st.dictionaries(st.text(max_size=6), _JSON, max_size=4),
+    values=st.lists(_JSON, min_size=1, max_size=3),
+)
+def test_template_renders_what_json_dumps_of_the_filled_body_gives(
+    body: dict[str, object], values: list[object]
+) -> None:
+    names = [f"v{i}" for i in range(len(values))]
+    with_slots = {**body, "slots": [answers.slot(name) for name in names]}
+    filled = {**body, "slots": values}
+    template = answers.Template(with_slots, names)
+    expected = json.dumps(filled, separators=(",", ":")).encode("utf-8")
+    assert template.render(dict(zip(names, values, strict=True))) == expected
+
+
+def test_template_joins_raw_pieces_in_place_as_given() -> None:
+    template = answers.Template(
+        {"a": 1, "raw": answers.slot("raw"), "id": answers.slot("id")}, ["raw", "id"]
+    )
+    pieces = [b"{", memoryview(b'"x":[1,2]'), b"}"]
+    assert (
+        template.render({"id": "r-1"}, {"raw": pieces}) == b'{"a":1,"raw":{"x":[1,2]},"id":"r-1"}'
+    )
+
+
+def test_template_refuses_a_slot_not_found_exactly_once() -> None:
+    with pytest.raises(AssertionError, match="'twice' not found exactly once"):
+        answers.Template({"a": answers.slot("twice"), "b": answers.slot("twice")}, ["twice"])
+    with pytest.raises(AssertionError, match="'gone' not found exactly once"):
+        answers.Template({"a": 1}, ["gone"])
