@@ -117,7 +117,7 @@ def test_template_joins_raw_pieces_in_place_as_given() -> None:
     template = answers.Template(
         {"a": 1, "raw": answers.slot("raw"), "id": answers.slot("id")}, ["raw", "id"]
     )
-    pieces = [b"{", memoryview(b'"x":[1,2]'), b"}"]
+    pieces: list[bytes | memoryview] = [b"{", memoryview(b'"x":[1,2]'), b"}"]
     assert (
         template.render({"id": "r-1"}, {"raw": pieces}) == b'{"a":1,"raw":{"x":[1,2]},"id":"r-1"}'
     )
