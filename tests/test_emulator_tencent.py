@@ -154,6 +154,19 @@ def test_invalid_authorization_message_never_repeats_the_header(
     assert "TC3-HMAC-SHA256 Credential=<SecretId>" in message
 
 
+def test_action_and_version_are_checked_before_the_timestamp(emulator: Emulator) -> None:
+    # The order docs/emulator.md gives: action and version, then the timestamp and signature.
+    headers = {"Content-Type": tencent.CONTENT_TYPE, "X-TC-Version": tencent.VERSIONS[1]}
+    sent = httpx.Request(
+        "POST", f"https://{tencent.HOST}/", headers={**headers, "X-TC-Action": "DetectFace"}
+    )
+    assert code_of(emulator.handle(sent)) == "InvalidAction"
+    sent = httpx.Request(
+        "POST", f"https://{tencent.HOST}/", headers={**headers, "X-TC-Action": tencent.ACTION}
+    )
+    assert code_of(emulator.handle(sent)) == "MissingParameter"
+
+
 def test_within_clock_skew_is_accepted(emulator: Emulator) -> None:
     assert code_of(emulator.handle(request({"Image": b64(JPEG)}, timestamp=NOW - 300))) == "OK"
 
