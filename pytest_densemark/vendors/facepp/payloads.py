@@ -182,10 +182,11 @@ def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
     Real answers list parts and the keys inside each part in an order that changes from one
     response to the next (a pupil radius sits mid-part), and always write a point's ``y``
     before its ``x`` (the project's vendor reference, "Parts and keys"); this draws part
-    order and key order per part, points ``y`` first. The part order is a fixed shuffle rotated and maybe reversed per answer, each part's keys one
-    of :data:`_KEY_ORDERS` fixed shuffles (joined once, then reused) rotated, all read from a
-    digest of ``seed`` (any integer; the emulator draws one per answer): cheap enough for
-    every answer, and never the numeric order.
+    order and key order per part, points ``y`` first. The part order is a fixed shuffle
+    rotated and maybe reversed per answer, each part's keys one of :data:`_KEY_ORDERS` fixed
+    shuffles (joined once, then reused) rotated, all read from a digest of ``seed`` (any
+    integer; the emulator draws one per answer): cheap enough for every answer, and never the
+    numeric order.
     """
     return b"".join(landmark_pieces(fragments, seed))
 
