@@ -133,6 +133,41 @@ def test_routing_and_auth_errors(emulator: Emulator, kwargs: dict[str, Any], cod
     assert code_of(emulator.handle(request({"Image": b64(JPEG)}, **kwargs))) == code
 
 
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        # Well formed but for its signature, so the SecretId sits inside the first 80 chars.
+        f"TC3-HMAC-SHA256 Credential={SECRET_ID}/2023-11-14/iai/tc3_request,"
+        " SignedHeaders=content-type;host, Signature=short",
+        f"Bearer {SECRET_ID}",
+        SECRET_ID,
+    ],
+)
+def test_invalid_authorization_message_never_repeats_the_header(
+    emulator: Emulator, authorization: str
+) -> None:
+    # The answer reaches the client's logs: it says what is wrong, not what was sent.
+    response = emulator.handle(request({"Image": b64(JPEG)}, authorization=authorization))
+    assert code_of(response) == "AuthFailure.InvalidAuthorization"
+    message = response.json()["Response"]["Error"]["Message"]
+    assert SECRET_ID not in message
+    assert "short" not in message
+    assert "TC3-HMAC-SHA256 Credential=<SecretId>" in message
+
+
+def test_action_and_version_are_checked_before_the_timestamp(emulator: Emulator) -> None:
+    # The order docs/emulator.md gives: action and version, then the timestamp and signature.
+    headers = {"Content-Type": tencent.CONTENT_TYPE, "X-TC-Version": tencent.VERSIONS[1]}
+    sent = httpx.Request(
+        "POST", f"https://{tencent.HOST}/", headers={**headers, "X-TC-Action": "DetectFace"}
+    )
+    assert code_of(emulator.handle(sent)) == "InvalidAction"
+    sent = httpx.Request(
+        "POST", f"https://{tencent.HOST}/", headers={**headers, "X-TC-Action": tencent.ACTION}
+    )
+    assert code_of(emulator.handle(sent)) == "MissingParameter"
+
+
 def test_within_clock_skew_is_accepted(emulator: Emulator) -> None:
     assert code_of(emulator.handle(request({"Image": b64(JPEG)}, timestamp=NOW - 300))) == "OK"
 

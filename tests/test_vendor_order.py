@@ -69,13 +69,32 @@ def test_keys_are_not_in_numeric_order_and_radius_moves() -> None:
     assert len(places) > 1
 
 
-def test_points_come_y_first_and_x_first() -> None:
+def test_points_always_come_y_first() -> None:
+    # Vendor reference, "Parts and keys": part and key order vary, but points are serialised
+    # y before x in every real answer; a client reading a point's values in order (y, x) works
+    # against the service and must not fail against the kit.
     emulator = Emulator(seed=2)
     spellings = set()
-    for _ in range(12):
-        body = post(emulator, "mouth").json()
-        spellings.add(tuple(body["face"]["landmark"]["mouth"]["upper_lip_0"]))
-    assert spellings == {("x", "y"), ("y", "x")}
+    for _ in range(16):
+        content = post(emulator).content
+        spellings.update(re.findall(rb'\{"([xy])":-?\d+,"([xy])":-?\d+\}', content))
+        assert b'{"x":' not in content
+    assert spellings == {(b"y", b"x")}
+    # facepp_reordered (the order of a logged answer) spells points the same way, even for
+    # a body whose points came x first.
+    body = payloads.facepp_success(Emulator().faces_in(JPEG)[0], request_id="1,a", time_used=1)
+    landmark = body["face"]["landmark"]
+    for part in landmark.values():
+        for key, point in part.items():
+            if isinstance(point, dict):
+                part[key] = {"x": point["x"], "y": point["y"]}
+    again = payloads.facepp_reordered(body, 7)
+    assert all(
+        list(point) == ["y", "x"]
+        for part in again["face"]["landmark"].values()
+        for point in part.values()
+        if isinstance(point, dict)
+    )
 
 
 def test_a_seed_replays_ids_and_orders_and_the_call_log_records_it() -> None:

@@ -59,10 +59,10 @@ def facepp_request_id(rng: random.Random, *, seconds: int | None = None) -> str:
 _T = TypeVar("_T")
 
 #: One landmark part, pre-encoded: the part name as JSON, then each key's ``"key":value``
-#: fragment with points written ``y`` first, then the same fragments written ``x`` first.
-_PartFragments = tuple[bytes, tuple[bytes, ...], tuple[bytes, ...]]
+#: fragment, points written ``y`` first as the vendor writes them.
+_PartFragments = tuple[bytes, tuple[bytes, ...]]
 
-#: Key orders kept per part; each answer takes one per part, in either point spelling.
+#: Key orders kept per part; each answer takes one per part.
 _KEY_ORDERS = 4
 _COMMA = memoryview(b",")
 
@@ -70,7 +70,7 @@ _COMMA = memoryview(b",")
 class LandmarkFragments:
     """A ``landmark`` object encoded once, for :func:`join_landmark` to put in any order.
 
-    ``parts`` holds each part's name and ``"key":value`` fragments (both point spellings).
+    ``parts`` holds each part's name and ``"key":value`` fragments.
     A part's keys joined in one of :data:`_KEY_ORDERS` fixed shuffles are kept once made, with
     where each key starts, so that any rotation of it is two slices (at most
     ``2 * _KEY_ORDERS`` byte strings per part, the size of the part each): an answer costs one
@@ -81,18 +81,15 @@ class LandmarkFragments:
 
     def __init__(self, parts: tuple[_PartFragments, ...]) -> None:
         self.parts = parts
-        self._joined: dict[tuple[int, int, bool], tuple[bytes, tuple[int, ...]]] = {}
+        self._joined: dict[tuple[int, int], tuple[bytes, tuple[int, ...]]] = {}
 
-    def joined(
-        self, part: int, order: int, y_first: bool, turn: int
-    ) -> tuple[memoryview, ...] | tuple[bytes]:
+    def joined(self, part: int, order: int, turn: int) -> tuple[memoryview, ...] | tuple[bytes]:
         """Part ``part``'s keys, comma-joined in shuffle ``order`` rotated by ``turn``, as the
         pieces to join (views into the kept bytes: nothing is copied until the final join)."""
-        key = (part, order, y_first)
+        key = (part, order)
         found = self._joined.get(key)
         if found is None:
-            _, yx, xy = self.parts[part]
-            items = yx if y_first else xy
+            items = self.parts[part][1]
             arranged = _base_orders(len(items))[order](items) if len(items) > 1 else items
             starts = [0]
             for item in arranged[:-1]:
@@ -107,15 +104,15 @@ class LandmarkFragments:
         return (view[cut:], _COMMA, view[: cut - 1])
 
 
-def _point_json(value: Any, y_first: bool) -> bytes:
+def _point_json(value: Any) -> bytes:
+    """A landmark value as JSON: a point ``y`` first (the vendor's spelling), else as is."""
     if type(value) is dict and len(value) == 2:
         # The common case, formatted directly (json.dumps per point made a cold answer slow).
         x, y = value.get("x"), value.get("y")
         if type(x) is int and type(y) is int:
-            return b'{"y":%d,"x":%d}' % (y, x) if y_first else b'{"x":%d,"y":%d}' % (x, y)
+            return b'{"y":%d,"x":%d}' % (y, x)
     if isinstance(value, Mapping) and set(value) == {"x", "y"}:
-        first, second = ("y", "x") if y_first else ("x", "y")
-        value = {first: value[first], second: value[second]}
+        value = {"y": value["y"], "x": value["x"]}
     return json.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
@@ -133,7 +130,7 @@ def _canonical(names: Iterable[str], order: Sequence[str]) -> list[str]:
 
 def facepp_landmark_fragments(landmark: Mapping[str, Mapping[str, Any]]) -> LandmarkFragments:
     """Encode a ``landmark`` object once, as fragments :func:`join_landmark` can put in any
-    order: per part, its name and each key's ``"key":value`` in both point spellings.
+    order: per part, its name and each key's ``"key":value`` (points ``y`` first).
 
     Parts and keys are first put in the vendor's numbering order, so the same landmark gives
     the same fragments whatever order it arrived in (and a seed gives the same order).
@@ -144,9 +141,8 @@ def facepp_landmark_fragments(landmark: Mapping[str, Mapping[str, Any]]) -> Land
         spec = facepp.PARTS.get(part)
         names = _canonical(keys, spec.keys if spec is not None else ())
         encoded = [_key_json(k) for k in names]
-        yx = tuple(e + _point_json(keys[k], True) for e, k in zip(encoded, names, strict=True))
-        xy = tuple(e + _point_json(keys[k], False) for e, k in zip(encoded, names, strict=True))
-        out.append((json.dumps(part).encode("utf-8"), yx, xy))
+        items = tuple(e + _point_json(keys[k]) for e, k in zip(encoded, names, strict=True))
+        out.append((json.dumps(part).encode("utf-8"), items))
     return LandmarkFragments(tuple(out))
 
 
@@ -184,12 +180,13 @@ def join_landmark(fragments: LandmarkFragments, seed: int) -> bytes:
     """The ``landmark`` JSON in the order ``seed`` gives, as the vendor's hash order varies.
 
     Real answers list parts and the keys inside each part in an order that changes from one
-    response to the next (a pupil radius sits mid-part) and write a point's ``y`` before or
-    after its ``x``; this draws part order, key order per part and the point spelling. The
-    part order is a fixed shuffle rotated and maybe reversed per answer, each part's keys one
-    of :data:`_KEY_ORDERS` fixed shuffles (joined once, then reused) rotated, all read from a
-    digest of ``seed`` (any integer; the emulator draws one per answer): cheap enough for
-    every answer, and never the numeric order.
+    response to the next (a pupil radius sits mid-part), and always write a point's ``y``
+    before its ``x`` (the project's vendor reference, "Parts and keys"); this draws part
+    order and key order per part, points ``y`` first. The part order is a fixed shuffle
+    rotated and maybe reversed per answer, each part's keys one of :data:`_KEY_ORDERS` fixed
+    shuffles (joined once, then reused) rotated, all read from a digest of ``seed`` (any
+    integer; the emulator draws one per answer): cheap enough for every answer, and never the
+    numeric order.
     """
     return b"".join(landmark_pieces(fragments, seed))
 
@@ -200,7 +197,8 @@ def landmark_pieces(fragments: LandmarkFragments, seed: int) -> list[bytes | mem
     parts = fragments.parts
     # 256 bits, whatever the seed's size: enough for 9 parts (1 + 21 + 13 per part).
     bits = int.from_bytes(hashlib.blake2b(b"%d" % seed, digest_size=32).digest(), "big")
-    y_first = bool(bits & 1)
+    # The lowest bit once chose the point spelling; skipped, so a seed still gives the part
+    # and key orders it always gave.
     bits >>= 1
     part_order = _arranged(range(len(parts)), bits)
     bits >>= 21
@@ -208,7 +206,7 @@ def landmark_pieces(fragments: LandmarkFragments, seed: int) -> list[bytes | mem
     for index in part_order:
         order, turn = bits & (_KEY_ORDERS - 1), bits >> 3 & 0x3FF
         bits >>= 13
-        pieces += (parts[index][0], b":{", *fragments.joined(index, order, y_first, turn), b"},")
+        pieces += (parts[index][0], b":{", *fragments.joined(index, order, turn), b"},")
     if len(pieces) > 1:
         pieces[-1] = b"}"
     pieces.append(b"}")

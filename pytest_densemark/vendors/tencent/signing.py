@@ -82,6 +82,20 @@ class Authorization:
         return f"{self.date}/{self.service}/{TERMINATOR}"
 
 
+_SCHEME = re.compile(r"^([A-Za-z0-9-]{1,40})\s")
+
+
+def _shape(value: str) -> str:
+    """How a malformed ``Authorization`` value looks, without its content: it carries the
+    SecretId and a signature (or another credential), which no message may repeat."""
+    text = value.strip()
+    if not text:
+        return "is empty"
+    scheme = _SCHEME.match(text)
+    named = f", scheme {scheme[1]!r}" if scheme else ""
+    return f"({len(text)} characters{named}) is malformed"
+
+
 def parse_authorization(value: str) -> Authorization:
     """Split an ``Authorization`` header; raises :class:`AuthorizationError` when malformed.
 
@@ -90,7 +104,7 @@ def parse_authorization(value: str) -> Authorization:
     match = _AUTH_RE.match(value.strip())
     if match is None:
         raise AuthorizationError(
-            f"Authorization header {value[:80]!r}: expected '{ALGORITHM} Credential="
+            f"Authorization header {_shape(value)}: expected '{ALGORITHM} Credential="
             f"<SecretId>/<YYYY-MM-DD>/<service>/{TERMINATOR}, SignedHeaders=content-type;host,"
             " Signature=<64 hex digits>'"
         )
