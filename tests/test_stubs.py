@@ -296,6 +296,24 @@ def test_a_configured_proxy_does_not_let_vendor_requests_out(
     assert [call.vendor for call in controller.calls] == ["facepp", "facepp"]
 
 
+def test_an_injected_timeout_through_a_proxy_is_a_read_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Through a tunnel the proxy has been reached: a slow vendor is a read timeout, as it
+    # would be, not urllib3's "Unable to connect to proxy" (a ProxyError).
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    files = {"image_file": IMAGE}
+    with emulate() as controller:
+        controller.inject_timeout(times=2)
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.post(facepp.URL, data=FORM, files=files, timeout=5)
+        proxied = urllib3.ProxyManager("http://127.0.0.1:9")
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            proxied.request("POST", facepp.URL, fields=FORM, retries=False)
+        assert requests.post(facepp.URL, data=FORM, files=files, timeout=5).status_code == 200
+    assert [call.fault for call in controller.calls] == ["timeout", "timeout", None]
+
+
 def test_aiohttp_pooled_connections_do_not_outlive_their_controller() -> None:
     from pytest_densemark import network
 

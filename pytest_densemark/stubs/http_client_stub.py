@@ -322,7 +322,10 @@ def _patch(cls: type, scheme: str, urllib3: bool) -> None:
         controller, host, port = target
         self.sock = VendorSocket(controller, scheme, host, port, self.timeout)
         if urllib3:
-            self._has_connected_to_proxy = False
+            # What urllib3's own connect() leaves: through a proxy, the proxy has been reached
+            # (a tunnel opened, or a forwarding proxy connected to), so an error on the
+            # vendor's answer is that error, not "Unable to connect to proxy".
+            self._has_connected_to_proxy = bool(getattr(self, "proxy", None))
             if scheme == "https":
                 self.is_verified = True
 
