@@ -158,6 +158,56 @@ def test_latency_beyond_the_socket_timeout_times_out(kit: Controller) -> None:
     assert time.perf_counter() - started < 2.0
 
 
+def _post_with_a_short_timeout(library: str, timeout: float) -> object:
+    """POST to Face++ with ``library``, whose read timeout is ``timeout`` seconds."""
+    form = {"api_key": "k", "api_secret": "s"}
+    if library == "httpx":
+        return httpx.Client(timeout=timeout).post(facepp.URL, data=form)
+    if library == "httpx-async":
+
+        async def post() -> httpx.Response:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                return await client.post(facepp.URL, data=form)
+
+        return asyncio.run(post())
+    if library == "aiohttp":
+
+        async def apost() -> int:
+            limit = aiohttp.ClientTimeout(sock_read=timeout)
+            async with (
+                aiohttp.ClientSession(timeout=limit) as session,
+                session.post(facepp.URL, data=form) as response,
+            ):
+                return response.status
+
+        return asyncio.run(apost())
+    if library == "requests":
+        return requests.post(facepp.URL, data=form, timeout=(5, timeout))
+    assert library == "urllib3"
+    limit = urllib3.Timeout(connect=5, read=timeout)
+    return urllib3.PoolManager().request("POST", facepp.URL, fields=form, timeout=limit)
+
+
+#: Library -> what it raises when the answer is slower than its read timeout.
+READ_TIMEOUTS: dict[str, type[BaseException]] = {
+    "httpx": httpx.ReadTimeout,
+    "httpx-async": httpx.ReadTimeout,
+    "aiohttp": asyncio.TimeoutError,
+    "requests": requests.exceptions.ReadTimeout,
+    "urllib3": urllib3.exceptions.ReadTimeoutError,  # a POST: not retried on a read error
+}
+
+
+@pytest.mark.parametrize("library", sorted(READ_TIMEOUTS))
+def test_latency_beyond_the_clients_read_timeout_times_out(kit: Controller, library: str) -> None:
+    kit.inject_latency(5.0)
+    started = time.perf_counter()
+    with pytest.raises(READ_TIMEOUTS[library]):
+        _post_with_a_short_timeout(library, 0.1)
+    assert time.perf_counter() - started < 2.0  # the client's timeout, not the latency
+    assert kit.calls[0].latency == 5.0
+
+
 @pytest.mark.parametrize("name", sorted(CLIENTS))
 def test_cassette(kit: Controller, name: str) -> None:
     cassette = "facepp/full-9part" if _vendor(name) == "facepp" else "tencent/one-face"
