@@ -224,6 +224,30 @@ def test_pooled_connections_do_not_outlive_their_controller() -> None:
     session.close()
 
 
+def test_a_connection_handed_back_half_read_is_not_reused() -> None:
+    import select
+
+    fields = {**FORM, "image_file": ("face.jpg", IMAGE, "image/jpeg")}
+    with emulate() as controller:
+        pool = urllib3.HTTPSConnectionPool(facepp.HOSTS[0], maxsize=1, block=True)
+        first = pool.request("POST", facepp.PATH, fields=fields, preload_content=False)
+        assert first.read(10) == b'{"time_use'
+        connection = first.connection
+        assert connection is not None and connection.sock is not None
+        # The rest of the answer (tens of kB) is still "on the socket": it polls as readable,
+        # as a real one would, so the pool opens a new connection instead of reading the next
+        # answer after this one's leftovers (http.client's ResponseNotReady).
+        assert select.select([connection.sock], [], [], 0)[0]
+        first.release_conn()
+        second = pool.request("POST", facepp.PATH, fields=fields)
+        assert second.status == 200
+        assert "face" in second.json()
+        assert connection.sock is not None
+        assert not select.select([connection.sock], [], [], 0)[0]  # read to the end: idle
+        pool.close()
+    assert len(controller.calls) == 2
+
+
 def test_vendor_hosts() -> None:
     assert stubs.is_vendor_host("API-CN.faceplusplus.com.")
     assert stubs.is_vendor_host("iai.ap-guangzhou.tencentcloudapi.com")

@@ -59,6 +59,7 @@ class _Answer(io.RawIOBase):
         self._latency = latency
         self._timeout = timeout
         self._body: io.BufferedReader | None = None
+        self._source: io.BytesIO | None = None
         self._ready: tuple[socket.socket, socket.socket] | None = None
 
     def _open(self) -> io.BufferedReader:
@@ -72,8 +73,25 @@ class _Answer(io.RawIOBase):
             if self._error is not None:
                 error, self._error = self._error, None
                 raise error
-            self._body = io.BufferedReader(io.BytesIO(self._data))
+            # The same buffer size as http.client's reader on a real socket: what it has not
+            # pulled in yet is what a real socket would still hold (see :meth:`left_on_wire`).
+            self._source = io.BytesIO(self._data)
+            self._body = io.BufferedReader(self._source, io.DEFAULT_BUFFER_SIZE)
         return self._body
+
+    def left_on_wire(self) -> bool:
+        """Whether part of the answer is still where a socket would hold it, unread.
+
+        A client that hands a connection back with the answer half read (urllib3's
+        ``release_conn()`` after ``read(amt)``) leaves the rest on a real socket, which polls
+        as readable; urllib3 then takes the connection for dropped and opens another. What the
+        reader already buffered is not on the socket any more, as with a real one.
+        """
+        if not self._data:
+            return False
+        if self._source is None:
+            return not self._latency and self._error is None  # arrived, not read at all
+        return self._source.tell() < len(self._data)
 
     def readable(self) -> bool:
         return True
@@ -119,7 +137,8 @@ class VendorSocket:
     ``sendall`` collects the request; once it is complete the controller answers it, and the
     next ``makefile("rb")`` reads that answer. ``fileno`` is a real (idle) descriptor so that
     pools can poll the connection: it reads as closed once the controller it was opened under
-    is no longer the active one, so no pooled connection outlives its test.
+    is no longer the active one, so no pooled connection outlives its test, and as readable
+    while an answer is left half read, as a socket still holding the rest of it would.
     """
 
     def __init__(
@@ -128,6 +147,8 @@ class VendorSocket:
         self._controller: Controller | None = controller
         self._reader = RequestReader(scheme, host, port)
         self._answers: deque[tuple[bytes, BaseException | None, float]] = deque()
+        self._last: _Answer | None = None  # the answer handed out last, perhaps half read
+        self._flagged = False  # whether the descriptor pair holds a "readable" byte for it
         if not isinstance(timeout, int | float | None):
             # http.client's "no timeout given" marker: the socket default applies, as it would.
             timeout = socket.getdefaulttimeout()
@@ -176,7 +197,8 @@ class VendorSocket:
         """The reader http.client parses the answer from."""
         if self._answers:
             data, error, latency = self._answers.popleft()
-            return _Answer(data, error, latency, self._timeout)
+            self._last = _Answer(data, error, latency, self._timeout)
+            return self._last
         # Nothing was asked (or the connection was reset): the server has closed it.
         return _Answer(b"", self._reset, 0.0, None)
 
@@ -209,14 +231,25 @@ class VendorSocket:
         return controller is None or controller is not stubs.active_controller(self._reader.host)
 
     def fileno(self) -> int:
-        """A descriptor to poll: idle while the connection's test runs, readable after."""
+        """A descriptor to poll: readable after the connection's test, or while an answer
+        is left half read (as a socket holding the rest of it); idle otherwise."""
         if self._pair is None:
             self._pair = socket.socketpair()
+            self._pair[0].setblocking(False)
         owner = self._controller
         if owner is not None and owner is not stubs.active_controller(self._reader.host):
             # Readable means "the peer closed it" to urllib3's is_connected check.
-            self._pair[1].send(b"\0")
+            if not self._flagged:
+                self._pair[1].send(b"\0")
             self._controller = None
+            self._flagged = True
+        elif owner is not None:
+            unread = self._last is not None and self._last.left_on_wire()
+            if unread and not self._flagged:
+                self._pair[1].send(b"\0")
+            elif self._flagged and not unread:
+                self._pair[0].recv(1)
+            self._flagged = unread
         return self._pair[0].fileno()
 
     def getpeername(self) -> tuple[str, int]:
