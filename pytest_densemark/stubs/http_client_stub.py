@@ -18,7 +18,9 @@ of ``urllib3.connection.HTTPConnection``/``HTTPSConnection`` (urllib3 overrides 
 A connection to any other host runs the original method untouched. Proxies make no
 difference: a tunnel (``CONNECT``, for https URLs) names the vendor's host in ``set_tunnel``,
 and a forwarding proxy (plain-http URLs) in the request line, which the patched
-``http.client.HTTPConnection.putrequest`` (urllib3's calls it too) reads before connecting.
+``http.client.HTTPConnection.putrequest`` (urllib3's calls it too) reads before connecting;
+urllib3 connects to a forwarding proxy for https URLs (``use_forwarding_for_https``) before
+that, so its ``HTTPConnectionPool._make_request`` is patched to read the URL first.
 The same patch gives a stand-in socket to an ``http.client`` connection subclass whose own
 ``connect`` replaces the base one (certificate pinning in SDK forks), before it can connect.
 """
@@ -41,7 +43,15 @@ from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import LATENCY_EXTENSION, EmulatedDisconnect, EmulatedTimeout
 from pytest_densemark.stubs._http1 import RequestReader, encode_response
 
-__all__ = ["VendorSocket", "install", "install_urllib3", "uninstall", "uninstall_urllib3"]
+__all__ = [
+    "VendorSocket",
+    "install",
+    "install_urllib3",
+    "install_urllib3_pool",
+    "uninstall",
+    "uninstall_urllib3",
+    "uninstall_urllib3_pool",
+]
 
 Connect = Callable[[Any], None]
 _originals: dict[tuple[type, str], Connect] = {}
@@ -313,12 +323,17 @@ Putrequest = Callable[..., None]
 _original_putrequest: list[Putrequest] = []
 
 
-def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
-    forward: tuple[str, int | None] | None = None
+def _forward_target(url: str) -> tuple[str, int | None] | None:
+    """(host, port) of an absolute request URL naming a vendor host during interception."""
     if url[:7].lower() == "http://" or url[:8].lower() == "https://":
         parts = urllib.parse.urlsplit(url)
         if parts.hostname and stubs.active_controller(parts.hostname) is not None:
-            forward = (parts.hostname, parts.port)
+            return parts.hostname, parts.port
+    return None
+
+
+def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+    forward = _forward_target(url)
     # Only between requests: in the middle of one, http.client's own error must come.
     idle = getattr(self, "_HTTPConnection__state", None) == "Idle"  # http.client's _CS_IDLE
     if forward != getattr(self, _FORWARD, None):
@@ -408,3 +423,47 @@ def uninstall_urllib3() -> None:
     from urllib3 import connection
 
     _unpatch((connection.HTTPConnection, connection.HTTPSConnection))
+
+
+# An https URL through a forwarding proxy (``ProxyManager(use_forwarding_for_https=True)``)
+# is sent on a pool of connections to the proxy, which urllib3 connects (TLS to the proxy)
+# before it writes the request line that names the vendor: the patched putrequest would be
+# too late. The pool's _make_request, which has the URL before connecting, notes it instead.
+_pool_originals: dict[type, Callable[..., Any]] = {}
+
+
+def install_urllib3_pool() -> bool:
+    """Patch urllib3's connection pools for forwarding proxies (idempotent).
+
+    Returns ``False`` (nothing patched) while ``urllib3.connectionpool`` is still being
+    imported and has no pool class yet: it is patched once its import ends.
+    """
+    import sys
+
+    cls = getattr(sys.modules.get("urllib3.connectionpool"), "HTTPConnectionPool", None)
+    if not isinstance(cls, type):
+        return False
+    if cls in _pool_originals:
+        return True
+    original: Callable[..., Any] = cls.__dict__["_make_request"]
+
+    def _make_request(self: Any, conn: Any, method: str, url: str, *args: Any, **kw: Any) -> Any:
+        if getattr(conn, "proxy", None) is not None and not getattr(conn, "_tunnel_host", None):
+            forward = _forward_target(url)
+            if forward != getattr(conn, _FORWARD, None):
+                if conn.sock is not None:
+                    conn.close()  # open to the proxy, or a stand-in for another target
+                setattr(conn, _FORWARD, forward)
+        return original(self, conn, method, url, *args, **kw)
+
+    _make_request.__wrapped__ = original  # type: ignore[attr-defined]
+    _pool_originals[cls] = original
+    cls._make_request = _make_request  # type: ignore[attr-defined]
+    return True
+
+
+def uninstall_urllib3_pool() -> None:
+    """Undo :func:`install_urllib3_pool`."""
+    for cls, original in _pool_originals.items():
+        cls._make_request = original  # type: ignore[attr-defined]
+    _pool_originals.clear()
