@@ -235,16 +235,26 @@ class Controller(_EmulatorAPI):
             raise
 
     def deliver(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request from a sync httpx client, sleeping for any injected latency."""
+        """Answer one request from a sync httpx client, sleeping for any injected latency.
+
+        Latency beyond the client's read timeout raises ``httpx.ReadTimeout`` once that
+        timeout has passed, as a slow server would.
+        """
         __tracebackhide__ = True
         response = self._answer(request)
-        latency = response.extensions.get(LATENCY_EXTENSION)
-        if latency:
-            time.sleep(latency)
+        wait, late = _latency_wait(request, response)
+        if wait:
+            time.sleep(wait)
+        if late:
+            raise late
         return response
 
     async def adeliver(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request from an async client; latency sleeps without blocking the loop."""
+        """Answer one request from an async client; latency sleeps without blocking the loop.
+
+        Latency beyond the client's read timeout raises ``httpx.ReadTimeout`` once that
+        timeout has passed, as a slow server would.
+        """
         __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
@@ -253,9 +263,11 @@ class Controller(_EmulatorAPI):
                     upstream = await client.send(forwarded)
             return self._recorded(request, upstream)
         response = self._answer(request)
-        latency = response.extensions.get(LATENCY_EXTENSION)
-        if latency:
-            await anyio.sleep(latency)
+        wait, late = _latency_wait(request, response)
+        if wait:
+            await anyio.sleep(wait)
+        if late:
+            raise late
         return response
 
     def _forward_request(self, request: httpx.Request) -> httpx.Request:
@@ -330,6 +342,27 @@ class Controller(_EmulatorAPI):
             " densemark_allow_unplayed = true."
         )
         return "\n".join(lines)
+
+
+def _latency_wait(
+    request: httpx.Request, response: httpx.Response
+) -> tuple[float, httpx.ReadTimeout | None]:
+    """How long an httpx client waits for ``response``, and the timeout it raises after that.
+
+    The injected latency, or the request's read timeout (``request.extensions["timeout"]``,
+    which httpx sets from the client's ``timeout=``) when that is shorter: then the client
+    gives up with ``httpx.ReadTimeout``, as it would against a server that slow.
+    """
+    latency = float(response.extensions.get(LATENCY_EXTENSION) or 0.0)
+    timeouts = request.extensions.get("timeout")
+    read = timeouts.get("read") if isinstance(timeouts, dict) else None
+    if latency and isinstance(read, int | float) and read < latency:
+        message = (
+            f"densemark: the answer's injected latency ({latency:g} s) exceeds the read"
+            f" timeout ({read:g} s)"
+        )
+        return float(read), httpx.ReadTimeout(message, request=request)
+    return latency, None
 
 
 def _is_short(value: object) -> bool:

@@ -27,7 +27,7 @@ import urllib3
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from pytest_densemark import emulate, facepp, make_image, validate
-from pytest_densemark.cassettes import load_cassette
+from pytest_densemark.cassettes import CassetteMismatch, load_cassette
 from pytest_densemark.controller import Controller
 from pytest_densemark.server import DensemarkServer
 
@@ -156,6 +156,80 @@ def test_latency_beyond_the_socket_timeout_times_out(kit: Controller) -> None:
     with pytest.raises(TimeoutError):
         connection.getresponse()
     assert time.perf_counter() - started < 2.0
+
+
+def _post(library: str, timeout: float = 10.0) -> object:
+    """POST a form to Face++ with ``library``, whose read timeout is ``timeout`` seconds."""
+    form = {"api_key": "k", "api_secret": "s", "return_landmark": "mouth"}
+    if library == "httpx":
+        return httpx.Client(timeout=timeout).post(facepp.URL, data=form)
+    if library == "httpx-async":
+
+        async def post() -> httpx.Response:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                return await client.post(facepp.URL, data=form)
+
+        return asyncio.run(post())
+    if library == "aiohttp":
+
+        async def apost() -> str:
+            limit = aiohttp.ClientTimeout(sock_read=timeout)
+            async with (
+                aiohttp.ClientSession(timeout=limit) as session,
+                session.post(facepp.URL, data=form) as response,
+            ):
+                return await response.text()
+
+        return asyncio.run(apost())
+    if library == "requests":
+        return requests.post(facepp.URL, data=form, timeout=(5, timeout))
+    assert library == "urllib3"
+    limit = urllib3.Timeout(connect=5, read=timeout)
+    return urllib3.PoolManager().request("POST", facepp.URL, fields=form, timeout=limit)
+
+
+#: Library -> what it raises when the answer is slower than its read timeout (every library
+#: :func:`_post` knows).
+READ_TIMEOUTS: dict[str, type[BaseException]] = {
+    "httpx": httpx.ReadTimeout,
+    "httpx-async": httpx.ReadTimeout,
+    "aiohttp": asyncio.TimeoutError,
+    "requests": requests.exceptions.ReadTimeout,
+    "urllib3": urllib3.exceptions.ReadTimeoutError,  # a POST: not retried on a read error
+}
+
+
+@pytest.mark.parametrize("library", sorted(READ_TIMEOUTS))
+def test_latency_beyond_the_clients_read_timeout_times_out(kit: Controller, library: str) -> None:
+    kit.inject_latency(5.0)
+    started = time.perf_counter()
+    with pytest.raises(READ_TIMEOUTS[library]):
+        _post(library, 0.1)
+    assert time.perf_counter() - started < 2.0  # the client's timeout, not the latency
+    assert kit.calls[0].latency == 5.0
+
+
+@pytest.mark.parametrize("library", sorted(READ_TIMEOUTS))
+def test_a_request_the_cassette_cannot_answer_raises_cassette_mismatch(
+    kit: Controller, library: str
+) -> None:
+    kit.use_cassette("facepp/full-9part")  # return_landmark=all; the request asks for "mouth"
+    with pytest.raises(CassetteMismatch, match="facepp/full-9part"):
+        _post(library)
+    assert len(kit.failures) == 1
+    kit.failures.clear()  # seen: the test would fail on it otherwise
+    kit.eject_cassette()
+    assert "MISSING_ARGUMENTS" in str(_post_text(library))  # the same client code, answered
+
+
+def _post_text(library: str) -> object:
+    """:func:`_post`'s answer, whatever the library returns it as."""
+    answer = _post(library)
+    if isinstance(answer, httpx.Response | requests.Response):
+        return answer.text
+    if isinstance(answer, urllib3.BaseHTTPResponse):
+        return answer.data
+    return answer
 
 
 @pytest.mark.parametrize("name", sorted(CLIENTS))

@@ -224,6 +224,34 @@ def test_pooled_connections_do_not_outlive_their_controller() -> None:
     session.close()
 
 
+def test_a_connection_handed_back_half_read_is_not_reused() -> None:
+    import select
+
+    fields: dict[str, str | tuple[str, bytes, str]] = {
+        **FORM,
+        "image_file": ("face.jpg", IMAGE, "image/jpeg"),
+    }
+    with emulate() as controller:
+        pool = urllib3.HTTPSConnectionPool(facepp.HOSTS[0], maxsize=1, block=True)
+        first = pool.request("POST", facepp.PATH, fields=fields, preload_content=False)
+        assert first.read(10) == b'{"time_use'
+        connection = first.connection
+        assert isinstance(connection, urllib3.connection.HTTPSConnection)
+        assert connection.sock is not None
+        # The rest of the answer (tens of kB) is still "on the socket": it polls as readable,
+        # as a real one would, so the pool opens a new connection instead of reading the next
+        # answer after this one's leftovers (http.client's ResponseNotReady).
+        assert select.select([connection.sock], [], [], 0)[0]
+        first.release_conn()
+        second = pool.request("POST", facepp.PATH, fields=fields)
+        assert second.status == 200
+        assert "face" in json.loads(second.data)
+        assert connection.sock is not None
+        assert not select.select([connection.sock], [], [], 0)[0]  # read to the end: idle
+        pool.close()
+    assert len(controller.calls) == 2
+
+
 def test_vendor_hosts() -> None:
     assert stubs.is_vendor_host("API-CN.faceplusplus.com.")
     assert stubs.is_vendor_host("iai.ap-guangzhou.tencentcloudapi.com")
@@ -275,6 +303,27 @@ def test_a_library_imported_during_interception_is_patched() -> None:
     assert out.strip() == "400 facepp"
 
 
+def test_urllib3_imported_during_interception_is_patched() -> None:
+    # urllib3.connection finishes importing inside urllib3.connectionpool's import: each is
+    # patched once it is whole.
+    out = _fresh_python(
+        """
+        import sys
+        from pytest_densemark import emulate, facepp, network
+        assert "urllib3" not in sys.modules
+        with network.block(), emulate() as controller:
+            import urllib3
+            forwarding = urllib3.ProxyManager(
+                "https://192.0.2.1:3128", use_forwarding_for_https=True
+            )
+            answer = forwarding.request("POST", facepp.URL, fields={"api_key": "k"})
+            direct = urllib3.PoolManager().request("POST", facepp.URL, fields={"api_key": "k"})
+            print(answer.status, direct.status, len(controller.calls))
+        """
+    )
+    assert out.strip() == "400 400 2"
+
+
 def test_a_configured_proxy_does_not_let_vendor_requests_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -294,6 +343,24 @@ def test_a_configured_proxy_does_not_let_vendor_requests_out(
         assert requests.post(facepp.URL, data=FORM, files=files, timeout=5).status_code == 200
         assert asyncio.run(with_aiohttp()) == 400  # no image sent: the vendor's own error
     assert [call.vendor for call in controller.calls] == ["facepp", "facepp"]
+
+
+def test_an_injected_timeout_through_a_proxy_is_a_read_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Through a tunnel the proxy has been reached: a slow vendor is a read timeout, as it
+    # would be, not urllib3's "Unable to connect to proxy" (a ProxyError).
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    files = {"image_file": IMAGE}
+    with emulate() as controller:
+        controller.inject_timeout(times=2)
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.post(facepp.URL, data=FORM, files=files, timeout=5)
+        proxied = urllib3.ProxyManager("http://127.0.0.1:9")
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            proxied.request("POST", facepp.URL, fields=FORM, retries=False)
+        assert requests.post(facepp.URL, data=FORM, files=files, timeout=5).status_code == 200
+    assert [call.fault for call in controller.calls] == ["timeout", "timeout", None]
 
 
 def test_aiohttp_pooled_connections_do_not_outlive_their_controller() -> None:
@@ -368,6 +435,28 @@ def test_plain_http_vendor_urls_through_a_forwarding_proxy_are_answered(
         assert refused.value.code == 400  # the vendor's own error: no image
         refused.value.close()
     assert [str(call.request.url) for call in controller.calls] == [url] * 3
+
+
+def test_https_vendor_urls_through_a_forwarding_proxy_are_answered() -> None:
+    from pytest_densemark import network
+
+    # urllib3 connects to a forwarding proxy (TLS to it) before it writes the request line
+    # that names the vendor: nothing may reach the proxy (a documentation address, blocked).
+    proxied = urllib3.ProxyManager("https://192.0.2.1:3128", use_forwarding_for_https=True)
+    fields: dict[str, str | tuple[str, bytes, str]] = {
+        **FORM,
+        "image_file": ("face.jpg", IMAGE, "image/jpeg"),
+    }
+    with network.block(), emulate() as controller:
+        assert proxied.request("POST", facepp.URL, fields=fields).status == 200
+        controller.inject_timeout()
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            proxied.request("POST", facepp.URL, fields=FORM, retries=False)
+        # Another host on the same pool of proxy connections goes to the proxy, as it would.
+        with pytest.raises(network.NetworkBlocked, match=r"192\.0\.2\.1:3128"):
+            proxied.request("GET", "https://example.org/", retries=False)
+        assert proxied.request("POST", facepp.URL, fields=fields).status == 200
+    assert [str(call.request.url) for call in controller.calls] == [facepp.URL] * 3
 
 
 def test_a_connection_subclass_with_its_own_connect_is_answered() -> None:

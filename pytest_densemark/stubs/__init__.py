@@ -98,15 +98,18 @@ class _Stub:
         # in-process runs drop and re-import modules) is a new module, patched again.
         self.installed_for: ModuleType | None = None
 
-    def _call(self, action: str) -> None:
+    def _call(self, action: str) -> bool | None:
         stub = importlib.import_module(f"pytest_densemark.stubs.{self.stub}")
-        function: Callable[[], None] = getattr(stub, action + self.part)
-        function()
+        function: Callable[[], bool | None] = getattr(stub, action + self.part)
+        return function()
 
     def install(self) -> None:
         library = sys.modules.get(self.module)
-        if library is not None and library is not self.installed_for:
-            self._call("install")
+        if library is None or library is self.installed_for:
+            return
+        # False: the library is still being imported (another of its modules finished first);
+        # it is installed once its own import ends.
+        if self._call("install") is not False:
             self.installed_for = library
 
     def uninstall(self) -> None:
@@ -119,6 +122,7 @@ _STUBS: Sequence[_Stub] = (
     _Stub("httpx", "httpx_stub"),
     _Stub("http.client", "http_client_stub"),
     _Stub("urllib3.connection", "http_client_stub", "_urllib3"),
+    _Stub("urllib3.connectionpool", "http_client_stub", "_urllib3_pool"),
     _Stub("aiohttp.connector", "aiohttp_stub"),
 )
 

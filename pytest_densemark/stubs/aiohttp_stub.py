@@ -7,7 +7,8 @@ controller's answer is fed back to the protocol as a server's bytes. Everything 
 aiohttp's: its request encoding, response parser, timeouts (``ClientTimeout``), connection
 pool and exceptions. An injected timeout is aiohttp's socket read timeout
 (``SocketTimeoutError``, an ``asyncio.TimeoutError``), a dropped connection a server that
-closes without answering (``ServerDisconnectedError``); injected latency delays the answer on
+closes without answering (``ServerDisconnectedError``), a request the loaded cassette has no
+answer for the kit's own ``CassetteMismatch``; injected latency delays the answer on
 the event loop (``loop.call_later``), so the client awaits it and its own timeouts apply.
 When recording, the upstream request runs in a worker thread, so the event loop keeps running
 (an upstream served on that same loop included).
@@ -91,6 +92,12 @@ class VendorTransport(asyncio.Transport):
             return
         except EmulatedDisconnect:
             self._loop.call_soon(self._lose)
+            return
+        except Exception as error:
+            # No answer at all (a cassette without one for this request): the client raises
+            # the kit's own error as it is, as the other libraries do, rather than aiohttp's
+            # "Failed to send bytes" around it, which reads as a network fault.
+            self._loop.call_soon(self._fail, error)
             return
         self._answer(request, response)
 

@@ -18,7 +18,9 @@ of ``urllib3.connection.HTTPConnection``/``HTTPSConnection`` (urllib3 overrides 
 A connection to any other host runs the original method untouched. Proxies make no
 difference: a tunnel (``CONNECT``, for https URLs) names the vendor's host in ``set_tunnel``,
 and a forwarding proxy (plain-http URLs) in the request line, which the patched
-``http.client.HTTPConnection.putrequest`` (urllib3's calls it too) reads before connecting.
+``http.client.HTTPConnection.putrequest`` (urllib3's calls it too) reads before connecting;
+urllib3 connects to a forwarding proxy for https URLs (``use_forwarding_for_https``) before
+that, so its ``HTTPConnectionPool._make_request`` is patched to read the URL first.
 The same patch gives a stand-in socket to an ``http.client`` connection subclass whose own
 ``connect`` replaces the base one (certificate pinning in SDK forks), before it can connect.
 """
@@ -41,7 +43,15 @@ from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import LATENCY_EXTENSION, EmulatedDisconnect, EmulatedTimeout
 from pytest_densemark.stubs._http1 import RequestReader, encode_response
 
-__all__ = ["VendorSocket", "install", "install_urllib3", "uninstall", "uninstall_urllib3"]
+__all__ = [
+    "VendorSocket",
+    "install",
+    "install_urllib3",
+    "install_urllib3_pool",
+    "uninstall",
+    "uninstall_urllib3",
+    "uninstall_urllib3_pool",
+]
 
 Connect = Callable[[Any], None]
 _originals: dict[tuple[type, str], Connect] = {}
@@ -59,6 +69,7 @@ class _Answer(io.RawIOBase):
         self._latency = latency
         self._timeout = timeout
         self._body: io.BufferedReader | None = None
+        self._source: io.BytesIO | None = None
         self._ready: tuple[socket.socket, socket.socket] | None = None
 
     def _open(self) -> io.BufferedReader:
@@ -72,8 +83,25 @@ class _Answer(io.RawIOBase):
             if self._error is not None:
                 error, self._error = self._error, None
                 raise error
-            self._body = io.BufferedReader(io.BytesIO(self._data))
+            # The same buffer size as http.client's reader on a real socket: what it has not
+            # pulled in yet is what a real socket would still hold (see :meth:`left_on_wire`).
+            self._source = io.BytesIO(self._data)
+            self._body = io.BufferedReader(self._source, io.DEFAULT_BUFFER_SIZE)
         return self._body
+
+    def left_on_wire(self) -> bool:
+        """Whether part of the answer is still where a socket would hold it, unread.
+
+        A client that hands a connection back with the answer half read (urllib3's
+        ``release_conn()`` after ``read(amt)``) leaves the rest on a real socket, which polls
+        as readable; urllib3 then takes the connection for dropped and opens another. What the
+        reader already buffered is not on the socket any more, as with a real one.
+        """
+        if not self._data:
+            return False
+        if self._source is None:
+            return not self._latency and self._error is None  # arrived, not read at all
+        return self._source.tell() < len(self._data)
 
     def readable(self) -> bool:
         return True
@@ -119,7 +147,8 @@ class VendorSocket:
     ``sendall`` collects the request; once it is complete the controller answers it, and the
     next ``makefile("rb")`` reads that answer. ``fileno`` is a real (idle) descriptor so that
     pools can poll the connection: it reads as closed once the controller it was opened under
-    is no longer the active one, so no pooled connection outlives its test.
+    is no longer the active one, so no pooled connection outlives its test, and as readable
+    while an answer is left half read, as a socket still holding the rest of it would.
     """
 
     def __init__(
@@ -128,6 +157,8 @@ class VendorSocket:
         self._controller: Controller | None = controller
         self._reader = RequestReader(scheme, host, port)
         self._answers: deque[tuple[bytes, BaseException | None, float]] = deque()
+        self._last: _Answer | None = None  # the answer handed out last, perhaps half read
+        self._flagged = False  # whether the descriptor pair holds a "readable" byte for it
         if not isinstance(timeout, int | float | None):
             # http.client's "no timeout given" marker: the socket default applies, as it would.
             timeout = socket.getdefaulttimeout()
@@ -176,7 +207,8 @@ class VendorSocket:
         """The reader http.client parses the answer from."""
         if self._answers:
             data, error, latency = self._answers.popleft()
-            return _Answer(data, error, latency, self._timeout)
+            self._last = _Answer(data, error, latency, self._timeout)
+            return self._last
         # Nothing was asked (or the connection was reset): the server has closed it.
         return _Answer(b"", self._reset, 0.0, None)
 
@@ -209,14 +241,25 @@ class VendorSocket:
         return controller is None or controller is not stubs.active_controller(self._reader.host)
 
     def fileno(self) -> int:
-        """A descriptor to poll: idle while the connection's test runs, readable after."""
+        """A descriptor to poll: readable after the connection's test, or while an answer
+        is left half read (as a socket holding the rest of it); idle otherwise."""
         if self._pair is None:
             self._pair = socket.socketpair()
+            self._pair[0].setblocking(False)
         owner = self._controller
         if owner is not None and owner is not stubs.active_controller(self._reader.host):
             # Readable means "the peer closed it" to urllib3's is_connected check.
-            self._pair[1].send(b"\0")
+            if not self._flagged:
+                self._pair[1].send(b"\0")
             self._controller = None
+            self._flagged = True
+        elif owner is not None:
+            unread = self._last is not None and self._last.left_on_wire()
+            if unread and not self._flagged:
+                self._pair[1].send(b"\0")
+            elif self._flagged and not unread:
+                self._pair[0].recv(1)
+            self._flagged = unread
         return self._pair[0].fileno()
 
     def getpeername(self) -> tuple[str, int]:
@@ -280,12 +323,17 @@ Putrequest = Callable[..., None]
 _original_putrequest: list[Putrequest] = []
 
 
-def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
-    forward: tuple[str, int | None] | None = None
+def _forward_target(url: str) -> tuple[str, int | None] | None:
+    """(host, port) of an absolute request URL naming a vendor host during interception."""
     if url[:7].lower() == "http://" or url[:8].lower() == "https://":
         parts = urllib.parse.urlsplit(url)
         if parts.hostname and stubs.active_controller(parts.hostname) is not None:
-            forward = (parts.hostname, parts.port)
+            return parts.hostname, parts.port
+    return None
+
+
+def _putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+    forward = _forward_target(url)
     # Only between requests: in the middle of one, http.client's own error must come.
     idle = getattr(self, "_HTTPConnection__state", None) == "Idle"  # http.client's _CS_IDLE
     if forward != getattr(self, _FORWARD, None):
@@ -322,7 +370,10 @@ def _patch(cls: type, scheme: str, urllib3: bool) -> None:
         controller, host, port = target
         self.sock = VendorSocket(controller, scheme, host, port, self.timeout)
         if urllib3:
-            self._has_connected_to_proxy = False
+            # What urllib3's own connect() leaves: through a proxy, the proxy has been reached
+            # (a tunnel opened, or a forwarding proxy connected to), so an error on the
+            # vendor's answer is that error, not "Unable to connect to proxy".
+            self._has_connected_to_proxy = bool(getattr(self, "proxy", None))
             if scheme == "https":
                 self.is_verified = True
 
@@ -372,3 +423,47 @@ def uninstall_urllib3() -> None:
     from urllib3 import connection
 
     _unpatch((connection.HTTPConnection, connection.HTTPSConnection))
+
+
+# An https URL through a forwarding proxy (``ProxyManager(use_forwarding_for_https=True)``)
+# is sent on a pool of connections to the proxy, which urllib3 connects (TLS to the proxy)
+# before it writes the request line that names the vendor: the patched putrequest would be
+# too late. The pool's _make_request, which has the URL before connecting, notes it instead.
+_pool_originals: dict[type, Callable[..., Any]] = {}
+
+
+def install_urllib3_pool() -> bool:
+    """Patch urllib3's connection pools for forwarding proxies (idempotent).
+
+    Returns ``False`` (nothing patched) while ``urllib3.connectionpool`` is still being
+    imported and has no pool class yet: it is patched once its import ends.
+    """
+    import sys
+
+    cls = getattr(sys.modules.get("urllib3.connectionpool"), "HTTPConnectionPool", None)
+    if not isinstance(cls, type):
+        return False
+    if cls in _pool_originals:
+        return True
+    original: Callable[..., Any] = cls.__dict__["_make_request"]
+
+    def _make_request(self: Any, conn: Any, method: str, url: str, *args: Any, **kw: Any) -> Any:
+        if getattr(conn, "proxy", None) is not None and not getattr(conn, "_tunnel_host", None):
+            forward = _forward_target(url)
+            if forward != getattr(conn, _FORWARD, None):
+                if conn.sock is not None:
+                    conn.close()  # open to the proxy, or a stand-in for another target
+                setattr(conn, _FORWARD, forward)
+        return original(self, conn, method, url, *args, **kw)
+
+    _make_request.__wrapped__ = original  # type: ignore[attr-defined]
+    _pool_originals[cls] = original
+    cls._make_request = _make_request  # type: ignore[attr-defined]
+    return True
+
+
+def uninstall_urllib3_pool() -> None:
+    """Undo :func:`install_urllib3_pool`."""
+    for cls, original in _pool_originals.items():
+        cls._make_request = original  # type: ignore[attr-defined]
+    _pool_originals.clear()

@@ -4,7 +4,8 @@ Every ``httpx.Client`` and ``httpx.AsyncClient`` is covered, including clients c
 interception started. While no controller is active the router is transparent: requests go to
 the network, or to any respx router of the user's own, exactly as if it were not there.
 Injected timeouts raise ``httpx.ReadTimeout``, dropped connections
-``httpx.RemoteProtocolError``; latency sleeps (sync clients) or awaits (async clients).
+``httpx.RemoteProtocolError``; latency sleeps (sync clients) or awaits (async clients), and
+latency beyond the client's read timeout raises ``httpx.ReadTimeout`` once that has passed.
 """
 
 from __future__ import annotations
