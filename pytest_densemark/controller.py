@@ -242,6 +242,8 @@ class Controller(_EmulatorAPI):
         """
         __tracebackhide__ = True
         response = self._answer(request)
+        if LATENCY_EXTENSION not in response.extensions:  # the common case: no latency
+            return response
         wait, late = _latency_wait(request, response)
         if wait:
             time.sleep(wait)
@@ -263,6 +265,8 @@ class Controller(_EmulatorAPI):
                     upstream = await client.send(forwarded)
             return self._recorded(request, upstream)
         response = self._answer(request)
+        if LATENCY_EXTENSION not in response.extensions:
+            return response
         wait, late = _latency_wait(request, response)
         if wait:
             await anyio.sleep(wait)
