@@ -269,3 +269,29 @@ async def test_async_emulated(densemark, n):
     folder = pytester.path / "cassettes"
     assert sorted(p.name for p in folder.iterdir()) == ["shared.json"]  # no temporary files
     assert json.loads((folder / "shared.json").read_text())["source"] == "recorded"
+
+
+def test_an_unwritable_cassette_fails_teardown_readably(
+    pytester: pytest.Pytester, served_emulator: ServedEmulator
+) -> None:
+    (pytester.path / "cassettes").write_text("a file where the folder should be")
+    _inner(
+        pytester,
+        """
+import httpx, pytest
+from pytest_densemark import facepp
+from pytest_densemark.images import make_image
+
+@pytest.mark.densemark(cassette="mine")
+def test_records(densemark):
+    httpx.post(facepp.URL, data={"api_key": "key-0123456789", "api_secret": "secret-0123456789"},
+               files={"image_file": ("f.jpg", make_image("JPEG", 320, 240))})
+""",
+    )
+    result = pytester.runpytest_inprocess(
+        "--densemark-record=new", f"--densemark-upstream={served_emulator.url}"
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*cassettes/mine.json: cannot write the cassette: *"])
+    assert "pytest_densemark/" not in result.stdout.str()  # no frame of the kit
+    assert (pytester.path / "cassettes").is_file()
