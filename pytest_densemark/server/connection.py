@@ -29,7 +29,7 @@ from pytest_densemark.server.framing import (
     status_line,
 )
 
-__all__ = ["ClientGone", "Connection", "Limits"]
+__all__ = ["ClientClosed", "ClientGone", "ClientStalled", "Connection", "Limits"]
 
 #: How long a refused body is drained (and discarded) so the client can read the refusal.
 _LINGER_SECONDS = 2.0
@@ -43,6 +43,14 @@ _PLAIN_PORT_MESSAGE = (
 
 class ClientGone(DensemarkError):
     """The client closed the connection or stalled past its deadline (never leaves the server)."""
+
+
+class ClientStalled(ClientGone):
+    """The deadline passed before the client sent what was awaited."""
+
+
+class ClientClosed(ClientGone):
+    """The client ended its side of the connection (an orderly end of stream)."""
 
 
 class Limits(Protocol):
@@ -125,8 +133,10 @@ class Connection:
     def _recv(self, deadline: float) -> None:
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.stopping.is_set():
+            if self.stopping.is_set():
                 raise ClientGone
+            if remaining <= 0:
+                raise ClientStalled
             try:
                 # TLS: bytes already decrypted wait in the SSL object, invisible to poll.
                 if not (self._pending() or self._wait(False, remaining)):
@@ -137,7 +147,7 @@ class Connection:
             except (OSError, ValueError) as exc:  # reset, or the socket shut down by stop()
                 raise ClientGone from exc
             if not size:
-                raise ClientGone
+                raise ClientClosed
             self.buf += self.chunk[:size]
             return
 
@@ -173,10 +183,17 @@ class Connection:
                 raise HttpError(400, "request head lines must end with CRLF, not a bare LF")
             try:
                 self._recv(deadline)
-            except ClientGone:
-                if started and buf:
-                    raise
-                return None
+            except ClientGone as gone:
+                if not (started and buf):
+                    return None
+                # A client that stalled or half-closed mid-head can still read why.
+                if isinstance(gone, ClientStalled):
+                    raise HttpError(408, self._stalled("request head")) from None
+                if isinstance(gone, ClientClosed):
+                    raise HttpError(
+                        400, "the client closed its side in the middle of the request head"
+                    ) from None
+                raise
         head = bytes(buf[:end])
         del buf[: end + 4]
         return parse_head(head)
@@ -194,13 +211,37 @@ class Connection:
         first if the client asked for it."""
         if size is None:
             self._continue(framing)
-            return self.read_chunked(limit, too_large)
+            try:
+                return self.read_chunked(limit, too_large)
+            except ClientStalled:
+                raise HttpError(408, self._stalled("chunked request body")) from None
+            except ClientClosed:
+                raise HttpError(
+                    400, "the client closed its side in the middle of the chunked request body"
+                ) from None
         if size > limit:
             raise too_large()
         if size == 0:
             return b""
         self._continue(framing)
-        return self.read_exact(size)
+        try:
+            return self.read_exact(size)
+        except ClientStalled:
+            raise HttpError(
+                408, self._stalled(f"request body ({len(self.buf)} of {size} bytes)")
+            ) from None
+        except ClientClosed:
+            raise HttpError(
+                400,
+                f"the client closed its side after {len(self.buf)} of the {size} body bytes"
+                " its Content-Length announced",
+            ) from None
+
+    def _stalled(self, what: str) -> str:
+        return (
+            f"{what} not received within the server's request_timeout"
+            f" ({self.limits.request_timeout:g} s)"
+        )
 
     def _continue(self, framing: Mapping[bytes, list[str]]) -> None:
         expect = framing.get(b"expect")
@@ -242,12 +283,16 @@ class Connection:
                 raise HttpError(400, "chunk data not followed by CRLF")
             body += self.buf[:size]
             del self.buf[: size + 2]
-        # Trailer section: header lines up to an empty line (ignored).
+        # Trailer section: header lines up to an empty line (ignored), as bounded as a head.
+        trailer = 0
         while True:
             while (end := self.buf.find(b"\r\n")) < 0:
                 if len(self.buf) > MAX_HEAD_BYTES:
-                    raise HttpError(400, "chunked trailer too large")
+                    raise HttpError(431, f"chunked trailer section over {MAX_HEAD_BYTES} bytes")
                 self._recv(deadline)
+            trailer += end + 2
+            if trailer > MAX_HEAD_BYTES:
+                raise HttpError(431, f"chunked trailer section over {MAX_HEAD_BYTES} bytes")
             line = bytes(self.buf[:end])
             del self.buf[: end + 2]
             if not line:
