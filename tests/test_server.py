@@ -1126,6 +1126,20 @@ def control_raw(server: DensemarkServer, head: bytes, body: bytes = b"") -> tupl
     return status, json.loads(answer.split(b"\r\n\r\n", 1)[1])
 
 
+def test_head_on_the_control_api_is_get_without_the_body(server: DensemarkServer) -> None:
+    """A body after a HEAD answer would be read as the next answer on the same connection."""
+    answer = raw(
+        server,
+        b"HEAD /_densemark/ HTTP/1.1\r\n" + H + b"\r\n"
+        b"GET /_densemark/unplayed HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n",
+    )
+    head, rest = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert int(head.split(b"Content-Length: ", 1)[1]) > 0  # GET's length, as RFC 9110 allows
+    assert rest.startswith(b"HTTP/1.1 200 ")  # the next answer follows at once
+    assert json.loads(rest.split(b"\r\n\r\n", 1)[1]) == {"unplayed": 0, "interactions": []}
+
+
 @pytest.mark.parametrize(
     "host",
     [

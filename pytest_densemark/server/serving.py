@@ -116,7 +116,10 @@ class Service:
             conn.linger()
             return False
         if is_control:
-            status, payload = control.answer(self.server, method, target, body)
+            # HEAD is GET without the body (RFC 9110 9.3.2): a body after a HEAD answer would
+            # be read as the start of the next answer on a keep-alive connection.
+            asked = "GET" if method == "HEAD" else method
+            status, payload = control.answer(self.server, asked, target, body)
             data = json.dumps(payload, default=str).encode()
             head_bytes = (
                 status_line(status)
@@ -125,7 +128,7 @@ class Service:
                 + b"\r\n"
                 + connection_line(keep_alive=keep_alive, http10=version == b"HTTP/1.0")
             )
-            conn.send(head_bytes + data)
+            conn.send(head_bytes if method == "HEAD" else head_bytes + data)
             return keep_alive
         try:
             request = build_request(method, self._url(host, target), headers, body, framing)
