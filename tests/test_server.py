@@ -151,6 +151,23 @@ def test_stop_leaves_no_thread_or_socket_behind() -> None:
     server.stop()  # idempotent
 
 
+def test_stop_ends_a_connection_whose_socket_it_could_not_shut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stop flag alone ends a waiting connection (a TLS handshake can swap the socket
+    after stop() took its list), well before an idle_timeout of 30 s."""
+    server = DensemarkServer(echo, idle_timeout=30.0).start()
+    port = server.port
+    with socket.create_connection(("127.0.0.1", port)) as idle:
+        assert wait_until(lambda: server.active_connections == 1)
+        monkeypatch.setattr(socket.socket, "shutdown", lambda self, how: None)
+        began = time.monotonic()
+        server.stop()
+        assert time.monotonic() - began < 2.0
+        assert server_threads(port) == []
+        assert idle.recv(10) == b""  # closed by its thread on the way out
+
+
 def test_stop_with_clients_midway_ends_every_thread_quietly(
     capfd: pytest.CaptureFixture[str],
 ) -> None:

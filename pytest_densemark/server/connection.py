@@ -33,6 +33,9 @@ __all__ = ["ClientClosed", "ClientGone", "ClientStalled", "Connection", "Limits"
 
 #: How long a refused body is drained (and discarded) so the client can read the refusal.
 _LINGER_SECONDS = 2.0
+#: Longest single wait on a socket: a longer one is several, each ended to look at the stop
+#: flag, so a connection whose socket stop() missed (the TLS handshake swapped it) still ends.
+_MAX_WAIT_SECONDS = 0.5
 _RECV_SIZE = 256 * 1024
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 _PLAIN_PORT_MESSAGE = (
@@ -65,7 +68,8 @@ class Limits(Protocol):
 class Connection:
     """One accepted socket: buffered reads against deadlines, HTTP/1.1 framing.
 
-    The socket stays non-blocking and every wait is one ``poll`` bounded by the deadline:
+    The socket stays non-blocking and every wait is one ``poll`` bounded by the deadline (and
+    by half a second, so the stop flag is looked at even if stop() missed the socket):
     a socket timeout would cost two mode-switching system calls per read and write, and each
     system call hands the interpreter lock to another connection's thread and back. Every
     wait also ends when ``stopping`` is set (the server is stopping).
@@ -113,8 +117,10 @@ class Connection:
             self.poller.register(sock, select.POLLIN)
 
     def _wait(self, writing: bool, timeout: float) -> bool:
-        """Whether the socket became readable (writable) within ``timeout`` seconds."""
+        """Whether the socket became readable (writable) within ``timeout`` seconds (at most
+        ``_MAX_WAIT_SECONDS``: callers loop to their deadline, looking at the stop flag)."""
         if self.poller is None:  # pragma: no cover - platforms without poll()
+            timeout = min(timeout, _MAX_WAIT_SECONDS)
             ready = (
                 select.select([], [self.sock], [], timeout)
                 if writing
@@ -123,6 +129,7 @@ class Connection:
             return bool(ready[0] or ready[1])
         if writing:
             self.poller.modify(self.sock, select.POLLOUT)
+        timeout = min(timeout, _MAX_WAIT_SECONDS)
         try:
             return bool(self.poller.poll(max(1, int(timeout * 1000) + 1)))
         finally:
