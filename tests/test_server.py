@@ -415,6 +415,7 @@ H = b"Host: 127.0.0.1\r\n"
         (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:99999\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8a\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: ::1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a.test:\u0663\r\n\r\n".encode(), 400),  # an Arabic 3
         (b"GET / HTTP/1.0\r\nHost: a/b\r\n\r\n", 400),
         (b"GET http://a.test:123456/ HTTP/1.1\r\n" + H + b"\r\n", 400),
         (b"GET * HTTP/1.1\r\n" + H + b"\r\n", 400),

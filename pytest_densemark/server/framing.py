@@ -61,7 +61,7 @@ _UNSAFE_IN_TARGET = re.compile(rb"[\x00-\x20\x7f#]")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 #: A Host value (RFC 9110 7.2, RFC 3986 3.2.2): an IP literal in brackets, or a registered
 #: name or IPv4 address, then an optional port of digits.
-_HOST_VALUE = re.compile(r"(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d*))?")
+_HOST_VALUE = re.compile(r"(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::([0-9]*))?")
 #: The headers the server itself reads (see :func:`framing_headers`).
 _FRAMING_HEADERS = frozenset(
     {b"connection", b"content-length", b"transfer-encoding", b"expect", b"host"}
