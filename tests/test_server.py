@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
+import io
 import json
 import math
 import os
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -258,6 +260,47 @@ def test_expect_100_continue(echo_server: DensemarkServer) -> None:
         sock.sendall(b"abc")
         answer = sock.makefile("rb").read()
     assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["body"] == "abc"
+
+
+def test_pipelined_requests_are_answered_in_order_head_without_a_body(
+    server: DensemarkServer,
+) -> None:
+    """Requests sent in one write: each answered in turn, a HEAD's answer without its body
+    (or the next answer would be read from the middle of it)."""
+    form = urllib.parse.urlencode(
+        {**FACEPP_FIELDS, "return_landmark": "mouth", "image_base64": base64.b64encode(jpeg())}
+    ).encode()
+    vendor = (
+        f"POST {facepp.PATH} HTTP/1.1\r\n".encode()
+        + H
+        + b"Content-Type: application/x-www-form-urlencoded\r\n"
+        + b"Content-Length: %d\r\n\r\n" % len(form)
+        + form
+    )
+    answer = raw(
+        server,
+        vendor
+        + f"HEAD {facepp.PATH} HTTP/1.1\r\n".encode()
+        + H
+        + b"\r\n"
+        + b"GET /_densemark/calls HTTP/1.1\r\n"
+        + H
+        + b"Connection: close\r\n\r\n",
+    )
+    stream = io.BytesIO(answer)
+    statuses, bodies = [], []
+    for method in ("POST", "HEAD", "GET"):
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            head += stream.read(1)
+        statuses.append(int(head.split(b" ", 2)[1]))
+        length = int(head.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0])
+        bodies.append(stream.read(0 if method == "HEAD" else length))
+    assert stream.read() == b""  # nothing after the last answer
+    assert statuses == [200, 400, 200]  # the HEAD lacks an image: Face++'s own 400
+    assert bodies[1] == b""
+    assert list(json.loads(bodies[0])["face"]["landmark"]) == ["mouth"]
+    assert [call["method"] for call in json.loads(bodies[2])["calls"]] == ["POST", "HEAD"]
 
 
 def test_urllib_client(echo_server: DensemarkServer) -> None:
