@@ -163,6 +163,7 @@ class Controller(_EmulatorAPI):
         re-recorded (a user's cassette in place, a shipped one into the first search folder).
         Returns the loaded cassette, or ``None`` when recording.
         """
+        __tracebackhide__ = True  # a CassetteError names the file and what is wrong
         dirs = (*search_dirs, *self.search_dirs)
         if self.record_mode == "none":
             return self.emulator.use_cassette(name_or_path, search_dirs=dirs)

@@ -79,6 +79,7 @@ def cassette_stem(name: str) -> str:
     have a ``..`` part (``../elsewhere``, ``a/../../b``); :class:`CassetteError` names it and
     what was expected. A file outside the folders is named by its path instead.
     """
+    __tracebackhide__ = True
     stem = name[: -len(".json")] if name.endswith(".json") else name
     problem = None
     if not stem.strip():

@@ -365,6 +365,7 @@ class DensemarkServer(_ControllerAPI):
     ) -> Cassette:
         """Answer from a cassette (the controller's ``use_cassette``); ``search_dirs`` are
         searched first, then :attr:`cassette_dirs`."""
+        __tracebackhide__ = True  # a CassetteError names the file and what is wrong
         dirs = (*search_dirs, *self.cassette_dirs)
         return self.controller.use_cassette(name_or_path, search_dirs=dirs)
 
