@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from pytest_densemark import facepp, tc3, tencent
+from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_faceless_image, make_image
@@ -818,6 +819,23 @@ def test_stop_ends_a_delayed_answer() -> None:
 def test_server_options_are_checked(option: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=f"DensemarkServer: {next(iter(option))}: expected"):
         DensemarkServer(echo, **option)
+
+
+def test_recording_through_the_server_with_its_upstream_down_gives_502(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        upstream = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    controller = Controller(search_dirs=[tmp_path], record_mode="new", upstream=upstream)
+    controller.use_cassette("down")
+    with DensemarkServer(controller) as server:
+        form = {**FACEPP_FIELDS, "image_base64": base64.b64encode(jpeg()).decode()}
+        with requests.post(server.facepp_url, data=form, timeout=10) as response:
+            assert response.status_code == 502
+            assert "the upstream this request was forwarded to failed: ConnectError" in (
+                response.text
+            )
+    assert controller.finish() is None  # nothing recorded, nothing written
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failing_handler_gives_500_and_the_server_survives() -> None:

@@ -207,6 +207,13 @@ class Service:
             if isinstance(exc, EmulatedDisconnect):
                 conn.reset()
                 return False
+            if isinstance(exc, httpx.TransportError):  # recording: the upstream failed
+                message = (
+                    "densemark server: the upstream this request was forwarded to failed:"
+                    f" {type(exc).__name__}: {exc}"
+                )
+                conn.send_error(HttpError(502, message))
+                return False
             message = f"densemark server: the handler failed: {type(exc).__name__}: {exc}"
             conn.send_error(HttpError(500, message))
             return False
