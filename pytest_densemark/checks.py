@@ -43,7 +43,8 @@ def header_problem(name: object, value: object) -> str | None:
 
     The name must be a non-empty HTTP token (RFC 9110 5.1); neither name nor value may hold
     CR, LF or NUL, which would end the header early and let the rest be read as another
-    header or as the body (header injection).
+    header or as the body (header injection). The value must be ASCII: a header given as text
+    goes onto the wire as ASCII (httpx refuses anything else when it builds the answer).
     """
     if not isinstance(name, str) or not isinstance(value, str):
         return "a header name and value as strings"
@@ -51,6 +52,8 @@ def header_problem(name: object, value: object) -> str | None:
         return f"a header name made of token characters (RFC 9110), got {_show(name)}"
     if any(char in value for char in _LINE_BREAKERS):
         return f"a header value without CR, LF or NUL, got {_show(value)}"
+    if not value.isascii():
+        return f"a header value of ASCII characters, got {_show(value)}"
     return None
 
 

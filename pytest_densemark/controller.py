@@ -37,6 +37,7 @@ from pytest_densemark.cassettes import (
     Recorder,
     redact_request,
 )
+from pytest_densemark.cassettes.store import cassette_stem
 from pytest_densemark.delegation import forward_api
 from pytest_densemark.emulator import (
     EMULATOR_API,
@@ -162,6 +163,7 @@ class Controller(_EmulatorAPI):
         re-recorded (a user's cassette in place, a shipped one into the first search folder).
         Returns the loaded cassette, or ``None`` when recording.
         """
+        __tracebackhide__ = True  # a CassetteError names the file and what is wrong
         dirs = (*search_dirs, *self.search_dirs)
         if self.record_mode == "none":
             return self.emulator.use_cassette(name_or_path, search_dirs=dirs)
@@ -373,23 +375,19 @@ def _is_short(value: object) -> bool:
     return isinstance(value, str | int | float) and len(str(value)) <= 60
 
 
-def _stem(name_or_path: str | os.PathLike[str]) -> str:
-    raw = os.fspath(name_or_path)
-    return raw[: -len(".json")] if raw.endswith(".json") else raw
-
-
 def _find_cassette(
     name_or_path: str | os.PathLike[str], dirs: Sequence[str | os.PathLike[str]]
 ) -> Path | None:
     # The same lookup as load_cassette, without loading: recording needs "missing" apart
-    # from "broken" (a broken cassette must fail, never be silently re-recorded).
-    direct = Path(os.fspath(name_or_path))
-    if direct.is_file():
-        return direct
-    stem = _stem(name_or_path)
+    # from "broken" (a broken cassette must fail, never be silently re-recorded). os.path
+    # answers False for a name the system refuses (too long, a NUL) rather than raising.
+    raw = os.fspath(name_or_path)
+    if os.path.isfile(raw):
+        return Path(raw)
+    stem = cassette_stem(raw)
     for directory in (*map(Path, dirs), data_dir("cassettes")):
         candidate = directory / f"{stem}.json"
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             return candidate
     return None
 
@@ -410,7 +408,7 @@ def _record_target(
             f"cannot record cassette {os.fspath(name_or_path)!r}: no cassette folder to write"
             " to (pass search_dirs or set the densemark_cassette_dirs ini value)"
         )
-    return Path(dirs[0]) / f"{_stem(name_or_path)}.json"
+    return Path(dirs[0]) / f"{cassette_stem(os.fspath(name_or_path))}.json"
 
 
 @contextmanager

@@ -425,6 +425,7 @@ class Emulator(FaultInjection, VendorSettings):
         Requests are matched vendor-aware; one that matches no interaction raises
         :class:`~pytest_densemark.cassettes.CassetteMismatch` from :meth:`handle`.
         """
+        __tracebackhide__ = True  # a CassetteError names the file and what is wrong
         from pytest_densemark.cassettes import Player, load_cassette
 
         cassette = load_cassette(name_or_path, search_dirs=search_dirs)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ UPSTREAM_ENV = "DENSEMARK_UPSTREAM"
 _CONTROLLER_KEY = pytest.StashKey["Controller"]()
 _USED_KEY = pytest.StashKey[bool]()
 _SETTINGS_KEY = pytest.StashKey["_Settings"]()
+#: The cassettes written in this session, by resolved path, with the test that wrote each.
+_WRITTEN_KEY = pytest.StashKey[dict[Path, str]]()
 _DEFAULT_CASSETTE_DIR = "cassettes"
 #: Seconds ``densemark_server`` holds a connection under ``inject_timeout`` unless the ini value
 #: ``densemark_server_hold_timeout`` says otherwise.
@@ -335,15 +338,34 @@ def _new_test_controller(request: pytest.FixtureRequest) -> Controller:
     pytest.fail(problem, pytrace=False)
 
 
-def _finish(controller: Controller) -> None:
-    """End of test: write the recording; a refused one fails the test's teardown."""
-    from pytest_densemark.cassettes import CassetteError
+def _finish(controller: Controller, node: pytest.Item) -> None:
+    """End of test: write the recording; a refused one fails the test's teardown.
+
+    A cassette another test of this session already wrote (two tests recording one cassette
+    under ``all``) is replaced with a :class:`~pytest_densemark.cassettes.CassetteWarning`
+    naming both tests: the first test's exchanges are gone from the file.
+    """
+    from pytest_densemark.cassettes import CassetteError, CassetteWarning
 
     try:
-        controller.finish()
+        written = controller.finish()
     except CassetteError as error:
         problem = str(error)
     else:
+        if written is not None:
+            seen = node.config.stash.setdefault(_WRITTEN_KEY, {})
+            key = Path(os.path.abspath(written))
+            earlier = seen.get(key)
+            seen[key] = node.nodeid
+            if earlier is not None and earlier != node.nodeid:
+                warnings.warn(
+                    CassetteWarning(
+                        f"{written}: recorded again by {node.nodeid}, replacing what"
+                        f" {earlier} recorded earlier in this run; give each test its own"
+                        " cassette name"
+                    ),
+                    stacklevel=2,
+                )
         return
     pytest.fail(problem, pytrace=False)
 
@@ -392,7 +414,7 @@ def densemark(request: pytest.FixtureRequest) -> Generator[Controller, None, Non
             yield controller
     finally:
         del node.stash[_CONTROLLER_KEY]
-    _finish(controller)
+    _finish(controller, node)
 
 
 #: The fixtures that give a test its controller.

@@ -621,8 +621,9 @@ def test_answers_carry_the_headers_httpx_content_would() -> None:
 
 
 def test_a_queued_header_that_cannot_be_sent_is_refused_when_queued() -> None:
-    """A header httpx cannot encode fails at queue_response, not at every answer."""
-    with pytest.raises(UnicodeEncodeError):
+    """A header httpx cannot encode fails at queue_response, not at every answer, and says
+    what was expected."""
+    with pytest.raises(ValueError, match=r"header 'X-Bad': expected a header value of ASCII"):
         Emulator().queue_response("facepp", b"x", headers={"X-Bad": "caf\u00e9"})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
+import io
 import json
 import math
 import os
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ import pytest
 import requests
 
 from pytest_densemark import facepp, tc3, tencent
+from pytest_densemark.controller import Controller
 from pytest_densemark.emulator import Emulator
 from pytest_densemark.faces import Face
 from pytest_densemark.images import make_faceless_image, make_image
@@ -151,6 +154,51 @@ def test_stop_leaves_no_thread_or_socket_behind() -> None:
     server.stop()  # idempotent
 
 
+def test_stop_ends_a_connection_whose_socket_it_could_not_shut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stop flag alone ends a waiting connection (a TLS handshake can swap the socket
+    after stop() took its list), well before an idle_timeout of 30 s."""
+    server = DensemarkServer(echo, idle_timeout=30.0).start()
+    port = server.port
+    with socket.create_connection(("127.0.0.1", port)) as idle:
+        assert wait_until(lambda: server.active_connections == 1)
+        monkeypatch.setattr(socket.socket, "shutdown", lambda self, how: None)
+        began = time.monotonic()
+        server.stop()
+        assert time.monotonic() - began < 2.0
+        assert server_threads(port) == []
+        assert idle.recv(10) == b""  # closed by its thread on the way out
+
+
+def test_stop_with_clients_midway_ends_every_thread_quietly(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    server = DensemarkServer(Emulator(), idle_timeout=30.0, request_timeout=30.0).start()
+    port = server.port
+    partial = [
+        b"",
+        b"GET / HTTP/1.1\r\n",
+        f"POST {facepp.PATH} HTTP/1.1\r\n".encode() + H + b"Content-Length: 1000\r\n\r\nab",
+        b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n5\r\na",
+    ]
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in partial]
+    try:
+        for sock, data in zip(held, partial, strict=True):
+            sock.sendall(data)
+        server.inject_timeout()  # one more connection held by an emulated timeout
+        held.append(post_raw_facepp(port))
+        assert wait_until(lambda: server.active_connections == len(held))
+        began = time.monotonic()
+        server.stop()
+        assert time.monotonic() - began < 2.0
+    finally:
+        for sock in held:
+            sock.close()
+    assert server_threads(port) == []
+    assert capfd.readouterr().err == ""  # no traceback from any thread
+
+
 def test_controller_methods_need_an_emulator(echo_server: DensemarkServer) -> None:
     with pytest.raises(TypeError, match="Emulator"):
         echo_server.reset()
@@ -213,6 +261,47 @@ def test_expect_100_continue(echo_server: DensemarkServer) -> None:
         sock.sendall(b"abc")
         answer = sock.makefile("rb").read()
     assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["body"] == "abc"
+
+
+def test_pipelined_requests_are_answered_in_order_head_without_a_body(
+    server: DensemarkServer,
+) -> None:
+    """Requests sent in one write: each answered in turn, a HEAD's answer without its body
+    (or the next answer would be read from the middle of it)."""
+    form = urllib.parse.urlencode(
+        {**FACEPP_FIELDS, "return_landmark": "mouth", "image_base64": base64.b64encode(jpeg())}
+    ).encode()
+    vendor = (
+        f"POST {facepp.PATH} HTTP/1.1\r\n".encode()
+        + H
+        + b"Content-Type: application/x-www-form-urlencoded\r\n"
+        + b"Content-Length: %d\r\n\r\n" % len(form)
+        + form
+    )
+    answer = raw(
+        server,
+        vendor
+        + f"HEAD {facepp.PATH} HTTP/1.1\r\n".encode()
+        + H
+        + b"\r\n"
+        + b"GET /_densemark/calls HTTP/1.1\r\n"
+        + H
+        + b"Connection: close\r\n\r\n",
+    )
+    stream = io.BytesIO(answer)
+    statuses, bodies = [], []
+    for method in ("POST", "HEAD", "GET"):
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            head += stream.read(1)
+        statuses.append(int(head.split(b" ", 2)[1]))
+        length = int(head.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0])
+        bodies.append(stream.read(0 if method == "HEAD" else length))
+    assert stream.read() == b""  # nothing after the last answer
+    assert statuses == [200, 400, 200]  # the HEAD lacks an image: Face++'s own 400
+    assert bodies[1] == b""
+    assert list(json.loads(bodies[0])["face"]["landmark"]) == ["mouth"]
+    assert [call["method"] for call in json.loads(bodies[2])["calls"]] == ["POST", "HEAD"]
 
 
 def test_urllib_client(echo_server: DensemarkServer) -> None:
@@ -366,6 +455,22 @@ H = b"Host: 127.0.0.1\r\n"
         (b"GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400),
         (b"GET / HTTP/1.0\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400),
         (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:99999\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8a\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: ::1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a.test:\u0663\r\n\r\n".encode(), 400),  # an Arabic 3
+        (b"GET / HTTP/1.0\r\nHost: a/b\r\n\r\n", 400),
+        (b"GET http://a.test:123456/ HTTP/1.1\r\n" + H + b"\r\n", 400),
+        (b"GET * HTTP/1.1\r\n" + H + b"\r\n", 400),
+        (
+            b"POST / HTTP/1.1\r\n"
+            + H
+            + b"Transfer-Encoding: chunked\r\n\r\n0\r\n"
+            + b"X-Trailer: a\r\n" * 6000
+            + b"\r\n",
+            431,
+        ),
     ],
 )
 def test_malformed_requests_get_an_error_and_the_server_survives(
@@ -454,10 +559,128 @@ def test_stalled_request_is_cut_off_and_its_thread_ends(echo_server: DensemarkSe
         sock.sendall(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc")  # 7 short
         assert wait_until(lambda: len(server_threads(port)) == 2)  # acceptor + this connection
         began = time.monotonic()
-        assert sock.recv(100) == b""  # closed without an answer
+        answer = sock.recv(1000)
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer
+        assert b"request body (3 of 10 bytes) not received within" in answer
+        assert b"request_timeout (0.5 s)" in answer
         assert time.monotonic() - began < 2.0
     assert wait_until(lambda: len(server_threads(port)) == 1)  # the acceptor only
     assert echo_server.active_connections == 0
+
+
+def test_a_head_stalled_midway_gets_408(echo_server: DensemarkServer) -> None:
+    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\n" + H)  # no blank line: the head never ends
+        answer = sock.recv(1000)
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer
+    assert b"Connection: close\r\n" in answer
+    assert b"request head not received within the server's request_timeout" in answer
+
+
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 100\r\n\r\nabc",
+            b"closed its side after 3 of the 100 body bytes its Content-Length announced",
+        ),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n5\r\nab",
+            b"closed its side in the middle of the chunked request body",
+        ),
+        (
+            b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\n",
+            b"closed its side in the middle of the request head",
+        ),
+    ],
+    ids=["content-length", "chunked", "head"],
+)
+def test_a_client_that_half_closes_mid_request_reads_why(
+    echo_server: DensemarkServer, sent: bytes, message: bytes
+) -> None:
+    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=5) as sock:
+        sock.sendall(sent)
+        sock.shutdown(socket.SHUT_WR)  # no more bytes will come: answered at once, not later
+        began = time.monotonic()
+        answer = b""
+        while chunk := sock.recv(1000):
+            answer += chunk
+    assert time.monotonic() - began < 0.4  # not the request_timeout
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n"), answer
+    assert message in answer
+    assert wait_until(lambda: echo_server.active_connections == 0)
+
+
+def test_a_client_that_disconnects_mid_body_frees_its_connection(
+    echo_server: DensemarkServer,
+) -> None:
+    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=5) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 100\r\n\r\nabc")
+        assert wait_until(lambda: echo_server.active_connections == 1)
+    assert wait_until(lambda: echo_server.active_connections == 0, timeout=0.4)
+    assert raw(echo_server, b"GET /after HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 ")
+
+
+def test_http10_keep_alive_is_announced_and_kept(echo_server: DensemarkServer) -> None:
+    """RFC 9112 9.3: an HTTP/1.0 client keeps a connection only if the answer says so."""
+    with socket.create_connection(("127.0.0.1", echo_server.port), timeout=5) as sock:
+        for target in (b"/first", b"/_densemark/"):
+            sock.sendall(b"GET " + target + b" HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += sock.recv(1)
+            assert head.startswith(b"HTTP/1.1 200 "), head
+            assert b"\r\nConnection: keep-alive\r\n" in head
+            length = int(head.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0])
+            while length:
+                length -= len(sock.recv(length))
+        sock.sendall(b"GET /last HTTP/1.0\r\n\r\n")  # no keep-alive: answered, then closed
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"Connection: close\r\n" in answer
+    keep = raw(echo_server, b"GET /x HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+    assert b"keep-alive" not in keep.lower()  # HTTP/1.1 needs no announcement
+
+
+def test_non_ascii_target_bytes_reach_the_handler_percent_encoded(
+    echo_server: DensemarkServer,
+) -> None:
+    target = "/caf\u00e9?q=\u00fc".encode()  # raw UTF-8, as curl sends it
+    answer = raw(
+        echo_server, b"GET " + target + b" HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n"
+    )
+    seen = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert (seen["path"], seen["query"]) == ("/caf\u00e9", "q=%C3%BC")
+
+
+def test_a_slow_client_does_not_hold_up_the_others() -> None:
+    """One byte per 50 ms on one connection while another client is served at full speed."""
+    request = b"GET /slow HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n"
+    with DensemarkServer(echo, request_timeout=10.0) as server:
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        answers: list[bytes] = []
+
+        def trickle() -> None:
+            for byte in request:
+                slow.sendall(bytes([byte]))
+                time.sleep(0.05)
+            answers.append(slow.recv(65536))
+
+        thread = threading.Thread(target=trickle)
+        thread.start()
+        try:
+            began = time.monotonic()
+            with requests.Session() as session:
+                for _ in range(20):
+                    assert session.get(server.url + "/fast", timeout=5).status_code == 200
+            assert time.monotonic() - began < 1.0  # the trickle takes over 2 s
+            assert thread.is_alive()
+        finally:
+            thread.join(10)
+            slow.close()
+        assert answers[0].startswith(b"HTTP/1.1 200 ")
 
 
 def test_byte_trickling_client_is_cut_off(echo_server: DensemarkServer) -> None:
@@ -596,6 +819,23 @@ def test_stop_ends_a_delayed_answer() -> None:
 def test_server_options_are_checked(option: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=f"DensemarkServer: {next(iter(option))}: expected"):
         DensemarkServer(echo, **option)
+
+
+def test_recording_through_the_server_with_its_upstream_down_gives_502(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        upstream = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    controller = Controller(search_dirs=[tmp_path], record_mode="new", upstream=upstream)
+    controller.use_cassette("down")
+    with DensemarkServer(controller) as server:
+        form = {**FACEPP_FIELDS, "image_base64": base64.b64encode(jpeg()).decode()}
+        with requests.post(server.facepp_url, data=form, timeout=10) as response:
+            assert response.status_code == 502
+            assert "the upstream this request was forwarded to failed: ConnectError" in (
+                response.text
+            )
+    assert controller.finish() is None  # nothing recorded, nothing written
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failing_handler_gives_500_and_the_server_survives() -> None:
@@ -965,6 +1205,20 @@ def control_raw(server: DensemarkServer, head: bytes, body: bytes = b"") -> tupl
     return status, json.loads(answer.split(b"\r\n\r\n", 1)[1])
 
 
+def test_head_on_the_control_api_is_get_without_the_body(server: DensemarkServer) -> None:
+    """A body after a HEAD answer would be read as the next answer on the same connection."""
+    answer = raw(
+        server,
+        b"HEAD /_densemark/ HTTP/1.1\r\n" + H + b"\r\n"
+        b"GET /_densemark/unplayed HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n",
+    )
+    head, rest = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert int(head.split(b"Content-Length: ", 1)[1]) > 0  # GET's length, as RFC 9110 allows
+    assert rest.startswith(b"HTTP/1.1 200 ")  # the next answer follows at once
+    assert json.loads(rest.split(b"\r\n\r\n", 1)[1]) == {"unplayed": 0, "interactions": []}
+
+
 @pytest.mark.parametrize(
     "host",
     [
@@ -974,7 +1228,6 @@ def control_raw(server: DensemarkServer, head: bytes, body: bytes = b"") -> tupl
         b"localhost.:{port}",
         b"127.0.0.1:1",
         b"0.0.0.0:{port}",
-        b"::1",
     ],
 )
 def test_control_api_refuses_a_foreign_host(server: DensemarkServer, host: bytes) -> None:

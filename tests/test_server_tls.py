@@ -26,7 +26,7 @@ from tencentcloud.iai.v20200303 import iai_client, models
 
 from pytest_densemark import facepp
 from pytest_densemark.images import make_image
-from pytest_densemark.server import DensemarkServer
+from pytest_densemark.server import CONTROL_CONNECTIONS, DensemarkServer
 from pytest_densemark.tls import CERTIFICATE_NAMES
 
 SECRET_ID = "AKIDsyntheticTLS"
@@ -234,3 +234,31 @@ def test_injected_disconnect_over_tls_is_a_connection_error_for_requests(
         requests.post(
             tls_server.facepp_url, data=FIELDS, files=files, verify=tls_server.ca_bundle, timeout=10
         )
+
+
+def test_control_only_slots_over_tls_are_given_back() -> None:
+    """Each control-only connection frees its slot when it ends, over TLS as over plain HTTP
+    (the slot was kept for the socket the handshake replaced, so after CONTROL_CONNECTIONS of
+    them the control API answered no one while vendor clients filled every slot)."""
+    with DensemarkServer(tls=True, max_connections=1) as server:
+        context = ssl.create_default_context(cafile=server.ca_bundle)
+        held = context.wrap_socket(
+            socket.create_connection(("127.0.0.1", server.port), timeout=10),
+            server_hostname="127.0.0.1",
+        )
+        try:
+            deadline = time.monotonic() + 5
+            while server.active_connections < 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            for _ in range(CONTROL_CONNECTIONS + 2):
+                with context.wrap_socket(
+                    socket.create_connection(("127.0.0.1", server.port), timeout=10),
+                    server_hostname="127.0.0.1",
+                ) as sock:
+                    sock.sendall(b"GET /_densemark/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    assert sock.recv(100).startswith(b"HTTP/1.1 200 ")
+                deadline = time.monotonic() + 5
+                while server.active_connections > 1 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+        finally:
+            held.close()

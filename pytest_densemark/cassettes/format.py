@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,6 +238,22 @@ def cassette_document(
 # --- checking a document --------------------------------------------------------------------
 
 _NUMBER = re.compile(r"-?(\d+)(\.\d+)?([eE][-+]?\d+)?")
+#: An HTTP method: a token (RFC 9110 9.1).
+_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _url_problem(url: str) -> str | None:
+    """What is wrong with a stored request URL, or ``None`` for an absolute http(s) URL."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port_ok = parts.port is None or parts.port >= 0  # .port raises for a bad one
+    except ValueError:
+        port_ok = False
+    if not port_ok or parts.scheme not in ("http", "https") or not parts.hostname:
+        return "an absolute http(s) URL such as https://host/path"
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return "a URL without spaces or control characters"
+    return None
 
 
 def _max_int_digits() -> int:
@@ -444,13 +461,33 @@ def cassette_from_data(data: Any, *, path: Path | None = None, name: str | None 
         if (problem := status_problem(status)) is not None:
             raise CassetteError(f"{reader.where}: {where}.response.status: expected {problem}")
         assert isinstance(status, int)  # status_problem() found nothing
-        content, is_json = _encode_body(resp.get("body"))
+        try:
+            content, is_json = _encode_body(resp.get("body"))
+        except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800") has no UTF-8 form
+            raise CassetteError(
+                f"{reader.where}: {where}.response.body: expected text UTF-8 can encode, got"
+                f" the lone surrogate {exc.object[exc.start : exc.end]!r}"
+            ) from None
+        method = reader.text(req, "method", f"{where}.request.")
+        if not _METHOD.fullmatch(method):
+            raise reader.fail(f"{where}.request.method", "an HTTP method such as POST", method)
+        response_headers = reader.str_map(resp.get("headers", {}), f"{where}.response.headers")
+        for key, value in response_headers.items():
+            if key.lower() == "content-encoding" and value.strip().lower() != "identity":
+                raise reader.fail(
+                    f"{where}.response.headers.{key}",
+                    "no Content-Encoding: a cassette stores the body decoded",
+                    value,
+                )
+        url = reader.text(req, "url", f"{where}.request.")
+        if (problem := _url_problem(url)) is not None:
+            raise reader.fail(f"{where}.request.url", problem, url)
         interactions.append(
             Interaction(
                 index=index,
                 request=RecordedRequest(
-                    method=reader.text(req, "method", f"{where}.request.").upper(),
-                    url=reader.text(req, "url", f"{where}.request."),
+                    method=method.upper(),
+                    url=url,
                     headers=MappingProxyType(
                         reader.str_map(req.get("headers", {}), f"{where}.request.headers")
                     ),
@@ -458,9 +495,7 @@ def cassette_from_data(data: Any, *, path: Path | None = None, name: str | None 
                 ),
                 response=RecordedResponse(
                     status=status,
-                    headers=MappingProxyType(
-                        reader.str_map(resp.get("headers", {}), f"{where}.response.headers")
-                    ),
+                    headers=MappingProxyType(response_headers),
                     content=content,
                     is_json=is_json,
                 ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from pytest_densemark._resources import data_dir
 from pytest_densemark.cassettes.format import Cassette, CassetteError, cassette_from_bytes
 
-__all__ = ["list_cassettes", "load_cassette", "read_cassette"]
+__all__ = ["cassette_stem", "list_cassettes", "load_cassette", "read_cassette"]
 
 _cache: dict[tuple[Path, str], tuple[tuple[int, int], Cassette]] = {}
 _cache_lock = threading.Lock()
@@ -67,6 +68,35 @@ def read_cassette(path: Path, name: str) -> Cassette:
     return cassette
 
 
+#: What splits a cassette name into folders, on any system (a name is portable).
+_SEPARATORS = re.compile(r"[\\/]")
+
+
+def cassette_stem(name: str) -> str:
+    """The name a cassette is looked up (and recorded) by: ``name`` without ``.json``, checked.
+
+    A name stays inside the folders it is looked up in: it must not be empty, hold a NUL or
+    have a ``..`` part (``../elsewhere``, ``a/../../b``); :class:`CassetteError` names it and
+    what was expected. A file outside the folders is named by its path instead.
+    """
+    __tracebackhide__ = True
+    stem = name[: -len(".json")] if name.endswith(".json") else name
+    problem = None
+    if not stem.strip():
+        problem = "a non-empty name such as 'vendor/scenario'"
+    elif "\0" in stem:
+        problem = "a name without NUL characters"
+    elif ".." in _SEPARATORS.split(stem):
+        problem = (
+            "a name without '..' parts: a cassette name stays inside the cassette folders"
+            " (name a file elsewhere by its existing path, or add its folder to the"
+            " densemark_cassette_dirs ini value)"
+        )
+    if problem is not None:
+        raise CassetteError(f"cassette name {name!r:.120}: expected {problem}")
+    return stem
+
+
 def _name_in(directory: Path, path: Path) -> str:
     return path.relative_to(directory).with_suffix("").as_posix()
 
@@ -80,7 +110,8 @@ def load_cassette(
     may be left off. An existing file path is loaded directly. Each file is parsed once per
     process and then served from a cache until it changes on disk, so calling this in every
     test's set-up costs a few ``stat`` calls. Raises :class:`CassetteError` when nothing is
-    found (listing where it looked and close names), or the file is not a valid cassette.
+    found (listing where it looked and close names), the name is not one
+    (:func:`cassette_stem`: empty, a NUL, a ``..`` part), or the file is not a valid cassette.
     """
     __tracebackhide__ = True
     raw = os.fspath(name_or_path)
@@ -91,7 +122,7 @@ def load_cassette(
             if direct.resolve().is_relative_to(directory.resolve()):
                 return read_cassette(direct, _name_in(directory.resolve(), direct.resolve()))
         return read_cassette(direct, direct.stem)
-    stem = raw[: -len(".json")] if raw.endswith(".json") else raw
+    stem = cassette_stem(raw)
     # os.path rather than pathlib: this runs in every test that names a cassette.
     for directory in dirs:
         candidate = os.path.join(directory, f"{stem}.json")
@@ -101,7 +132,7 @@ def load_cassette(
     close = difflib.get_close_matches(stem, known, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     looked = ", ".join(str(d) for d in dirs) or "no directories"
-    raise CassetteError(f"cassette {raw!r} not found (looked in {looked}){hint}")
+    raise CassetteError(f"cassette {raw!r:.200} not found (looked in {looked}){hint}")
 
 
 def _scan(directory: Path) -> list[tuple[str, Path]]:

@@ -10,6 +10,7 @@ and renames a complete temporary file into place.
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import tempfile
@@ -242,7 +243,10 @@ def write_cassette(
     so readers and concurrent writers (xdist workers) only ever see a complete file; the
     file gets the permissions ``open()`` would give it (``0666`` less the umask). With
     ``overwrite=False`` an existing file is kept and ``False`` is returned (the check and
-    the creation are one atomic step); otherwise returns ``True``.
+    the creation are one atomic step); otherwise returns ``True``. A file that cannot be
+    written (a folder that cannot be created or written to, a folder in the way, a name the
+    system refuses) raises :class:`CassetteError` naming it and why, and leaves nothing
+    behind.
     """
     target = Path(path)
     data = cassette.to_json() if isinstance(cassette, Cassette) else dict(cassette)
@@ -251,15 +255,30 @@ def write_cassette(
     cassette_from_data(data, path=target)
     text = dump_cassette(data)
     _check_secrets(target, text, data, normalise_secrets(secrets))
-    if not overwrite and target.exists():
-        return False
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder has that name")
+        if not overwrite and target.exists():
+            return False
+        return _write_atomically(target, text, overwrite=overwrite)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        culprit = getattr(exc, "filename", None)
+        where = f" ({culprit})" if culprit and str(culprit) != str(target) else ""
+        raise CassetteError(
+            f"{target}: cannot write the cassette: {reason}{where}; nothing was written"
+        ) from exc
+
+
+def _write_atomically(target: Path, text: str, *, overwrite: bool) -> bool:
+    """Write ``text`` to a temporary file beside ``target`` and move it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     temp = Path(temp_name)
     try:
-        # mkstemp creates the file 0600; give it the mode open() would (0666 less the umask).
-        os.chmod(temp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            # mkstemp creates the file 0600; give it the mode open() would (0666 less umask).
+            os.chmod(temp, 0o666 & ~_umask())
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -17,7 +17,7 @@ It is standard library only: one thread accepts, one thread serves each connecti
 100-continue``). Defences: it binds loopback addresses only; a body over the vendor's limit is
 refused from its headers (Face++: ``413`` in plain text; Tencent: ``RequestSizeLimitExceeded``)
 without being buffered; malformed requests get ``400``; a client that stalls is cut off after
-``request_timeout`` (mid-request) or ``idle_timeout`` (between requests); at most
+``request_timeout`` (mid-request, with a ``408``) or ``idle_timeout`` (between requests); at most
 ``max_connections`` are served at once. :meth:`DensemarkServer.stop` closes every socket and
 joins every thread it started.
 

@@ -29,10 +29,13 @@ from pytest_densemark.server.framing import (
     status_line,
 )
 
-__all__ = ["ClientGone", "Connection", "Limits"]
+__all__ = ["ClientClosed", "ClientGone", "ClientStalled", "Connection", "Limits"]
 
 #: How long a refused body is drained (and discarded) so the client can read the refusal.
 _LINGER_SECONDS = 2.0
+#: Longest single wait on a socket: a longer one is several, each ended to look at the stop
+#: flag, so a connection whose socket stop() missed (the TLS handshake swapped it) still ends.
+_MAX_WAIT_SECONDS = 0.5
 _RECV_SIZE = 256 * 1024
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 _PLAIN_PORT_MESSAGE = (
@@ -43,6 +46,14 @@ _PLAIN_PORT_MESSAGE = (
 
 class ClientGone(DensemarkError):
     """The client closed the connection or stalled past its deadline (never leaves the server)."""
+
+
+class ClientStalled(ClientGone):
+    """The deadline passed before the client sent what was awaited."""
+
+
+class ClientClosed(ClientGone):
+    """The client ended its side of the connection (an orderly end of stream)."""
 
 
 class Limits(Protocol):
@@ -57,7 +68,8 @@ class Limits(Protocol):
 class Connection:
     """One accepted socket: buffered reads against deadlines, HTTP/1.1 framing.
 
-    The socket stays non-blocking and every wait is one ``poll`` bounded by the deadline:
+    The socket stays non-blocking and every wait is one ``poll`` bounded by the deadline (and
+    by half a second, so the stop flag is looked at even if stop() missed the socket):
     a socket timeout would cost two mode-switching system calls per read and write, and each
     system call hands the interpreter lock to another connection's thread and back. Every
     wait also ends when ``stopping`` is set (the server is stopping).
@@ -105,8 +117,10 @@ class Connection:
             self.poller.register(sock, select.POLLIN)
 
     def _wait(self, writing: bool, timeout: float) -> bool:
-        """Whether the socket became readable (writable) within ``timeout`` seconds."""
+        """Whether the socket became readable (writable) within ``timeout`` seconds (at most
+        ``_MAX_WAIT_SECONDS``: callers loop to their deadline, looking at the stop flag)."""
         if self.poller is None:  # pragma: no cover - platforms without poll()
+            timeout = min(timeout, _MAX_WAIT_SECONDS)
             ready = (
                 select.select([], [self.sock], [], timeout)
                 if writing
@@ -115,6 +129,7 @@ class Connection:
             return bool(ready[0] or ready[1])
         if writing:
             self.poller.modify(self.sock, select.POLLOUT)
+        timeout = min(timeout, _MAX_WAIT_SECONDS)
         try:
             return bool(self.poller.poll(max(1, int(timeout * 1000) + 1)))
         finally:
@@ -125,8 +140,10 @@ class Connection:
     def _recv(self, deadline: float) -> None:
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.stopping.is_set():
+            if self.stopping.is_set():
                 raise ClientGone
+            if remaining <= 0:
+                raise ClientStalled
             try:
                 # TLS: bytes already decrypted wait in the SSL object, invisible to poll.
                 if not (self._pending() or self._wait(False, remaining)):
@@ -137,7 +154,7 @@ class Connection:
             except (OSError, ValueError) as exc:  # reset, or the socket shut down by stop()
                 raise ClientGone from exc
             if not size:
-                raise ClientGone
+                raise ClientClosed
             self.buf += self.chunk[:size]
             return
 
@@ -173,10 +190,17 @@ class Connection:
                 raise HttpError(400, "request head lines must end with CRLF, not a bare LF")
             try:
                 self._recv(deadline)
-            except ClientGone:
-                if started and buf:
-                    raise
-                return None
+            except ClientGone as gone:
+                if not (started and buf):
+                    return None
+                # A client that stalled or half-closed mid-head can still read why.
+                if isinstance(gone, ClientStalled):
+                    raise HttpError(408, self._stalled("request head")) from None
+                if isinstance(gone, ClientClosed):
+                    raise HttpError(
+                        400, "the client closed its side in the middle of the request head"
+                    ) from None
+                raise
         head = bytes(buf[:end])
         del buf[: end + 4]
         return parse_head(head)
@@ -194,13 +218,37 @@ class Connection:
         first if the client asked for it."""
         if size is None:
             self._continue(framing)
-            return self.read_chunked(limit, too_large)
+            try:
+                return self.read_chunked(limit, too_large)
+            except ClientStalled:
+                raise HttpError(408, self._stalled("chunked request body")) from None
+            except ClientClosed:
+                raise HttpError(
+                    400, "the client closed its side in the middle of the chunked request body"
+                ) from None
         if size > limit:
             raise too_large()
         if size == 0:
             return b""
         self._continue(framing)
-        return self.read_exact(size)
+        try:
+            return self.read_exact(size)
+        except ClientStalled:
+            raise HttpError(
+                408, self._stalled(f"request body ({len(self.buf)} of {size} bytes)")
+            ) from None
+        except ClientClosed:
+            raise HttpError(
+                400,
+                f"the client closed its side after {len(self.buf)} of the {size} body bytes"
+                " its Content-Length announced",
+            ) from None
+
+    def _stalled(self, what: str) -> str:
+        return (
+            f"{what} not received within the server's request_timeout"
+            f" ({self.limits.request_timeout:g} s)"
+        )
 
     def _continue(self, framing: Mapping[bytes, list[str]]) -> None:
         expect = framing.get(b"expect")
@@ -242,12 +290,16 @@ class Connection:
                 raise HttpError(400, "chunk data not followed by CRLF")
             body += self.buf[:size]
             del self.buf[: size + 2]
-        # Trailer section: header lines up to an empty line (ignored).
+        # Trailer section: header lines up to an empty line (ignored), as bounded as a head.
+        trailer = 0
         while True:
             while (end := self.buf.find(b"\r\n")) < 0:
                 if len(self.buf) > MAX_HEAD_BYTES:
-                    raise HttpError(400, "chunked trailer too large")
+                    raise HttpError(431, f"chunked trailer section over {MAX_HEAD_BYTES} bytes")
                 self._recv(deadline)
+            trailer += end + 2
+            if trailer > MAX_HEAD_BYTES:
+                raise HttpError(431, f"chunked trailer section over {MAX_HEAD_BYTES} bytes")
             line = bytes(self.buf[:end])
             del self.buf[: end + 2]
             if not line:

@@ -30,10 +30,12 @@ __all__ = [
     "HttpError",
     "body_length",
     "build_request",
+    "connection_line",
     "encode_answer",
     "framing_headers",
     "host_of",
     "is_loopback",
+    "origin_target",
     "parse_head",
     "status_line",
 ]
@@ -56,6 +58,10 @@ _STATUS_LINES: dict[int, bytes] = {}
 #: Bytes that would end a header line early (header injection) or that no header may hold.
 _UNSAFE_IN_HEADER = re.compile(rb"[\r\n\0]")
 _UNSAFE_IN_TARGET = re.compile(rb"[\x00-\x20\x7f#]")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+#: A Host value (RFC 9110 7.2, RFC 3986 3.2.2): an IP literal in brackets, or a registered
+#: name or IPv4 address, then an optional port of digits.
+_HOST_VALUE = re.compile(r"(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::([0-9]*))?")
 #: The headers the server itself reads (see :func:`framing_headers`).
 _FRAMING_HEADERS = frozenset(
     {b"connection", b"content-length", b"transfer-encoding", b"expect", b"host"}
@@ -143,6 +149,8 @@ def parse_head(head: bytes) -> Head:
         raise HttpError(400, "request line holds a bare CR, LF or NUL")
     if len(target_b) > MAX_TARGET_BYTES:
         raise HttpError(414, f"request target over {MAX_TARGET_BYTES} bytes")
+    if target_b == b"*" and method_b != b"OPTIONS":
+        raise HttpError(400, "request target * is for OPTIONS requests only (RFC 9112 3.2.4)")
     authority: bytes | None = None
     if not target_b.startswith(b"/") and target_b != b"*":
         authority, target_b = _absolute_form(target_b)
@@ -190,9 +198,31 @@ def host_of(
         raise HttpError(400, "more than one Host header")
     if not hosts and version == b"HTTP/1.1":
         raise HttpError(400, "HTTP/1.1 request without a Host header")
-    if authority is not None:
-        return authority.decode("latin-1")
-    return hosts[0] if hosts else None
+    host = authority.decode("latin-1") if authority is not None else hosts[0] if hosts else None
+    if host is not None and not _valid_host(host):
+        raise HttpError(
+            400,
+            f"malformed Host {host[:80]!r}: expected host[:port], a name or address and a port"
+            " of 0-65535",
+        )
+    return host
+
+
+def _valid_host(host: str) -> bool:
+    """Whether ``host`` is a valid ``Host`` value (an empty one is: RFC 9110 7.2)."""
+    match = _HOST_VALUE.fullmatch(host)
+    if match is None:
+        return False
+    port = match[1]
+    return not port or (len(port) <= 5 and int(port) <= 65535)
+
+
+def origin_target(target: bytes) -> str:
+    """The request target as text: bytes past ASCII (which a target may not hold, RFC 9112
+    3.2, though clients send UTF-8 paths) percent-encoded as sent, not re-read as Latin-1."""
+    if not target.isascii():
+        target = _NON_ASCII.sub(lambda byte: b"%%%02X" % byte[0][0], target)
+    return target.decode("ascii")
 
 
 def body_length(version: bytes, framing: Mapping[bytes, list[str]]) -> int | None:
@@ -256,10 +286,12 @@ def encode_answer(
     *,
     keep_alive: bool,
     head_only: bool = False,
+    http10: bool = False,
 ) -> bytes:
     """Status line, headers and ``content`` as one write (``HttpError`` 500 for a status or a
     header no client may be sent); hop-by-hop headers are dropped, ``Content-Length`` set, and
-    the content left out of an answer to ``HEAD`` (``head_only``)."""
+    the content left out of an answer to ``HEAD`` (``head_only``). A connection kept open for
+    an HTTP/1.0 client (``http10``) says so: such a client otherwise takes it as closing."""
     # Head and body leave in one write (with TCP_NODELAY set, two writes would mean two
     # segments and, for small answers, a wait for the client's delayed ACK).
     if (problem := status_problem(status)) is not None:
@@ -274,7 +306,15 @@ def encode_answer(
         if name.lower() not in _HOP_BY_HOP:
             parts += (name, b": ", value, b"\r\n")
     parts.append(b"Content-Length: %d\r\n" % len(content))
-    parts.append(b"\r\n" if keep_alive else b"Connection: close\r\n\r\n")
+    parts.append(connection_line(keep_alive=keep_alive, http10=http10))
     if not head_only:
         parts.append(content)
     return b"".join(parts)
+
+
+def connection_line(*, keep_alive: bool, http10: bool) -> bytes:
+    """The end of an answer's head: ``Connection: close``, ``Connection: keep-alive`` for an
+    HTTP/1.0 client whose connection stays open (RFC 9112 9.3), else nothing."""
+    if not keep_alive:
+        return b"Connection: close\r\n\r\n"
+    return b"Connection: keep-alive\r\n\r\n" if http10 else b"\r\n"

@@ -365,6 +365,7 @@ class DensemarkServer(_ControllerAPI):
     ) -> Cassette:
         """Answer from a cassette (the controller's ``use_cassette``); ``search_dirs`` are
         searched first, then :attr:`cassette_dirs`."""
+        __tracebackhide__ = True  # a CassetteError names the file and what is wrong
         dirs = (*search_dirs, *self.cassette_dirs)
         return self.controller.use_cassette(name_or_path, search_dirs=dirs)
 
@@ -444,11 +445,15 @@ class DensemarkServer(_ControllerAPI):
                 sock.close()
             with self._conn_lock:
                 self._connections.pop(sock, None)
+                self._control_only.discard(sock)
             return None
         with self._conn_lock:  # stop() must shut the socket that now owns the descriptor
             thread = self._connections.pop(sock, None)
             if thread is not None:
                 self._connections[wrapped] = thread
+            if sock in self._control_only:  # or the slot would never be given back
+                self._control_only.discard(sock)
+                self._control_only.add(wrapped)
         return wrapped
 
     def _serve_connection(self, sock: socket.socket, control_only: bool = False) -> None:

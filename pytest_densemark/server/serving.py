@@ -27,9 +27,11 @@ from pytest_densemark.server.framing import (
     HttpError,
     body_length,
     build_request,
+    connection_line,
     encode_answer,
     framing_headers,
     host_of,
+    origin_target,
     status_line,
 )
 
@@ -84,7 +86,7 @@ class Service:
         if head is None:
             return False
         method, target_b, version, headers, authority = head
-        target = target_b.decode("latin-1")
+        target = origin_target(target_b)
         framing = framing_headers(headers)
         connection = ",".join(framing.get(b"connection", ())).lower()
         if version == b"HTTP/1.0":
@@ -114,22 +116,26 @@ class Service:
             conn.linger()
             return False
         if is_control:
-            status, payload = control.answer(self.server, method, target, body)
+            # HEAD is GET without the body (RFC 9110 9.3.2): a body after a HEAD answer would
+            # be read as the start of the next answer on a keep-alive connection.
+            asked = "GET" if method == "HEAD" else method
+            status, payload = control.answer(self.server, asked, target, body)
             data = json.dumps(payload, default=str).encode()
             head_bytes = (
                 status_line(status)
                 + b"Content-Type: application/json\r\nContent-Length: "
                 + str(len(data)).encode()
-                + (b"\r\n\r\n" if keep_alive else b"\r\nConnection: close\r\n\r\n")
+                + b"\r\n"
+                + connection_line(keep_alive=keep_alive, http10=version == b"HTTP/1.0")
             )
-            conn.send(head_bytes + data)
+            conn.send(head_bytes if method == "HEAD" else head_bytes + data)
             return keep_alive
         try:
             request = build_request(method, self._url(host, target), headers, body, framing)
         except (httpx.InvalidURL, ValueError) as exc:
             conn.send_error(HttpError(400, f"malformed request target or Host header: {exc}"))
             return False
-        return self._deliver(conn, request, keep_alive, method)
+        return self._deliver(conn, request, keep_alive, method, http10=version == b"HTTP/1.0")
 
     def _url(self, host: str | None, target: str) -> httpx.URL:
         """The request's URL (cached: httpx.URL is immutable and slow to parse)."""
@@ -183,7 +189,13 @@ class Service:
         return found.max_request_bytes, lambda: _refusal(found)
 
     def _deliver(
-        self, conn: Connection, request: httpx.Request, keep_alive: bool, method: str
+        self,
+        conn: Connection,
+        request: httpx.Request,
+        keep_alive: bool,
+        method: str,
+        *,
+        http10: bool = False,
     ) -> bool:
         try:
             response = self.handle(request)
@@ -194,6 +206,13 @@ class Service:
                 return False
             if isinstance(exc, EmulatedDisconnect):
                 conn.reset()
+                return False
+            if isinstance(exc, httpx.TransportError):  # recording: the upstream failed
+                message = (
+                    "densemark server: the upstream this request was forwarded to failed:"
+                    f" {type(exc).__name__}: {exc}"
+                )
+                conn.send_error(HttpError(502, message))
                 return False
             message = f"densemark server: the handler failed: {type(exc).__name__}: {exc}"
             conn.send_error(HttpError(500, message))
@@ -211,6 +230,7 @@ class Service:
                 content,
                 keep_alive=keep_alive,
                 head_only=method == "HEAD",
+                http10=http10,
             )
         except HttpError as error:
             conn.send_error(error)

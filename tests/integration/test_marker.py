@@ -116,3 +116,31 @@ class TestGroup:
     )
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["FAILED *test_function_overrides*"])
+
+
+def test_a_cassette_name_leaving_the_folder_fails_setup_readably(
+    run: Runner, pytester: pytest.Pytester
+) -> None:
+    write_facepp_cassette(pytester.path / "outside.json", description="outside")
+    result = run(
+        """
+@pytest.mark.densemark(cassette="../outside")
+def test_escape(densemark):
+    pass
+"""
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*cassette name '../outside': expected a name without '..'*"])
+    assert "pytest_densemark/" not in result.stdout.str()  # no frame of the kit
+
+
+def test_use_cassette_failing_in_a_test_shows_no_frame_of_the_kit(run: Runner) -> None:
+    result = run(
+        """
+def test_inline(densemark):
+    densemark.use_cassette("../one")
+"""
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*CassetteError: cassette name '../one': expected a name*"])
+    assert "pytest_densemark/" not in result.stdout.str()

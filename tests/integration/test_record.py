@@ -269,3 +269,76 @@ async def test_async_emulated(densemark, n):
     folder = pytester.path / "cassettes"
     assert sorted(p.name for p in folder.iterdir()) == ["shared.json"]  # no temporary files
     assert json.loads((folder / "shared.json").read_text())["source"] == "recorded"
+
+
+def test_an_unwritable_cassette_fails_teardown_readably(
+    pytester: pytest.Pytester, served_emulator: ServedEmulator
+) -> None:
+    (pytester.path / "cassettes").write_text("a file where the folder should be")
+    _inner(
+        pytester,
+        """
+import httpx, pytest
+from pytest_densemark import facepp
+from pytest_densemark.images import make_image
+
+@pytest.mark.densemark(cassette="mine")
+def test_records(densemark):
+    httpx.post(facepp.URL, data={"api_key": "key-0123456789", "api_secret": "secret-0123456789"},
+               files={"image_file": ("f.jpg", make_image("JPEG", 320, 240))})
+""",
+    )
+    result = pytester.runpytest_inprocess(
+        "--densemark-record=new", f"--densemark-upstream={served_emulator.url}"
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*cassettes/mine.json: cannot write the cassette: *"])
+    assert "pytest_densemark/" not in result.stdout.str()  # no frame of the kit
+    assert (pytester.path / "cassettes").is_file()
+
+
+TWO_TESTS_ONE_CASSETTE = """
+import httpx, pytest
+from pytest_densemark import facepp
+from pytest_densemark.images import make_image
+
+@pytest.mark.parametrize("parts", ["mouth", "nose"])
+@pytest.mark.densemark(cassette="shared")
+def test_records(densemark, parts):
+    httpx.post(facepp.URL, data={"api_key": "key-0123456789", "api_secret": "secret-0123456789",
+                  "return_landmark": parts},
+               files={"image_file": ("f.jpg", make_image("JPEG", 320, 240))})
+"""
+
+
+def test_two_tests_recording_one_cassette(
+    pytester: pytest.Pytester, served_emulator: ServedEmulator
+) -> None:
+    """Under new the second replays the first's file; under all it replaces it, with a
+    warning naming both tests."""
+    _inner(pytester, TWO_TESTS_ONE_CASSETTE)
+    path = pytester.path / "cassettes" / "shared.json"
+    result = pytester.runpytest_inprocess(
+        "--densemark-record=new", f"--densemark-upstream={served_emulator.url}"
+    )
+    # The second test's request (nose) is not the recorded one (mouth): it fails, saying so.
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*return_landmark: cassette has {mouth}, request has {nose}*"])
+    assert len(served_emulator.received) == 1
+
+    result = pytester.runpytest_inprocess(
+        "--densemark-record=all",
+        f"--densemark-upstream={served_emulator.url}",
+        "-W",
+        "default::pytest_densemark.cassettes.CassetteWarning",  # reported, not an error
+    )
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*CassetteWarning: *shared.json: recorded again by"
+            " test_inner.py::test_records[[]nose[]], replacing what"
+            " test_inner.py::test_records[[]mouth[]] recorded earlier in this run*"
+        ]
+    )
+    params = json.loads(path.read_text())["interactions"][0]["request"]["params"]
+    assert params["return_landmark"] == "nose"

@@ -121,11 +121,16 @@ class TencentCassetteRules:
         return (read.action if read.action is not None else tencent.ACTION), read.version
 
     def redact_header(self, name: str, value: str, secrets: dict[str, str]) -> str | None:
-        """``X-TC-*`` kept (the token replaced); a TC3 ``Authorization`` without its secrets."""
+        """``X-TC-*`` kept (the token, and any whose name says credential, replaced); a TC3
+        ``Authorization`` without its secrets."""
         if name == "authorization":
             return _redact_authorization(value, secrets)
         if name == _TOKEN_HEADER:
             secrets["X-TC-Token"] = value
+            return REDACTED
+        if name.startswith(_HEADER_PREFIX) and is_credential_name(name):
+            # Not a header Tencent documents, but its name says it carries a credential.
+            secrets[name] = value
             return REDACTED
         if name.startswith(_HEADER_PREFIX):
             return value
