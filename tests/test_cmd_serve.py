@@ -391,3 +391,37 @@ def test_the_command_knows_the_control_prefix_without_importing_the_server() -> 
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_standard_output_closed_serves_and_stops_without_a_traceback() -> None:
+    """``densemark serve >&-``: nowhere to print the addresses, but it serves and stops."""
+    port = free_port()
+    process = subprocess.Popen(
+        serve_argv("--port", str(port)),
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=child_env(),
+        preexec_fn=lambda: os.close(1),
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while port_is_closed(port):
+            assert process.poll() is None, process.communicate(timeout=TIMEOUT)[1]
+            assert time.monotonic() < deadline, "densemark serve never listened"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=TIMEOUT)
+    assert err == b""
+    assert process.returncode == 0
