@@ -130,13 +130,18 @@ def _cassette_body(
 
 
 def _library_cassette(name: Path) -> Cassette | None:
-    """The cassette a name (not an existing path) refers to, if any."""
-    from pytest_densemark._project import ProjectConfigError, cassette_search_dirs
+    """The cassette a name (not an existing path) refers to, if any.
+
+    Raises :class:`~pytest_densemark._project.ProjectConfigError` when the project's pytest
+    configuration, which says where its cassettes are, cannot be read.
+    """
+    from pytest_densemark._project import cassette_search_dirs
     from pytest_densemark.cassettes import CassetteError, load_cassette
 
-    try:  # the project's own cassette folders first, as the fixture searches them
-        return load_cassette(str(name), search_dirs=cassette_search_dirs([]))
-    except (CassetteError, ProjectConfigError, OSError, ValueError):
+    search_dirs = cassette_search_dirs([])  # the project's own folders first, as the fixture
+    try:
+        return load_cassette(str(name), search_dirs=search_dirs)
+    except (CassetteError, OSError, ValueError):
         return None
 
 
@@ -220,10 +225,14 @@ def _is_dir(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Render ``args.payload`` to ``args.output``; return the exit code."""
+    from pytest_densemark._project import ProjectConfigError
     from pytest_densemark.render import RenderError, _BackgroundImageError, render
 
     max_bytes: int = getattr(args, "max_bytes", MAX_INPUT_BYTES)
-    cassette = None if _exists(Path(args.payload)) else _library_cassette(args.payload)
+    try:
+        cassette = None if _exists(Path(args.payload)) else _library_cassette(args.payload)
+    except ProjectConfigError as exc:
+        return _fail(f"{args.payload}: not a file, and no cassette name can be looked up: {exc}")
     where = cassette.path if cassette is not None and cassette.path else args.payload
     try:
         payload = (

@@ -132,3 +132,22 @@ def test_list_with_standard_output_closed_is_no_traceback() -> None:
     )
     assert done.stderr == b""
     assert done.returncode == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_list_reports_a_named_pipe_instead_of_waiting_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``*.json`` named pipe in a cassette folder would block the listing for ever."""
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "folder.json").mkdir()  # a folder named like a cassette: not one, skipped
+    shutil.copy(
+        ROOT / "cassettes" / "facepp" / "no-face.json", tmp_path / "folder.json" / "in.json"
+    )
+    assert main(["cassettes", "list", "--dir", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1].startswith("folder.json/in ")
+    assert err == (
+        f"densemark cassettes list: {tmp_path / 'pipe.json'}: cannot read cassette:"
+        " not a regular file\n"
+    )
