@@ -137,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
         except CassetteError as exc:
             err(f"densemark serve: --cassette: {printable(str(exc))}")
             return 1
+    recording = controller.recording
+    if recording is not None and (problem := _unwritable(recording.parent)) is not None:
+        err(printable(f"densemark serve: --record: cannot write {recording}: {problem}"))
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -159,7 +163,6 @@ def run(args: argparse.Namespace) -> int:
         try:
             # One write, flushed at once: through a pipe stdout is block-buffered and a
             # reader waiting for the addresses would otherwise wait forever.
-            recording = controller.recording
             if recording is not None:
                 target = args.upstream or controller.upstream or "the real vendor hosts"
                 _say(f"densemark: recording {recording} from {target}\n")
@@ -183,10 +186,28 @@ def run(args: argparse.Namespace) -> int:
     except CassetteError as exc:
         err(f"densemark serve: not recorded: {printable(str(exc))}")
         return 1
+    except OSError as exc:  # the folder went away or filled up while serving
+        err(printable(f"densemark serve: not recorded: {recording}: {exc.strerror or exc}"))
+        return 1
     if written is not None:
         _say(f"densemark: recorded {written}\n")
     _say("densemark: stopped\n")
     return 0
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why a cassette could not be written into ``folder`` (created when missing), or
+    ``None``: checked before serving, so that a recording session is not lost at the end."""
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing}: permission denied"
+    return None
 
 
 def _say(text: str) -> None:
