@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from pytest_densemark import vendors
+from pytest_densemark._cli_io import err, finish, out, printable
 
 __all__ = ["register"]
 
@@ -61,12 +61,12 @@ def run_list(args: argparse.Namespace) -> int:
 
     for directory in args.dirs:
         if not Path(directory).is_dir():
-            print(f"densemark cassettes list: {directory}: no such directory", file=sys.stderr)
+            err(f"densemark cassettes list: {printable(str(directory))}: no such directory")
             return 1
     try:
         search_dirs = cassette_search_dirs(list(args.dirs))
     except ProjectConfigError as exc:
-        print(f"densemark cassettes list: {exc}", file=sys.stderr)
+        err(f"densemark cassettes list: {printable(str(exc))}")
         return 1
     errors: list[CassetteError] = []
     cassettes = list_cassettes(search_dirs, errors=errors)
@@ -75,19 +75,16 @@ def run_list(args: argparse.Namespace) -> int:
     rows = [(c.name, c.vendor, c.source, c.description) for c in cassettes]
     if args.json:
         keys = ("name", "vendor", "source", "description")
-        text = json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2)
+        out(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
     else:
+        # Names come from file names and descriptions from the files: shown escaped, so
+        # that neither can move the cursor or rewrite the terminal.
+        shown = [tuple(map(printable, row)) for row in rows]
         header = ("NAME", "VENDOR", "SOURCE", "DESCRIPTION")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-        text = "\n".join(
-            "  ".join([*(row[i].ljust(widths[i]) for i in range(3)), row[3]])
-            for row in [header, *rows]
-        )
-    try:
-        print(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `densemark cassettes list | head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        widths = [max(len(r[i]) for r in [header, *shown]) for i in range(3)]
+        for row in [header, *shown]:
+            out("  ".join([*(row[i].ljust(widths[i]) for i in range(3)), row[3]]))
+    finish()
     for error in errors:
-        print(f"densemark cassettes list: {error}", file=sys.stderr)
+        err(f"densemark cassettes list: {printable(str(error))}")
     return 1 if errors else 0

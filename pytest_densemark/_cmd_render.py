@@ -13,7 +13,9 @@ deep. Every problem is one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,13 +130,18 @@ def _cassette_body(
 
 
 def _library_cassette(name: Path) -> Cassette | None:
-    """The cassette a name (not an existing path) refers to, if any."""
-    from pytest_densemark._project import ProjectConfigError, cassette_search_dirs
+    """The cassette a name (not an existing path) refers to, if any.
+
+    Raises :class:`~pytest_densemark._project.ProjectConfigError` when the project's pytest
+    configuration, which says where its cassettes are, cannot be read.
+    """
+    from pytest_densemark._project import cassette_search_dirs
     from pytest_densemark.cassettes import CassetteError, load_cassette
 
-    try:  # the project's own cassette folders first, as the fixture searches them
-        return load_cassette(str(name), search_dirs=cassette_search_dirs([]))
-    except (CassetteError, ProjectConfigError, OSError, ValueError):
+    search_dirs = cassette_search_dirs([])  # the project's own folders first, as the fixture
+    try:
+        return load_cassette(str(name), search_dirs=search_dirs)
+    except (CassetteError, OSError, ValueError):
         return None
 
 
@@ -160,12 +167,72 @@ def _read_json(path: Path, max_bytes: int) -> object:
     return document
 
 
+def _new_file_mode(target: Path) -> int:
+    """The permissions the output gets: the replaced file's, else those ``open()`` gives a
+    new file (``0o666`` less the umask), not the owner-only ones of a temporary file."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _write_output(output: Path, data: bytes) -> str | None:
+    """Write ``data`` to ``output``; the problem in a few words, or ``None`` when written.
+
+    A regular file (new or replaced) is written beside its target and renamed over it, so a
+    failed run never leaves a half-written PNG; a symbolic link is followed (the file it
+    names is replaced, the link stays). A device or a named pipe (``/dev/stdout``) is written
+    to as it is: replacing it would put a regular file in its place.
+    """
+    if _is_dir(output):
+        return "is a directory, expected the name of the PNG file to write"
+    target = Path(os.path.realpath(output))
+    try:
+        special = not stat.S_ISREG(os.stat(target).st_mode)
+    except OSError:  # nothing there yet (or unreadable: the write says why)
+        special = False
+    if special:
+        try:
+            with open(target, "wb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            return f"cannot write: {exc.strerror or exc}"
+        return None
+    mode = _new_file_mode(target)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        return f"cannot write: {exc.strerror or exc}"
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            os.fchmod(stream.fileno(), mode)
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        return f"cannot write: {exc.strerror or exc}"
+    return None
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     """Render ``args.payload`` to ``args.output``; return the exit code."""
-    from pytest_densemark.render import RenderError, render
+    from pytest_densemark._project import ProjectConfigError
+    from pytest_densemark.render import RenderError, _BackgroundImageError, render
 
     max_bytes: int = getattr(args, "max_bytes", MAX_INPUT_BYTES)
-    cassette = None if _exists(Path(args.payload)) else _library_cassette(args.payload)
+    try:
+        cassette = None if _exists(Path(args.payload)) else _library_cassette(args.payload)
+    except ProjectConfigError as exc:
+        return _fail(f"{args.payload}: not a file, and no cassette name can be looked up: {exc}")
     where = cassette.path if cassette is not None and cassette.path else args.payload
     try:
         payload = (
@@ -203,20 +270,14 @@ def run(args: argparse.Namespace) -> int:
             return _fail(f"{args.image}: background image: {exc}")
     try:
         picture = render(payload, image=image, dots=not args.no_dots)
+    except _BackgroundImageError as exc:
+        return _fail(f"{args.image}: {exc}")
     except RenderError as exc:
         return _fail(f"{args.payload}: {exc}")
-    output = Path(args.output)
-    # Write beside the target, then rename: a failed run never leaves a half-written PNG.
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
-    except OSError as exc:
-        return _fail(f"{output}: cannot write: {exc.strerror or exc}")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            picture.save(stream, format="PNG")
-        os.replace(temporary, output)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        return _fail(f"{output}: cannot write: {exc.strerror or exc}")
+    encoded = io.BytesIO()
+    picture.save(encoded, format="PNG")  # in memory: a failure here never touches the output
+    problem = _write_output(Path(args.output), encoded.getvalue())
+    if problem is not None:
+        return _fail(f"{args.output}: {problem}")
     out(printable(f"wrote {args.output} ({picture.size[0]}x{picture.size[1]}){source}"))
     return 0

@@ -11,6 +11,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from pytest_densemark._cli_io import err, printable
+
 # The server, the controller and httpx are imported when the command runs, not when the
 # command line is built (every ``densemark`` call builds it, ``densemark validate`` included).
 #: ``pytest_densemark.server.CONTROL_PREFIX`` (tests/test_cmd_serve.py checks they agree).
@@ -97,16 +99,13 @@ def run(args: argparse.Namespace) -> int:
     from pytest_densemark.server import DensemarkServer
 
     if not 0 <= args.port <= _MAX_PORT:
-        print(
+        err(
             f"densemark serve: --port {args.port}: expected a TCP port in 0..{_MAX_PORT}"
-            " (0 picks any free port)",
-            file=sys.stderr,
+            " (0 picks any free port)"
         )
         return 2
     if args.record and not args.cassette:
-        print(
-            "densemark serve: --record needs --cassette NAME (the file to write)", file=sys.stderr
-        )
+        err("densemark serve: --record needs --cassette NAME (the file to write)")
         return 2
     cassette_dirs = list(args.cassette_dir)
     if args.record and not cassette_dirs:
@@ -119,10 +118,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = DensemarkServer(controller, host=args.host, port=args.port, tls=args.tls)
     except ValueError as exc:
-        print(f"densemark serve: --host: {exc}", file=sys.stderr)
+        err(f"densemark serve: --host: {printable(str(exc))}")
         return 2
     except RuntimeError as exc:  # --tls without trustme
-        print(f"densemark serve: --tls: {exc}", file=sys.stderr)
+        err(f"densemark serve: --tls: {printable(str(exc))}")
         return 2
     credentials = {
         name: getattr(args, name)
@@ -136,8 +135,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             server.use_cassette(args.cassette)
         except CassetteError as exc:
-            print(f"densemark serve: --cassette: {exc}", file=sys.stderr)
+            err(f"densemark serve: --cassette: {printable(str(exc))}")
             return 1
+    recording = controller.recording
+    if recording is not None and (problem := _unwritable(recording.parent)) is not None:
+        err(printable(f"densemark serve: --record: cannot write {recording}: {problem}"))
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -150,15 +153,16 @@ def run(args: argparse.Namespace) -> int:
         try:
             server.start()
         except OSError as exc:
-            print(
-                f"densemark serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-                file=sys.stderr,
+            err(
+                printable(
+                    f"densemark serve: cannot listen on {args.host}:{args.port}:"
+                    f" {exc.strerror or exc}"
+                )
             )
             return 1
         try:
             # One write, flushed at once: through a pipe stdout is block-buffered and a
             # reader waiting for the addresses would otherwise wait forever.
-            recording = controller.recording
             if recording is not None:
                 target = args.upstream or controller.upstream or "the real vendor hosts"
                 _say(f"densemark: recording {recording} from {target}\n")
@@ -180,7 +184,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         written = controller.finish()
     except CassetteError as exc:
-        print(f"densemark serve: not recorded: {exc}", file=sys.stderr)
+        err(f"densemark serve: not recorded: {printable(str(exc))}")
+        return 1
+    except OSError as exc:  # the folder went away or filled up while serving
+        err(printable(f"densemark serve: not recorded: {recording}: {exc.strerror or exc}"))
         return 1
     if written is not None:
         _say(f"densemark: recorded {written}\n")
@@ -188,8 +195,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unwritable(folder: Path) -> str | None:
+    """Why a cassette could not be written into ``folder`` (created when missing), or
+    ``None``: checked before serving, so that a recording session is not lost at the end."""
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing}: permission denied"
+    return None
+
+
 def _say(text: str) -> None:
-    """Write ``text`` to stdout and flush; a reader that went away is not an error."""
+    """Write ``text`` to stdout and flush; a reader that went away (or a standard output
+    closed from the start, ``densemark serve >&-``) is not an error."""
+    if sys.stdout is None:
+        return
     try:
         sys.stdout.write(text)
         sys.stdout.flush()

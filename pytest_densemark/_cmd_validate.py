@@ -3,11 +3,12 @@
 Arguments are files, directories (every ``*.json`` below them, recursively, in sorted
 order) and ``-`` for standard input. Exit status: 0 when every payload is valid, 1 when any
 is invalid, 2 for a usage error or any input that cannot be read as JSON (missing, empty,
-binary or non-UTF-8, malformed, ``NaN``/``Infinity`` literals, an integer longer than Python
-converts, over :data:`MAX_INPUT_BYTES`, nested deeper than :data:`MAX_DEPTH`); each such
-input gets one line on stderr naming it. File names and keys are printed with control
-characters escaped (see :func:`pytest_densemark._cli_io.printable`); a closed standard output
-ends the report, not the run, so the exit status is the verdict either way.
+binary or non-UTF-8, malformed, ``NaN``/``Infinity`` literals, a key repeated in one object,
+an integer longer than Python converts, over :data:`MAX_INPUT_BYTES`, nested deeper than
+:data:`MAX_DEPTH`); each such input gets one line on stderr naming it. File names and keys
+are printed with control characters escaped (see :func:`pytest_densemark._cli_io.printable`);
+a closed standard output ends the report, not the run, so the exit status is the verdict
+either way.
 
 Documents that are not a single payload (a cassette holding many) are handed to the
 functions named in :data:`DOCUMENT_HOOKS`; see there.
@@ -175,7 +176,55 @@ def _refuse_constant(name: str) -> object:
     raise InputError(f"invalid JSON: {name} is not a JSON value (JSON has no NaN or Infinity)")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members as a dict; :class:`InputError` when a key comes twice.
+
+    JSON parsers disagree on which of two values a repeated key has (Python keeps the last,
+    others the first or refuse the text), so the payload checked here could differ from the
+    one a client reads.
+    """
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InputError(
+                    f"invalid JSON: key {json.dumps(key)[:60]} appears twice in one object"
+                    " (parsers disagree on which value counts)"
+                )
+            seen.add(key)
+    return members
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+
+#: Byte-order marks of the encodings JSON text once allowed besides UTF-8 (longest first).
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+#: The characters JSON text can start with: whitespace or the first of a value.
+_JSON_STARTS = b' \t\r\n{["-0123456789tfn'
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when ``data`` looks like JSON text in that encoding:
+    a byte-order mark, or NUL bytes beside a first character JSON text can start with (RFC
+    4627's test)."""
+    for mark, name in _OTHER_BOMS:
+        if data.startswith(mark):
+            return name
+    head = data.lstrip(b"\x00")[:1]
+    if len(data) >= 4 and head and head in _JSON_STARTS:
+        if data[:3] == b"\x00\x00\x00" or data[1:4] == b"\x00\x00\x00":
+            return "UTF-32"
+        if data[0] == 0 or data[1] == 0:
+            return "UTF-16"
+    return None
 
 
 def _int_digit_limit() -> int | None:
@@ -186,12 +235,19 @@ def _int_digit_limit() -> int | None:
 def parse(data: bytes) -> object:
     """Decode and parse one input; raise :class:`InputError` with a one-line reason.
 
+    Refused: empty text, NUL bytes (UTF-16 and UTF-32 text named as such), text that is not
+    UTF-8 (a UTF-8 byte-order mark is skipped), malformed JSON, ``NaN``/``Infinity``, a key
+    repeated in one object, an integer longer than Python converts.
+
     Nesting is only limited by the parser itself (:class:`RecursionError`, reported as too
     deep); :func:`too_deep` is the :data:`MAX_DEPTH` check.
     """
     if not data or data.isspace():
         raise InputError("empty file, expected a JSON document")
-    if b"\x00" in data:
+    if b"\x00" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        wide = _wide_encoding(data)
+        if wide is not None:
+            raise InputError(f"{wide} text, expected UTF-8 (JSON files are UTF-8: RFC 8259)")
         raise InputError("binary file (contains NUL bytes), expected JSON text")
     try:
         text = data.decode("utf-8-sig")

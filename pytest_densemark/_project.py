@@ -52,7 +52,7 @@ def _toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             data: dict[str, Any] = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProjectConfigError(f"{path}: cannot read pytest configuration: {exc}") from exc
     return data
 

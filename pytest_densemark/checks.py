@@ -4,10 +4,14 @@ One place for the rules, shared by every way a value can come in (the Python API
 loopback server's control API, a cassette file), so no entry point can forget one. Each check
 returns ``None`` for a good value or a short description of what was expected; the callers
 turn that into their own error (``ValueError``, a ``400`` answer, a ``CassetteError`` naming
-the file and JSON path). Nothing here imports from the rest of the package.
+the file and JSON path). Nothing here imports from the rest of the package but the rule for
+what a credential looks like (:mod:`pytest_densemark._redaction`): the value of a header
+such as ``Authorization`` is never quoted in a description.
 """
 
 from __future__ import annotations
+
+from pytest_densemark._redaction import is_credential_name
 
 __all__ = [
     "MAX_DELAY_SECONDS",
@@ -44,15 +48,25 @@ def header_problem(name: object, value: object) -> str | None:
     The name must be a non-empty HTTP token (RFC 9110 5.1); neither name nor value may hold
     CR, LF or NUL, which would end the header early and let the rest be read as another
     header or as the body (header injection). The value must be ASCII: a header given as text
-    goes onto the wire as ASCII (httpx refuses anything else when it builds the answer).
+    goes onto the wire as ASCII (httpx refuses anything else when it builds the answer). The
+    value of a header whose name says it carries a credential (``Authorization``,
+    ``X-TC-Token``, ``Cookie``...) is not quoted.
     """
     if not isinstance(name, str) or not isinstance(value, str):
         return "a header name and value as strings"
     if not name or not _TOKEN_CHARS.issuperset(name):
         return f"a header name made of token characters (RFC 9110), got {_show(name)}"
     if any(char in value for char in _LINE_BREAKERS):
+        if is_credential_name(name):
+            found = ", ".join(repr(c) for c in _LINE_BREAKERS if c in value)
+            return (
+                f"a header value without CR, LF or NUL, got one holding {found}"
+                " (not shown: the header carries a credential)"
+            )
         return f"a header value without CR, LF or NUL, got {_show(value)}"
     if not value.isascii():
+        if is_credential_name(name):
+            return "a header value of ASCII characters (not shown: the header carries a credential)"
         return f"a header value of ASCII characters, got {_show(value)}"
     return None
 

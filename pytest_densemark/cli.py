@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from pytest_densemark._cli_io import err, guarded
 from pytest_densemark._version import __version__
 
 __all__ = ["main"]
@@ -44,15 +45,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``densemark`` with ``argv`` (default: the process arguments); return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run ``densemark`` with ``argv`` (default: the process arguments); return the exit code.
+
+    Never ends in a traceback: Ctrl-C at any point, even while the command's modules are
+    still being imported, exits with 130 and one line; an unforeseen failure is one
+    ``internal error`` line and status :data:`~pytest_densemark._cli_io.INTERNAL_ERROR`.
+    """
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        err("densemark: interrupted")
+        return 130
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
         return 2
-    code: int = func(args)
-    return code
+    return guarded(f"densemark {args.command}", lambda: int(func(args)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -63,6 +64,39 @@ _COLOURS = (
 
 class RenderError(DensemarkError):
     """The payload cannot be drawn, or Pillow is missing; the message says which and why."""
+
+
+class _BackgroundImageError(RenderError):
+    """The background image cannot be used (the command line names the image file)."""
+
+
+#: The longest side of a canvas or a background image, in pixels.
+_MAX_SIDE = 8192
+
+
+def _open_background(pil_image: Any, data: bytes) -> Any:
+    """The background image as RGB; :class:`_BackgroundImageError` when it cannot be read or
+    is larger than :data:`_MAX_SIDE` a side (checked from its header, before decoding)."""
+    try:
+        with warnings.catch_warnings():  # a large image is refused below, without a warning
+            warnings.simplefilter("ignore", pil_image.DecompressionBombWarning)
+            opened = pil_image.open(io.BytesIO(data))
+    except pil_image.UnidentifiedImageError:
+        raise _BackgroundImageError(
+            "cannot read the background image: not an image Pillow can decode (PNG, JPEG, ...)"
+        ) from None
+    except Exception as exc:
+        raise _BackgroundImageError(f"cannot read the background image: {exc}") from None
+    width, height = opened.size
+    if max(width, height) > _MAX_SIDE:
+        raise _BackgroundImageError(
+            f"the background image is {width}x{height} pixels; at most {_MAX_SIDE} a side"
+            " can be drawn over"
+        )
+    try:
+        return opened.convert("RGB")
+    except Exception as exc:  # a truncated or corrupt file is found when decoding
+        raise _BackgroundImageError(f"cannot read the background image: {exc}") from None
 
 
 def pixels(value: int | float, where: str) -> int:
@@ -148,13 +182,14 @@ def render(
     visible. When points fall outside the image, the image's border is drawn in grey so the
     overflow shows: all of it when the size is known (Tencent's ``ImageWidth`` and
     ``ImageHeight``, or ``image``, which is then placed on a larger canvas), else the top and
-    left edges (a Face++ answer does not state the image's size). The canvas is at most 8192
-    pixels a side. Each contour is a polyline in its own colour with a dot on every point
-    (``dots=False``: lines only); pupil radii are circles.
+    left edges (a Face++ answer does not state the image's size). The canvas, and ``image``,
+    are at most 8192 pixels a side. Each contour is a polyline in its own colour with a dot on
+    every point (``dots=False``: lines only); pupil radii are circles.
 
     Raises :class:`RenderError` when Pillow is missing, the payload is not a landmark payload
     or holds no point, a coordinate, radius or image size is NaN, infinite or beyond
-    :data:`MAX_COORDINATE` pixels (the message names it), or ``image`` cannot be read.
+    :data:`MAX_COORDINATE` pixels (the message names it), or ``image`` cannot be read or is
+    larger than 8192 pixels a side.
     """
     pil_image, pil_draw = _import_pillow()
     lines, circles, size = landmark_polylines(payload)
@@ -166,10 +201,7 @@ def render(
     background = None
     if image is not None:
         data = image if isinstance(image, bytes) else Path(image).read_bytes()
-        try:
-            background = pil_image.open(io.BytesIO(data)).convert("RGB")
-        except Exception as exc:
-            raise RenderError(f"cannot read the background image: {exc}") from None
+        background = _open_background(pil_image, data)
         size = background.size
     inside = size is not None and (
         min(xs) >= 0 and min(ys) >= 0 and max(xs) < size[0] and max(ys) < size[1]
@@ -183,7 +215,7 @@ def render(
         top = min(0, min(ys) - margin)
         width = max(size[0] if size else 0, max(xs) + margin) - left
         height = max(size[1] if size else 0, max(ys) + margin) - top
-        canvas = pil_image.new("RGB", (min(width, 8192), min(height, 8192)), "white")
+        canvas = pil_image.new("RGB", (min(width, _MAX_SIDE), min(height, _MAX_SIDE)), "white")
         offset = (-left, -top)
         if background is not None:
             canvas.paste(background, offset)

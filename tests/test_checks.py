@@ -23,6 +23,7 @@ from pytest_densemark.checks import (
     header_problem,
     status_problem,
 )
+from pytest_densemark.cli import main
 from pytest_densemark.emulator import Emulator
 
 
@@ -156,3 +157,45 @@ def test_cassette_with_an_injected_header_or_impossible_status_names_file_and_pa
     assert str(path) in message
     assert "interactions[0].response." in message
     assert expected in message
+
+
+# -- credentials are never quoted ------------------------------------------------------------
+
+#: A credential as a hostile or hand-edited file might hold it (synthetic).
+CANARY = "canary-signature-5f4e3d2c1b0a"
+
+
+@pytest.mark.parametrize("name", ["Authorization", "X-TC-Token", "Cookie", "X-Api-Secret"])
+def test_a_credential_header_value_is_never_quoted(name: str) -> None:
+    value = f"TC3-HMAC-SHA256 Credential=AKID/x, Signature={CANARY}\r\nX-Injected: 1"
+    problem = header_problem(name, value)
+    assert problem is not None
+    assert CANARY not in problem
+    assert "'\\r', '\\n'" in problem
+    with pytest.raises(ValueError, match="not shown: the header carries a credential") as caught:
+        check_header(name, value, where="queue_response: headers")
+    assert CANARY not in str(caught.value)
+    # Other headers' values are still quoted: they help find the culprit.
+    assert "a\\r\\nSet-Cookie" in str(header_problem("X-Injected", "a\r\nSet-Cookie: x=1"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [f"TC3-HMAC-SHA256 Signature={CANARY}\n", 12345678901234567890, True],
+    ids=["line-break", "number", "boolean"],
+)
+def test_a_cassette_with_a_bad_credential_header_names_it_without_its_value(
+    tmp_path: Path, value: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads(load_cassette("tencent/no-face").path.read_text())  # type: ignore[union-attr]
+    data["interactions"][0]["request"]["headers"]["authorization"] = value
+    path = tmp_path / "leaky.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CassetteError, match=r"request\.headers\.authorization") as caught:
+        load_cassette(path)
+    secret = str(value) if not isinstance(value, bool) else "true"
+    assert secret.strip() not in str(caught.value)
+    assert main(["validate", str(path)]) == 2
+    _, err = capsys.readouterr()
+    assert "request.headers.authorization: expected" in err
+    assert secret.strip() not in err

@@ -94,10 +94,18 @@ def test_a_pyproject_without_pytest_settings_does_not_stop_the_search(tmp_path: 
     assert find_project(sub).cassette_dirs == (tmp_path / "found",)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"[tool.pytest.ini_options\n", b"\xff\xfe[\x00t\x00o\x00o\x00l\x00]\x00"],
+    ids=["malformed", "utf-16"],
+)
 def test_a_broken_configuration_is_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes,
 ) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options\n")
+    (tmp_path / "pyproject.toml").write_bytes(content)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ProjectConfigError, match=r"pyproject\.toml"):
         find_project()
@@ -105,6 +113,24 @@ def test_a_broken_configuration_is_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "pyproject.toml: cannot read pytest configuration" in err
+
+
+def test_render_by_name_with_a_broken_configuration_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "no such file": the name could not be looked up because the configuration is bad."""
+    (tmp_path / "pyproject.toml").write_bytes(b"\xff\xfe")
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "facepp/full-9part", "-o", str(tmp_path / "out.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "densemark render: facepp/full-9part: not a file, and no cassette name can be looked up:"
+    )
+    assert err.endswith(
+        "pyproject.toml: cannot read pytest configuration: 'utf-8' codec can't"
+        " decode byte 0xff in position 0: invalid start byte\n"
+    )
+    assert not (tmp_path / "out.png").exists()
 
 
 def test_one_broken_cassette_does_not_hide_the_listing(

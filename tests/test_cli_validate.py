@@ -121,6 +121,21 @@ BAD_INPUTS = [
     ("infinity", b'{"time_used": Infinity}', "invalid JSON: Infinity is not a JSON value"),
     ("minus-infinity", b"[-Infinity]", "invalid JSON: -Infinity is not a JSON value"),
     (
+        "duplicate-key",
+        b'{"time_used": 1, "request_id": "r", "time_used": 2}',
+        'invalid JSON: key "time_used" appears twice in one object (parsers disagree',
+    ),
+    (
+        "duplicate-escaped-key",
+        b'{"Response": {"RequestId": "r", "Request\\u0049d": "s"}}',
+        'invalid JSON: key "RequestId" appears twice in one object',
+    ),
+    ("utf-16-bom", '{"time_used": 1}'.encode("utf-16"), "UTF-16 text, expected UTF-8"),
+    ("utf-16-be", '{"time_used": 1}'.encode("utf-16-be"), "UTF-16 text, expected UTF-8"),
+    ("utf-16-le", '\n[{"time_used": 1}]'.encode("utf-16-le"), "UTF-16 text, expected UTF-8"),
+    ("utf-32-le", '{"time_used": 1}'.encode("utf-32-le"), "UTF-32 text, expected UTF-8"),
+    ("utf-32-bom", '{"time_used": 1}'.encode("utf-32"), "UTF-32 text, expected UTF-8"),
+    (
         "5000-digits",
         b'{"time_used": ' + b"7" * 5000 + b', "request_id": "r"}',
         "unreadable JSON number: an integer with more than",

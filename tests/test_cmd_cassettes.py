@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,4 +102,52 @@ def test_validate_reports_a_wrong_version_cassette(
     assert err == (
         f"densemark validate: {path}: cassette format version 0 is not supported;"
         f" this kit ({__version__}) reads version 1: rebuild or re-record it"
+    )
+
+
+def test_list_escapes_control_characters_in_names_and_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file name holding a terminal escape is shown escaped, in the table and on stderr."""
+    shutil.copy(ROOT / "cassettes" / "facepp" / "no-face.json", tmp_path / "a\x1b[2Jb.json")
+    (tmp_path / "c\nd.json").write_text("{oops", encoding="utf-8")
+    assert main(["cassettes", "list", "--dir", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1].startswith("a\\x1b[2Jb ")
+    assert "\x1b" not in out + err
+    assert err.count("\n") == 1
+    assert "c\\nd.json: not valid JSON" in err
+
+
+def test_list_with_standard_output_closed_is_no_traceback() -> None:
+    """``densemark cassettes list >&-``: nothing to print to, and no traceback either."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_densemark.cli", "cassettes", "list"],
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(1),
+        check=False,
+        timeout=60,
+    )
+    assert done.stderr == b""
+    assert done.returncode == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_list_reports_a_named_pipe_instead_of_waiting_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``*.json`` named pipe in a cassette folder would block the listing for ever."""
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "folder.json").mkdir()  # a folder named like a cassette: not one, skipped
+    shutil.copy(
+        ROOT / "cassettes" / "facepp" / "no-face.json", tmp_path / "folder.json" / "in.json"
+    )
+    assert main(["cassettes", "list", "--dir", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1].startswith("folder.json/in ")
+    assert err == (
+        f"densemark cassettes list: {tmp_path / 'pipe.json'}: cannot read cassette:"
+        " not a regular file\n"
     )

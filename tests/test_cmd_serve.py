@@ -391,3 +391,68 @@ def test_the_command_knows_the_control_prefix_without_importing_the_server() -> 
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_standard_output_closed_serves_and_stops_without_a_traceback() -> None:
+    """``densemark serve >&-``: nowhere to print the addresses, but it serves and stops."""
+    port = free_port()
+    process = subprocess.Popen(
+        serve_argv("--port", str(port)),
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=child_env(),
+        preexec_fn=lambda: os.close(1),
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while port_is_closed(port):
+            assert process.poll() is None, process.communicate(timeout=TIMEOUT)[1]
+            assert time.monotonic() < deadline, "densemark serve never listened"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=TIMEOUT)
+    assert err == b""
+    assert process.returncode == 0
+
+
+def test_record_into_a_folder_that_cannot_exist_is_refused_before_serving(tmp_path: Path) -> None:
+    """Found at the start, not when the session is over and the recording would be lost."""
+    (tmp_path / "file").write_text("not a folder")
+    result = run_failing(
+        ["--record", "all", "--cassette", "c", "--cassette-dir", str(tmp_path / "file" / "sub")]
+    )
+    assert_one_clean_line(result, "--record: cannot write", f"{tmp_path / 'file'} is not a folder")
+    assert result.returncode == 2
+
+
+def test_record_folder_lost_while_serving_is_one_line(tmp_path: Path) -> None:
+    """The folder is replaced by a file during the session: one line, exit 1, no traceback."""
+    upstream = DensemarkServer().start()
+    folder = tmp_path / "recordings"
+    try:
+        with serve(
+            "--record", "all", "--cassette", "lost", "--cassette-dir", str(folder),
+            "--upstream", upstream.url,
+        ) as served:  # fmt: skip
+            status, _ = facepp_request(served.facepp_url, make_image("JPEG", 160, 120))
+            folder.write_text("now a file")
+            code, _, err = served.stop(signal.SIGTERM)
+    finally:
+        upstream.stop()
+    assert status == 200
+    assert code == 1
+    assert "Traceback" not in err
+    assert err.startswith(f"densemark serve: not recorded: {folder / 'lost.json'}: ")
+    assert err.count("\n") == 1

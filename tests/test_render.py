@@ -5,9 +5,13 @@ from __future__ import annotations
 import builtins
 import io
 import json
+import os
 import random
+import stat
 import subprocess
 import sys
+import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -355,3 +359,93 @@ def test_process_closed_stdout(tmp_path: Path, closed: str) -> None:
     assert error == b""
     assert status == 0
     assert out.is_file()
+
+
+# ----------------------------------------------------------------- where the PNG goes
+
+
+#: A cassette whose first interaction holds a full Face++ face.
+CASSETTE = Path(__file__).resolve().parents[1] / "cassettes" / "facepp" / "full-9part.json"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="named pipes and symbolic links")
+def test_output_to_a_named_pipe_is_written_through_not_replaced(tmp_path: Path) -> None:
+    """``-o /dev/stdout``: a device or pipe gets the PNG; a regular file never takes its place."""
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    try:
+        assert main(["render", str(CASSETTE), "-o", str(pipe)]) == 0
+    finally:
+        reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert received[0].startswith(b"\x89PNG")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.png"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links and file modes")
+def test_output_keeps_links_and_permissions(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.png"
+        assert main(["render", str(CASSETTE), "-o", str(fresh)]) == 0
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # as open() would, not 0o600
+        shared = tmp_path / "shared.png"
+        shared.write_bytes(b"old")
+        shared.chmod(0o664)
+        link = tmp_path / "link.png"
+        link.symlink_to(shared.name)
+        assert main(["render", str(CASSETTE), "-o", str(link)]) == 0
+    finally:
+        os.umask(old_umask)
+    assert link.is_symlink()
+    assert shared.read_bytes().startswith(b"\x89PNG")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+
+
+def test_output_that_is_a_directory_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "out.png"
+    folder.mkdir()
+    assert main(["render", str(CASSETTE), "-o", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        f"densemark render: {folder}: is a directory, expected the name of the PNG file to write\n"
+    )
+    assert main(["render", str(CASSETTE), "-o", ""]) == 2
+    assert ".: is a directory" in capsys.readouterr().err
+    assert list(folder.iterdir()) == []
+
+
+def test_background_that_is_not_an_image_names_the_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"\xff\xd8 not really a JPEG")
+    out = tmp_path / "out.png"
+    assert main(["render", str(CASSETTE), "-o", str(out), "--image", str(junk)]) == 2
+    assert capsys.readouterr().err == (
+        f"densemark render: {junk}: cannot read the background image: not an image Pillow can"
+        " decode (PNG, JPEG, ...)\n"
+    )
+    assert not out.exists()
+
+
+def test_background_too_large_is_refused_before_decoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A small file declaring a huge image (all one colour compresses well): refused from its
+    header, with no Pillow warning and without decoding 100 million pixels."""
+    big = tmp_path / "big.png"
+    Image.new("1", (10_000, 9_000)).save(big)
+    assert big.stat().st_size < 1_000_000
+    out = tmp_path / "out.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["render", str(CASSETTE), "-o", str(out), "--image", str(big)]) == 2
+    assert capsys.readouterr().err == (
+        f"densemark render: {big}: the background image is 10000x9000 pixels; at most 8192 a"
+        " side can be drawn over\n"
+    )

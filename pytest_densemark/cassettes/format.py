@@ -27,6 +27,7 @@ from typing import Any, Literal
 import httpx
 
 from pytest_densemark import vendors
+from pytest_densemark._redaction import is_credential_name
 from pytest_densemark._version import __version__
 from pytest_densemark.checks import header_problem, status_problem
 from pytest_densemark.errors import DensemarkError
@@ -372,8 +373,12 @@ class _Reader:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, expected: str, got: Any) -> CassetteError:
-        shown = json.dumps(got)[:80] if not isinstance(got, Mapping | list) else type(got).__name__
+    def fail(self, path: str, expected: str, got: Any, *, secret: bool = False) -> CassetteError:
+        """The error for ``got`` at ``path``; a ``secret`` value is described, never shown."""
+        if isinstance(got, Mapping | list) or (secret and got is not None):
+            shown = type(got).__name__
+        else:
+            shown = json.dumps(got)[:80]
         return CassetteError(f"{self.where}: {path}: expected {expected}, got {shown}")
 
     def not_too_deep(self, value: Any, path: str) -> None:
@@ -389,7 +394,8 @@ class _Reader:
             raise self.fail(path, "an object of header names to strings", value)
         for key, item in value.items():
             if not isinstance(item, str):
-                raise self.fail(f"{path}.{key}", "a string", item)
+                secret = is_credential_name(key)
+                raise self.fail(f"{path}.{key}", "a string", item, secret=secret)
             if (problem := header_problem(key, item)) is not None:
                 raise CassetteError(f"{self.where}: {path}.{key}: expected {problem}")
         return value

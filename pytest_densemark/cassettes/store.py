@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from stat import S_ISREG
 
 from pytest_densemark._resources import data_dir
 from pytest_densemark.cassettes.format import Cassette, CassetteError, cassette_from_bytes
@@ -53,6 +54,8 @@ def read_cassette(path: Path, name: str) -> Cassette:
         stat = os.stat(resolved)
     except OSError as exc:
         raise CassetteError(f"{path}: cannot read cassette: {exc.strerror or exc}") from exc
+    if not S_ISREG(stat.st_mode):  # a named pipe would block the read for ever, a device never end
+        raise CassetteError(f"{path}: cannot read cassette: not a regular file")
     stamp = (stat.st_mtime_ns, stat.st_size)
     with _cache_lock:
         hit = _cache.get((resolved, name))
@@ -139,7 +142,9 @@ def _scan(directory: Path) -> list[tuple[str, Path]]:
     """Every ``.json`` file below ``directory``, sorted, with the name a test loads it by."""
     if not directory.is_dir():
         return []
-    return [(_name_in(directory, p), p) for p in sorted(directory.rglob("*.json"))]
+    return [
+        (_name_in(directory, p), p) for p in sorted(directory.rglob("*.json")) if not p.is_dir()
+    ]
 
 
 def list_cassettes(
