@@ -179,6 +179,14 @@ def test_a_credential_header_value_is_never_quoted(name: str) -> None:
     assert "a\\r\\nSet-Cookie" in str(header_problem("X-Injected", "a\r\nSet-Cookie: x=1"))
 
 
+def test_a_non_ascii_credential_header_value_is_not_quoted() -> None:
+    problem = header_problem("Authorization", f"Bearer {CANARY}\u00e9")
+    assert problem == (
+        "a header value of ASCII characters (not shown: the header carries a credential)"
+    )
+    assert "\u00e9" in str(header_problem("X-Note", "caf\u00e9"))
+
+
 @pytest.mark.parametrize(
     "value",
     [f"TC3-HMAC-SHA256 Signature={CANARY}\n", 12345678901234567890, True],
