@@ -16,6 +16,12 @@ interleaved in one pytest session:
   cold kind swaps in an empty cache for the test), for reference: a socket round trip is not
   what the respx baseline pays.
 
+A second session per run, with the plugin disabled (``-p no:densemark``), runs the respx
+tests alone, as a suite that does not install the kit runs them: there respx patches httpx's
+transports at every test's start and removes the patch at its end, which in the shared session
+it skips because the kit's own router keeps the patch in place. Its figures are printed as a
+reference below each table (a ratio of the two sessions' medians, not paired test by test).
+
 Two cases, each against its own respx baseline: Face++ (``return_landmark=all``, 975 keys,
 one face) and Tencent with five faces (a synthetic image whose marker holds five faces).
 ``--runs`` whole pytest sessions are run one after another. Tests of every kind take turns
@@ -49,6 +55,8 @@ LABELS = {
     "servercold": "densemark_server, cold cache",
 }
 TITLES = {"facepp": "Face++ full answer (975 keys)", "tencent5": "Tencent, five faces"}
+#: The suffix of the respx kind run in a session without the kit.
+ALONE = "_alone"
 
 TEST_MODULE = """
 import base64
@@ -188,21 +196,28 @@ def one_run(tests: int, work: Path) -> dict[str, dict[str, dict[int, float]]]:
     (work / "test_bench.py").write_text(TEST_MODULE.format(tests=tests), encoding="utf-8")
     out = work / "times.json"
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_bench.py"]
-    run = subprocess.run(
-        [*command, "-p", "no:randomly"],
-        cwd=work,
-        env={**os.environ, "BENCH_OUT": str(out)},
-        capture_output=True,
-        text=True,
-    )
-    if run.returncode != 0:
-        sys.exit(f"the benchmark's pytest run failed:\n{run.stdout[-3000:]}{run.stderr[-2000:]}")
-    times: dict[str, float] = json.loads(out.read_text(encoding="utf-8"))
     samples: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
-    for nodeid, seconds in times.items():
-        name, number = nodeid.split("::test_", 1)[1].rstrip("]").split("[", 1)
-        case, kind = name.split("__")
-        samples[case][kind][int(number)] = seconds
+    sessions: tuple[tuple[list[str], str], ...] = (
+        ([], ""),
+        (["-p", "no:densemark", "-k", "respx"], ALONE),
+    )
+    for extra, suffix in sessions:
+        run = subprocess.run(
+            [*command, "-p", "no:randomly", *extra],
+            cwd=work,
+            env={**os.environ, "BENCH_OUT": str(out)},
+            capture_output=True,
+            text=True,
+        )
+        if run.returncode != 0:
+            sys.exit(
+                f"the benchmark's pytest run failed:\n{run.stdout[-3000:]}{run.stderr[-2000:]}"
+            )
+        times: dict[str, float] = json.loads(out.read_text(encoding="utf-8"))
+        for nodeid, seconds in times.items():
+            name, number = nodeid.split("::test_", 1)[1].rstrip("]").split("[", 1)
+            case, kind = name.split("__")
+            samples[case][kind + suffix][int(number)] = seconds
     return samples
 
 
@@ -224,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
                 medians[case][kind].append(statistics.median(times.values()))
                 paired = [times[n] / base[n] for n in times]
                 ratios[case][kind].append(statistics.median(paired))
+            alone = statistics.median(samples[case]["respx" + ALONE].values())
+            medians[case]["respx" + ALONE].append(alone)
+            ratios[case]["alone"].append(medians[case]["densemark"][-1] / alone)
     print(f"{args.runs} pytest sessions of {args.tests} tests per kind; per test:")
     for case in CASES:
         print(f"\n{TITLES[case]}")
@@ -234,6 +252,13 @@ def main(argv: list[str] | None = None) -> int:
             values = ratios[case][kind]
             spread = f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
             print(f"| {LABELS[kind]:<32} | {us:>14.0f} | {spread:>24} |")
+        alone_us = statistics.median(medians[case]["respx" + ALONE]) * 1e6
+        values = ratios[case]["alone"]
+        print(
+            f"reference: respx alone (a session with -p no:densemark) {alone_us:.0f} us/test;"
+            f" densemark, emulated / respx alone: {statistics.median(values):.2f}x"
+            f" ({min(values):.2f}-{max(values):.2f}), ratio of the sessions' medians"
+        )
     return 0
 
 
