@@ -642,3 +642,118 @@ def test_recording_is_not_answered_by_the_users_respx_router(strict: bool, tmp_p
         assert response.status_code == 200
         assert len(upstream.calls) == 1  # the recording's request reached its upstream
     assert "face" in json.loads(target.read_text())["interactions"][0]["response"]["body"]
+
+
+# -- httpx: answered at its transports, the respx router behind them ------------------------
+
+
+def test_httpx_answers_come_from_the_transport_unread_as_a_servers_would() -> None:
+    with emulate() as controller, httpx.Client() as client:
+        with client.stream("POST", facepp.URL, data=FORM, files={"image_file": IMAGE}) as answer:
+            assert not answer.is_stream_consumed  # read by the client, as a server's answer
+            body = b"".join(answer.iter_bytes(chunk_size=1000))
+        assert answer.elapsed.total_seconds() >= 0
+        assert json.loads(body)["face"]["landmark"]
+        logged = controller.calls[-1].response
+        assert logged is not None
+        assert logged.content == body  # the call log keeps its own answer object
+
+
+def test_async_httpx_answers_come_from_the_transport() -> None:
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient() as client:
+            return await client.post(facepp.URL, data=FORM, files={"image_file": IMAGE})
+
+    with emulate() as controller:
+        answer = asyncio.run(post())
+    assert answer.status_code == 200
+    assert answer.elapsed.total_seconds() >= 0
+    assert controller.calls[-1].status == 200
+
+
+def test_a_patch_made_over_the_transport_comes_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What pytest-httpx does per test: patch HTTPTransport.handle_request over the kit's.
+    with emulate() as controller:
+        below = httpx.HTTPTransport.handle_request
+
+        def teapot(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+            if request.url.host == facepp.HOSTS[0]:
+                return httpx.Response(418)
+            return below(self, request)
+
+        monkeypatch.setattr(httpx.HTTPTransport, "handle_request", teapot)
+        assert httpx.post(facepp.URL, data=FORM).status_code == 418
+        monkeypatch.undo()
+        assert httpx.post(facepp.URL, data=FORM).status_code == 400  # no image: the kit
+    assert [call.status for call in controller.calls] == [400]
+
+
+def test_a_client_with_its_own_transport_is_left_to_it() -> None:
+    mine = httpx.MockTransport(lambda request: httpx.Response(201, text="mine"))
+    with emulate() as controller, httpx.Client(transport=mine) as client:
+        assert client.post(facepp.URL, data=FORM).text == "mine"
+    assert controller.calls == []
+
+
+def test_code_calling_httpcore_directly_is_answered() -> None:
+    import httpcore
+
+    with emulate() as controller, httpcore.ConnectionPool() as pool:
+        answer = pool.request(
+            "POST",
+            facepp.URL,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            content=b"api_key=k&api_secret=s&return_landmark=all",
+        )
+    assert answer.status == 400  # no image: the emulator's Face++ error
+    assert b"MISSING_ARGUMENTS" in answer.content
+    assert controller.calls[-1].source == "emulator"
+
+
+def test_uninstalling_leaves_a_patch_made_over_the_kit_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pytest_densemark.stubs import httpx_stub
+
+    with emulate():
+        pass  # installs the stub (it stays, idle)
+    assert httpx.HTTPTransport.handle_request is httpx_stub._handle_request
+
+    def over(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        raise AssertionError("not called")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", over)
+    httpx_stub._PATCH.uninstall()
+    assert httpx.HTTPTransport.handle_request is over  # someone else's patch is kept
+    monkeypatch.undo()
+    httpx_stub._PATCH.uninstall()
+    assert httpx.HTTPTransport.handle_request is not httpx_stub._handle_request
+    httpx_stub.install()  # back as the rest of the session expects it
+    assert httpx.HTTPTransport.handle_request is httpx_stub._handle_request
+
+
+def test_a_patch_made_before_the_kits_first_install_stays_above_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pytest-httpx set up before the kit's first test: the kit must not patch over it.
+    from pytest_densemark.stubs import httpx_stub
+
+    httpx_stub._PATCH.uninstall()
+    own = httpx.HTTPTransport.handle_request
+
+    def teapot(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        if request.url.host == facepp.HOSTS[0]:
+            return httpx.Response(418)
+        return own(self, request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", teapot)
+    with emulate() as controller:
+        httpx_stub.install()
+        assert httpx.HTTPTransport.handle_request is teapot
+        assert httpx.post(facepp.URL, data=FORM).status_code == 418
+        monkeypatch.undo()
+        # Answered by the router at the connection pool, which puts the transport patch back.
+        assert httpx.post(facepp.URL, data=FORM).status_code == 400
+        assert httpx.HTTPTransport.handle_request is httpx_stub._handle_request
+        assert httpx.post(facepp.URL, data=FORM).status_code == 400
+    assert [call.status for call in controller.calls] == [400, 400]

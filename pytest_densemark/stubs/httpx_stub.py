@@ -1,16 +1,29 @@
-"""The stub for httpx: one respx router, installed once, hands vendor requests to the controller.
+"""The stub for httpx: vendor requests from every httpx client reach the active controller.
 
 Every ``httpx.Client`` and ``httpx.AsyncClient`` is covered, including clients created before
-interception started. While no controller is active the router is transparent: requests go to
-the network, or to any respx router of the user's own, exactly as if it were not there.
-Injected timeouts raise ``httpx.ReadTimeout``, dropped connections
+interception started, at two layers, both installed once:
+
+* **httpx's own transports** (``HTTPTransport.handle_request`` and
+  ``AsyncHTTPTransport.handle_async_request``): a vendor request is answered there, before
+  httpx turns it into an httpcore request. This is the common path and the cheap one.
+* **one respx router** at httpcore's connection pools (respx's default mocker): it answers
+  what the first layer lets through, which is a vendor request for which a respx router of
+  the user's own has a route (respx asks the user's router first there), and code that calls
+  httpcore directly.
+
+A client given a transport of its own (``httpx.MockTransport``, an ASGI or WSGI app) never
+reaches either layer, and pytest-httpx, which patches the same transport methods per test,
+sits above the first layer. While no controller is active both layers are transparent:
+requests go to the network, or to any respx router of the user's own, exactly as if the kit
+were not there. Injected timeouts raise ``httpx.ReadTimeout``, dropped connections
 ``httpx.RemoteProtocolError``; latency sleeps (sync clients) or awaits (async clients), and
 latency beyond the client's read timeout raises ``httpx.ReadTimeout`` once that has passed.
 """
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 import respx
@@ -18,6 +31,9 @@ from respx.mocks import DEFAULT_MOCKER, Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from pytest_densemark import stubs
+
+if TYPE_CHECKING:
+    from pytest_densemark.controller import Controller
 
 __all__ = ["install", "uninstall"]
 
@@ -92,6 +108,7 @@ class _VendorRouter(respx.MockRouter):
                 continue  # not routed there
             if response is not None:
                 return response
+        _PATCH.install()  # answered here: the transports may be free for the kit again
         return controller.deliver(request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
@@ -106,18 +123,111 @@ class _VendorRouter(respx.MockRouter):
                 continue  # not routed there
             if response is not None:
                 return response
+        _PATCH.install()
         return await controller.adeliver(request)
 
 
 _ROUTER = _VendorRouter()
 
 
+def _handed_over(answer: httpx.Response) -> httpx.Response:
+    """The answer as a transport returns it: unread, so the client reads and closes it (and
+    sets ``elapsed``) as it does a server's; the call log keeps ``answer`` itself."""
+    return httpx.Response(
+        answer.status_code,
+        headers=answer.headers.raw,
+        stream=httpx.ByteStream(answer.content),
+        extensions=answer.extensions,
+    )
+
+
+def _controller_for(request: httpx.Request) -> Controller | None:
+    """The controller that answers ``request`` at the transport, or ``None`` to pass it on
+    (not a vendor request, no active controller, or a respx route of the user's own for it,
+    which the router at the connection pool lets answer)."""
+    controller = stubs.active_controller(request.url.host)
+    if controller is None or _ROUTER._users_routers(request):
+        return None
+    return controller
+
+
+def _is_httpx_own(method: object) -> bool:
+    """Whether a transport method is the one httpx defines (not a patch of anyone's)."""
+    module = getattr(method, "__module__", None) or ""
+    return module == "httpx" or module.startswith("httpx.")
+
+
+class _TransportPatch:
+    """The transport methods as found when the stub was installed, and the patched ones."""
+
+    def __init__(self) -> None:
+        self.sync: Callable[[httpx.HTTPTransport, httpx.Request], httpx.Response] | None = None
+        self.async_: (
+            Callable[[httpx.AsyncHTTPTransport, httpx.Request], Coroutine[Any, Any, httpx.Response]]
+            | None
+        ) = None
+
+    def install(self) -> None:
+        """Patch each transport class whose method is httpx's own (no-op otherwise).
+
+        A method someone else has patched (pytest-httpx, for a test set up before the kit's
+        first one) is left alone, so their mock stays above the kit; the respx router answers
+        vendor requests meanwhile and installs this patch again once their patch is gone.
+        """
+        if _is_httpx_own(httpx.HTTPTransport.handle_request):
+            self.sync = httpx.HTTPTransport.handle_request
+            httpx.HTTPTransport.handle_request = _handle_request  # type: ignore[method-assign]
+        if _is_httpx_own(httpx.AsyncHTTPTransport.handle_async_request):
+            self.async_ = httpx.AsyncHTTPTransport.handle_async_request
+            httpx.AsyncHTTPTransport.handle_async_request = _handle_async_request  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        """Put back what was found, unless someone has patched over the kit since (then what
+        was found is kept, to be put back by a later call once their patch is gone)."""
+        if self.sync is not None and httpx.HTTPTransport.handle_request is _handle_request:
+            httpx.HTTPTransport.handle_request = self.sync  # type: ignore[method-assign,assignment]
+            self.sync = None
+        if (
+            self.async_ is not None
+            and httpx.AsyncHTTPTransport.handle_async_request is _handle_async_request
+        ):
+            httpx.AsyncHTTPTransport.handle_async_request = self.async_  # type: ignore[method-assign,assignment]
+            self.async_ = None
+
+
+_PATCH = _TransportPatch()
+
+
+def _handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+    __tracebackhide__ = True
+    controller = _controller_for(request)
+    if controller is None:
+        assert _PATCH.sync is not None
+        return _PATCH.sync(self, request)
+    request.read()
+    return _handed_over(controller.deliver(request))
+
+
+async def _handle_async_request(
+    self: httpx.AsyncHTTPTransport, request: httpx.Request
+) -> httpx.Response:
+    __tracebackhide__ = True
+    controller = _controller_for(request)
+    if controller is None:
+        assert _PATCH.async_ is not None
+        return await _PATCH.async_(self, request)
+    await request.aread()
+    return _handed_over(await controller.adeliver(request))
+
+
 def install() -> None:
-    """Patch httpx through respx (idempotent)."""
+    """Patch httpx's transports and, through respx, its connection pools (idempotent)."""
     _ROUTER.install()
+    _PATCH.install()
 
 
 def uninstall() -> None:
     """Undo :func:`install`."""
+    _PATCH.uninstall()
     if _ROUTER.installed:
         _ROUTER.uninstall()
