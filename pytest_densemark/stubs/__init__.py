@@ -5,7 +5,8 @@ for the active controller and its answer (or injected fault) back into what the 
 expects:
 
 ========================  ================================================================
-``httpx_stub``            httpx (sync and async clients), through a respx router
+``httpx_stub``            httpx (sync and async clients), at its transports, with a respx
+                          router at httpcore's connection pools behind them
 ``http_client_stub``      ``http.client``, and what is built on it: ``urllib.request``,
                           urllib3 (``PoolManager``, connection pools) and requests
 ``aiohttp_stub``          aiohttp's ``ClientSession`` (its TCP connector)
