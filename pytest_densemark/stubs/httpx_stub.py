@@ -41,7 +41,8 @@ __all__ = ["install", "uninstall"]
 class _VendorRouter(respx.MockRouter):
     """One respx router for the whole process; vendor requests go to the active controller.
 
-    Installing it patches httpx's transports once (the costly part of every respx set-up).
+    Installing it patches httpcore's connection pools once (the costly part of every respx
+    set-up). It answers what the transport patch lets through (see the module's docstring).
     """
 
     def __init__(self) -> None:
