@@ -9,10 +9,12 @@ the same run:
   ``@pytest.mark.densemark(cassette="facepp/full-9part")`` (the shipped cassette);
 * ``vcrpy cassette`` (reference): ``vcr.use_cassette`` replaying the same exchange.
 
-Part 1 runs one pytest session holding ``--tests`` tests of each kind, interleaved, and
-reads each test's set-up + call + teardown time from pytest's own reports (median and mean
-per test). Part 2 times the same work without pytest, in a plain loop. Ratios are against
-the respx baseline of the same part. Run: ``python benchmarks/bench_replay.py``.
+Part 1 runs ``--runs`` pytest sessions (5), each holding ``--tests`` tests of each kind,
+interleaved, and reads each test's set-up + call + teardown time from pytest's own reports;
+it prints the median over the sessions of each session's median per test, and the ratio to
+the respx baseline as the median over sessions with the lowest and highest. Part 2 times the
+same work without pytest, in a plain loop (median and mean per test). Ratios are against the
+respx baseline of the same part. Run: ``python benchmarks/bench_replay.py [--runs 5]``.
 """
 
 from __future__ import annotations
@@ -210,18 +212,42 @@ def loop_run(tests: int, body: dict[str, Any]) -> dict[str, list[float]]:
     return samples
 
 
+def _print_runs(runs: list[dict[str, list[float]]], count: int) -> None:
+    """Part 1's table: per kind, the median of the sessions' medians and the ratio's spread."""
+    print(
+        f"\nPart 1: {len(runs)} pytest sessions, per-test set-up + call + teardown"
+        f" ({count} tests each per session)"
+    )
+    print(f"| {'way':<28} | {'median us/test':>14} | {'ratio (median, range)':>22} |")
+    print(f"|{'-' * 30}|{'-' * 16}:|{'-' * 23}:|")
+    for kind in KINDS:
+        medians = [statistics.median(run[kind]) for run in runs if run.get(kind)]
+        if not medians:
+            continue
+        ratios = [
+            statistics.median(run[kind]) / statistics.median(run["respx"])
+            for run in runs
+            if run.get(kind)
+        ]
+        spread = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+        us = statistics.median(medians) * 1e6
+        print(f"| {LABELS[kind]:<28} | {us:>14.0f} | {spread:>22} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run both parts and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=300, help="tests of each kind (300)")
+    parser.add_argument("--runs", type=int, default=5, help="pytest sessions of part 1 (5)")
     args = parser.parse_args(argv)
     body = _body()
     keys = sum(len(part) for part in body["face"]["landmark"].values())
     print(f"cassette {CASSETTE}: {keys} landmark keys, {len(json.dumps(body))} bytes of JSON")
-    with tempfile.TemporaryDirectory() as folder:
-        samples = pytest_run(args.tests, Path(folder), body)
-    _print("Part 1: one pytest session, per-test set-up + call + teardown", _summarise(samples),
-           args.tests)  # fmt: skip
+    runs = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as folder:
+            runs.append(pytest_run(args.tests, Path(folder), body))
+    _print_runs(runs, args.tests)
     loop = loop_run(args.tests, body)
     _print("Part 2: the same work in a plain loop (no pytest)", _summarise(loop), args.tests)
     return 0
