@@ -12,6 +12,11 @@ this kit's plugin (``-p no:densemark``) and without pytest-httpx's (``-p no:http
 alternated. What a plugin adds is the difference of the fastest rounds (start-up time has
 only slow outliers); the target is that the kit adds no more than pytest-httpx does.
 
+Part 3, start-up alone: the same session on bare pytest (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``),
+with no plugin, with only this kit's (``-p pytest_densemark.plugin``) and with only
+pytest-httpx's (``-p pytest_httpx``), alternated; each as a ratio of bare pytest's fastest
+round.
+
 Each part is repeated ``--runs`` times; the tables give the median ratio and its range.
 Run: ``python benchmarks/bench_clients.py`` (needs the ``bench`` extra).
 """
@@ -118,10 +123,21 @@ STARTUP_VARIANTS = {
     "without densemark (-p no:densemark)": ["-p", "no:densemark"],
     "without pytest-httpx (-p no:httpx)": ["-p", "no:httpx"],
 }
+ALONE_VARIANTS = {
+    "bare pytest": [],
+    "densemark alone": ["-p", "pytest_densemark.plugin"],
+    "pytest-httpx alone": ["-p", "pytest_httpx"],
+}
 
 
-def startup_times(work: Path, rounds: int) -> dict[str, float]:
-    """Fastest wall time of a one-test session per variant, variants alternated.
+def startup_times(
+    work: Path,
+    rounds: int,
+    variants: dict[str, list[str]] = STARTUP_VARIANTS,
+    autoload: bool = True,
+) -> dict[str, float]:
+    """Fastest wall time of a one-test session per variant, variants alternated (without
+    ``autoload``, pytest loads only the plugins a variant names).
 
     Bytecode is cached in a folder of the run's own (``PYTHONPYCACHEPREFIX``, and
     ``PYTHONDONTWRITEBYTECODE`` unset), so start-up is measured as a user's machine has it,
@@ -131,12 +147,14 @@ def startup_times(work: Path, rounds: int) -> dict[str, float]:
     (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    if not autoload:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_one.py"]
-    for extra in STARTUP_VARIANTS.values():  # warm the bytecode cache
+    for extra in variants.values():  # warm the bytecode cache
         subprocess.run([*base, *extra], cwd=work, env=env, capture_output=True, check=True)
-    samples: dict[str, list[float]] = {name: [] for name in STARTUP_VARIANTS}
+    samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(rounds):
-        for name, extra in STARTUP_VARIANTS.items():
+        for name, extra in variants.items():
             start = time.perf_counter()
             subprocess.run([*base, *extra], cwd=work, env=env, capture_output=True, check=True)
             samples[name].append(time.perf_counter() - start)
@@ -149,7 +167,7 @@ def _spread(values: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run both parts ``--runs`` times and print their tables."""
+    """Run every part ``--runs`` times and print their tables."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tests", type=int, default=200, help="tests of each kind (200)")
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each part (5)")
@@ -183,6 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     for name, values in costs.items():
         low, high = min(values) * 1e3, max(values) * 1e3
         print(f"| {name} | {statistics.median(values) * 1e3:.1f} | {low:.1f} to {high:.1f} |")
+
+    alone: dict[str, list[float]] = {name: [] for name in ALONE_VARIANTS}
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as folder:
+            times = startup_times(Path(folder), args.rounds, ALONE_VARIANTS, autoload=False)
+        for name in ALONE_VARIANTS:
+            alone[name].append(times[name] / times["bare pytest"])
+    print(f"\nPart 3: start-up alone on bare pytest ({args.runs} runs x {args.rounds} rounds)")
+    print("| session | ratio to bare pytest: median (range) |")
+    print("|---|---:|")
+    for name, values in alone.items():
+        print(f"| {name} | {_spread(values)} |")
     return 0
 
 
