@@ -104,6 +104,13 @@ def run(args: argparse.Namespace) -> int:
             " (0 picks any free port)"
         )
         return 2
+    if args.upstream is not None:
+        from pytest_densemark.checks import upstream_problem
+
+        problem = upstream_problem(args.upstream)
+        if problem is not None:
+            err(f"densemark serve: --upstream: expected {problem}")
+            return 2
     if args.record and not args.cassette:
         err("densemark serve: --record needs --cassette NAME (the file to write)")
         return 2

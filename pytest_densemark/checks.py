@@ -11,6 +11,8 @@ such as ``Authorization`` is never quoted in a description.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pytest_densemark._redaction import is_credential_name
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "delay_problem",
     "header_problem",
     "status_problem",
+    "upstream_problem",
 ]
 
 #: Longest injected delay accepted, in seconds: long enough for any client timeout a test sets,
@@ -117,3 +120,30 @@ def check_delay(seconds: object, *, where: str, maximum: float = MAX_DELAY_SECON
         raise ValueError(f"{where}: expected {problem}")
     assert isinstance(seconds, (int, float))
     return float(seconds)
+
+
+_UPSTREAM_EXAMPLE = "an http(s) base URL such as http://127.0.0.1:8080"
+
+
+def upstream_problem(value: object) -> str | None:
+    """What is wrong with a recording's upstream, the base URL vendor requests are forwarded
+    to, or ``None`` when it is one. The value itself is never quoted: it may carry a password.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return f"{_UPSTREAM_EXAMPLE}, got an empty value"
+    if any(char in value for char in (*_LINE_BREAKERS, " ", "\t")):
+        return f"{_UPSTREAM_EXAMPLE}, got one holding whitespace or control characters"
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # a port that is not a number, or out of range, raises
+    except ValueError:
+        return f"{_UPSTREAM_EXAMPLE}, got one whose host or port does not parse"
+    if parts.scheme not in ("http", "https"):
+        scheme = f"scheme {parts.scheme!r}" if parts.scheme.isalnum() else "no scheme"
+        return f"{_UPSTREAM_EXAMPLE}, got {scheme}"
+    if not parts.hostname:
+        return f"{_UPSTREAM_EXAMPLE}, got no host"
+    if parts.query or parts.fragment:
+        return f"{_UPSTREAM_EXAMPLE}, got a query or fragment (only the path is kept)"
+    del port
+    return None

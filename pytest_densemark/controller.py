@@ -38,6 +38,7 @@ from pytest_densemark.cassettes import (
     redact_request,
 )
 from pytest_densemark.cassettes.store import cassette_stem
+from pytest_densemark.checks import upstream_problem
 from pytest_densemark.delegation import forward_api
 from pytest_densemark.emulator import (
     EMULATOR_API,
@@ -136,6 +137,11 @@ class Controller(_EmulatorAPI):
         )
         self.record_mode: RecordMode = record_mode
         self.upstream = upstream if upstream is not None else os.environ.get(UPSTREAM_ENV)
+        if self.upstream:
+            problem = upstream_problem(self.upstream)
+            if problem is not None:
+                where = "upstream" if upstream is not None else f"${UPSTREAM_ENV}"
+                raise ValueError(f"Controller: {where}: expected {problem}")
         self.allow_unplayed = allow_unplayed
         self.before_record = before_record
         self._recorder: Recorder | None = None

@@ -184,8 +184,17 @@ def _hold_timeout(config: pytest.Config) -> float:
 
 
 def _upstream(config: pytest.Config) -> str | None:
-    value = config.getoption("densemark_upstream") or os.environ.get(UPSTREAM_ENV) or None
-    return str(value) if value else None
+    from pytest_densemark.checks import upstream_problem
+
+    option = config.getoption("densemark_upstream")
+    value = option or os.environ.get(UPSTREAM_ENV) or None
+    if not value:
+        return None
+    problem = upstream_problem(str(value))
+    if problem is not None:
+        where = "--densemark-upstream" if option else f"${UPSTREAM_ENV}"
+        raise pytest.UsageError(f"{where}: expected {problem}")
+    return str(value)
 
 
 def cassette_dirs(config: pytest.Config) -> list[Path]:

@@ -22,6 +22,7 @@ from pytest_densemark.checks import (
     delay_problem,
     header_problem,
     status_problem,
+    upstream_problem,
 )
 from pytest_densemark.cli import main
 from pytest_densemark.emulator import Emulator
@@ -207,3 +208,43 @@ def test_a_cassette_with_a_bad_credential_header_names_it_without_its_value(
     _, err = capsys.readouterr()
     assert "request.headers.authorization: expected" in err
     assert secret.strip() not in err
+
+
+# -- a recording's upstream ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["http://127.0.0.1:8080", "https://proxy.example/base/", "http://[::1]:9/"]
+)
+def test_http_base_urls_are_upstreams(value: str) -> None:
+    assert upstream_problem(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("", "empty"),
+        ("127.0.0.1:8080", "scheme"),
+        ("ftp://host/", "'ftp'"),
+        ("http://", "no host"),
+        ("http://host:99999", "does not parse"),
+        ("http://host/?key=1", "query"),
+        ("http://host/\nX: 1", "whitespace or control"),
+        (None, "empty"),
+    ],
+)
+def test_other_upstreams_are_refused_without_quoting_them(value: object, said: str) -> None:
+    problem = upstream_problem(value)
+    assert problem is not None
+    assert said in problem
+    assert "host:99999" not in problem
+
+
+def test_a_controller_refuses_a_bad_upstream(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_densemark.controller import Controller
+
+    with pytest.raises(ValueError, match="Controller: upstream: expected an http"):
+        Controller(upstream="notaurl")
+    monkeypatch.setenv("DENSEMARK_UPSTREAM", "notaurl")
+    with pytest.raises(ValueError, match=r"Controller: \$DENSEMARK_UPSTREAM: expected"):
+        Controller()

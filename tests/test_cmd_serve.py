@@ -456,3 +456,9 @@ def test_record_folder_lost_while_serving_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert err.startswith(f"densemark serve: not recorded: {folder / 'lost.json'}: ")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("upstream", ["notaurl", "ftp://host/", "http://host:99999/"])
+def test_a_bad_upstream_is_one_clear_line(upstream: str) -> None:
+    result = run_failing(["--record", "new", "--cassette", "x", "--upstream", upstream])
+    assert_one_clean_line(result, "--upstream", "expected an http(s) base URL")

@@ -97,3 +97,18 @@ def test_bad_record_mode_in_ini(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*densemark_record = 'always' in *tox.ini*expected one of none*"])
+
+
+def test_a_bad_upstream_is_a_usage_error_that_does_not_quote_it(
+    strict: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = strict.runpytest_inprocess("--densemark-upstream=ftp://user:s3cret@host/")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--densemark-upstream: expected an http(s) base URL*'ftp'*"])
+    assert "s3cret" not in result.stderr.str()
+    monkeypatch.setenv("DENSEMARK_UPSTREAM", "127.0.0.1:8080")
+    result = strict.runpytest_inprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*$DENSEMARK_UPSTREAM: expected an http(s) base URL*"])
+    monkeypatch.setenv("DENSEMARK_UPSTREAM", "http://127.0.0.1:8080/base")
+    assert strict.runpytest_inprocess().ret == pytest.ExitCode.OK
