@@ -123,9 +123,9 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         return f"a string ({short(value)})"
     if isinstance(value, list):
-        return f"an array of {len(value)} items"
+        return f"an array of {len(value)} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, dict):
-        return f"an object with {len(value)} keys"
+        return f"an object with {len(value)} key{'' if len(value) == 1 else 's'}"
     return f"a {type(value).__name__}"
 
 

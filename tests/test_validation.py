@@ -505,3 +505,11 @@ def test_keys_with_control_characters_are_escaped() -> None:
         '(root): unexpected key "\\ud800"',
         'face.landmark.nose: unexpected key "a\\nb\\u001b[31m"',
     ]
+
+
+def test_descriptions_count_keys_and_items_in_good_english() -> None:
+    result = validate({"time_used": {"a": 1}, "request_id": [1, 2]}, "facepp-error")
+    text = str(result)
+    assert "got an object with 1 key" in text
+    assert "1 keys" not in text
+    assert "got an array of 2 items" in text
