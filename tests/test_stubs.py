@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -757,3 +758,40 @@ def test_a_patch_made_before_the_kits_first_install_stays_above_it(
         assert httpx.HTTPTransport.handle_request is httpx_stub._handle_request
         assert httpx.post(facepp.URL, data=FORM).status_code == 400
     assert [call.status for call in controller.calls] == [400, 400]
+
+
+def test_a_users_respx_route_passing_the_vendor_through_reaches_the_kit() -> None:
+    # pass_through() means "as if respx were not there": with the kit active that is the kit,
+    # never the network (as a `responses` passthrough reaches the kit's urllib3 stub).
+    async def async_post() -> int:
+        async with httpx.AsyncClient() as client:
+            return (await client.post(facepp.URL, data=FORM)).status_code
+
+    with emulate() as controller, respx.mock() as router:
+        route = router.post(facepp.URL).pass_through()
+        assert httpx.post(facepp.URL, data=FORM).status_code == 400  # no image: the kit
+        assert asyncio.run(async_post()) == 400
+        assert route.call_count == 2
+    assert [call.status for call in controller.calls] == [400, 400]
+
+
+def test_a_users_respx_route_on_a_streamed_async_body_wins() -> None:
+    # The transport reads the body before asking the user's routes: one matching on content
+    # must see it, for an async generator body too (unread until awaited).
+    body = b"api_key=k&api_secret=s"
+
+    async def post() -> httpx.Response:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield body
+
+        async with httpx.AsyncClient() as client:
+            return await client.post(
+                facepp.URL,
+                content=chunks(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+
+    with emulate() as controller, respx.mock() as router:
+        router.post(facepp.URL, content=body).respond(json={"mine": True})
+        assert asyncio.run(post()).json() == {"mine": True}
+    assert controller.calls == []

@@ -23,7 +23,7 @@ latency beyond the client's read timeout raises ``httpx.ReadTimeout`` once that 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import httpx
 import respx
@@ -31,9 +31,6 @@ from respx.mocks import DEFAULT_MOCKER, Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from pytest_densemark import stubs
-
-if TYPE_CHECKING:
-    from pytest_densemark.controller import Controller
 
 __all__ = ["install", "uninstall"]
 
@@ -105,8 +102,8 @@ class _VendorRouter(respx.MockRouter):
         for router in self._users_routers(request):
             try:
                 response: httpx.Response | None = router.handler(request)
-            except AllMockedAssertionError:
-                continue  # not routed there
+            except (AllMockedAssertionError, PassThrough):
+                continue  # not routed there, or routed on: to the kit, as the vendor's stand-in
             if response is not None:
                 return response
         _PATCH.install()  # answered here: the transports may be free for the kit again
@@ -120,8 +117,8 @@ class _VendorRouter(respx.MockRouter):
         for router in self._users_routers(request):
             try:
                 response: httpx.Response | None = await router.async_handler(request)
-            except AllMockedAssertionError:
-                continue  # not routed there
+            except (AllMockedAssertionError, PassThrough):
+                continue  # not routed there, or routed on: to the kit, as the vendor's stand-in
             if response is not None:
                 return response
         _PATCH.install()
@@ -140,16 +137,6 @@ def _handed_over(answer: httpx.Response) -> httpx.Response:
         stream=httpx.ByteStream(answer.content),
         extensions=answer.extensions,
     )
-
-
-def _controller_for(request: httpx.Request) -> Controller | None:
-    """The controller that answers ``request`` at the transport, or ``None`` to pass it on
-    (not a vendor request, no active controller, or a respx route of the user's own for it,
-    which the router at the connection pool lets answer)."""
-    controller = stubs.active_controller(request.url.host)
-    if controller is None or _ROUTER._users_routers(request):
-        return None
-    return controller
 
 
 def _is_httpx_own(method: object) -> bool:
@@ -201,11 +188,14 @@ _PATCH = _TransportPatch()
 
 def _handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
     __tracebackhide__ = True
-    controller = _controller_for(request)
+    controller = stubs.active_controller(request.url.host)
+    if controller is not None:
+        request.read()  # read first: a respx route of the user's may match on the body
+        if _ROUTER._users_routers(request):
+            controller = None  # theirs answers, at the connection pool
     if controller is None:
         assert _PATCH.sync is not None
         return _PATCH.sync(self, request)
-    request.read()
     return _handed_over(controller.deliver(request))
 
 
@@ -213,11 +203,14 @@ async def _handle_async_request(
     self: httpx.AsyncHTTPTransport, request: httpx.Request
 ) -> httpx.Response:
     __tracebackhide__ = True
-    controller = _controller_for(request)
+    controller = stubs.active_controller(request.url.host)
+    if controller is not None:
+        await request.aread()
+        if _ROUTER._users_routers(request):
+            controller = None
     if controller is None:
         assert _PATCH.async_ is not None
         return await _PATCH.async_(self, request)
-    await request.aread()
     return _handed_over(await controller.adeliver(request))
 
 
