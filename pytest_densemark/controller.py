@@ -49,6 +49,7 @@ from pytest_densemark.emulator import (
     Emulator,
 )
 from pytest_densemark.request_images import RequestImages
+from pytest_densemark.stubs import httpx_stub
 
 __all__ = [
     "CONTROLLER_API",
@@ -232,8 +233,8 @@ class Controller(_EmulatorAPI):
         __tracebackhide__ = True
         if self._recorder is not None:
             forwarded = self._forward_request(request)
-            with stubs.forwarding(), httpx.Client(timeout=_UPSTREAM_TIMEOUT) as client:
-                upstream = client.send(forwarded)
+            with stubs.forwarding():
+                upstream = httpx_stub.send_upstream(forwarded, _UPSTREAM_TIMEOUT)
             return self._recorded(request, upstream)
         try:
             return self.emulator.handle(request)
@@ -269,8 +270,7 @@ class Controller(_EmulatorAPI):
         if self._recorder is not None:
             forwarded = self._forward_request(request)
             with stubs.forwarding():
-                async with httpx.AsyncClient(timeout=_UPSTREAM_TIMEOUT) as client:
-                    upstream = await client.send(forwarded)
+                upstream = await httpx_stub.asend_upstream(forwarded, _UPSTREAM_TIMEOUT)
             return self._recorded(request, upstream)
         response = self._answer(request)
         if LATENCY_EXTENSION not in response.extensions:

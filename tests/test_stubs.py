@@ -20,6 +20,7 @@ import respx
 import urllib3
 from aioresponses import aioresponses
 from pytest_httpserver import HTTPServer
+from pytest_httpx import HTTPXMock
 
 from pytest_densemark import emulate, facepp, make_image, stubs
 from pytest_densemark.stubs._http1 import RequestReader, encode_response
@@ -795,3 +796,76 @@ def test_a_users_respx_route_on_a_streamed_async_body_wins() -> None:
         router.post(facepp.URL, content=body).respond(json={"mine": True})
         assert asyncio.run(post()).json() == {"mine": True}
     assert controller.calls == []
+
+
+@pytest.mark.httpx_mock(should_mock=lambda request: request.url.host != facepp.HOSTS[0])
+def test_recording_goes_upstream_past_pytest_httpx(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    # pytest-httpx mocks every host but the vendor's: the app's vendor requests reach the
+    # kit, and the recording's own requests upstream must not be taken by pytest-httpx (it
+    # has no answer for them, and its teardown would fail on them as unexpected).
+    from pytest_densemark.server import DensemarkServer
+
+    async def async_post() -> httpx.Response:
+        async with httpx.AsyncClient() as client:
+            return await client.post(facepp.URL, data=FORM, files={"image_file": IMAGE})
+
+    target = tmp_path / "recorded.json"
+    with DensemarkServer() as upstream:
+        with emulate(target, record_mode="new", upstream=upstream.url) as controller:
+            answer = httpx.post(facepp.URL, data=FORM, files={"image_file": IMAGE})
+            assert asyncio.run(async_post()).status_code == 200
+        assert len(upstream.calls) == 2
+    assert answer.status_code == 200
+    assert "face" in answer.json()
+    assert [call.source for call in controller.calls] == ["upstream", "upstream"]
+    assert len(json.loads(target.read_text())["interactions"]) == 2
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_recording_is_not_answered_by_the_users_respx_mock_of_httpx_clients(
+    strict: bool, tmp_path: Path
+) -> None:
+    # respx's using="httpx" patches the clients, above every transport: the recording's
+    # request upstream is sent without an httpx client, so respx neither refuses it (strict)
+    # nor auto-mocks it with an empty 200 that would be written to the cassette (lax).
+    from pytest_densemark.server import DensemarkServer
+
+    target = tmp_path / "recorded.json"
+    with DensemarkServer() as upstream:
+        with (
+            emulate(target, record_mode="new", upstream=upstream.url),
+            respx.mock(using="httpx", assert_all_mocked=strict, assert_all_called=False),
+        ):
+            response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE}, timeout=10)
+        assert len(upstream.calls) == 1
+    assert response.status_code == 200
+    assert "face" in response.json()
+    assert "face" in json.loads(target.read_text())["interactions"][0]["response"]["body"]
+
+
+def test_a_respx_router_started_before_the_kits_first_test_is_asked_after_it(
+    tmp_path: Path,
+) -> None:
+    # A session-scoped respx mock is registered before the kit's router: the kit's must still
+    # be asked first, or the user's auto-mocking router answers vendor requests made through
+    # httpcore and, worse, the recording's own requests upstream (an empty 200, recorded).
+    import httpcore
+
+    from pytest_densemark.server import DensemarkServer
+
+    stubs.uninstall_all()  # as before the kit's first test
+    target = tmp_path / "recorded.json"
+    with respx.mock(assert_all_mocked=False, assert_all_called=False) as mine:
+        mine.get("https://example.org/").respond(text="mine")
+        with emulate() as controller, httpcore.ConnectionPool() as pool:
+            answer = pool.request("POST", facepp.URL, content=b"api_key=k&api_secret=s")
+            assert httpx.get("https://example.org/").text == "mine"
+        assert answer.status == 400  # the kit's Face++ error, not respx's empty 200
+        assert [call.status for call in controller.calls] == [400]
+        with DensemarkServer() as upstream:
+            with emulate(target, record_mode="new", upstream=upstream.url):
+                response = requests.post(facepp.URL, data=FORM, files={"image_file": IMAGE})
+            assert len(upstream.calls) == 1
+    assert response.status_code == 200
+    assert "face" in json.loads(target.read_text())["interactions"][0]["response"]["body"]

@@ -18,13 +18,19 @@ requests go to the network, or to any respx router of the user's own, exactly as
 were not there. Injected timeouts raise ``httpx.ReadTimeout``, dropped connections
 ``httpx.RemoteProtocolError``; latency sleeps (sync clients) or awaits (async clients), and
 latency beyond the client's read timeout raises ``httpx.ReadTimeout`` once that has passed.
+
+A recording's own requests upstream (:func:`send_upstream`, :func:`asend_upstream`) go out
+through httpcore, below both pytest-httpx and respx's ``using="httpx"`` mock, and past any
+respx router at httpcore's pools, so no mock of the user's answers them.
 """
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn
 
+import httpcore
 import httpx
 import respx
 from respx.mocks import DEFAULT_MOCKER, Mocker
@@ -32,7 +38,7 @@ from respx.models import AllMockedAssertionError, PassThrough
 
 from pytest_densemark import stubs
 
-__all__ = ["install", "uninstall"]
+__all__ = ["asend_upstream", "install", "send_upstream", "uninstall"]
 
 
 class _VendorRouter(respx.MockRouter):
@@ -51,10 +57,19 @@ class _VendorRouter(respx.MockRouter):
         """Register with respx's httpcore mocker and patch (no-op when already done)."""
         mocker = Mocker.registry[DEFAULT_MOCKER]
         self.Mocker = mocker
-        if self not in mocker.routers:
-            mocker.register(self)
+        self.put_first()
         mocker.start()  # patches only if nobody has yet
         self.installed = True
+
+    def put_first(self) -> None:
+        """Make this router the first respx asks, even when the user's registered earlier
+        (a session-scoped respx mock): a lax router of theirs would otherwise auto-mock
+        vendor requests and a recording's own requests upstream before this one sees them."""
+        routers = Mocker.registry[DEFAULT_MOCKER].routers
+        if not routers or routers[0] is not self:
+            if self in routers:
+                routers.remove(self)
+            routers.insert(0, self)
 
     def uninstall(self) -> None:
         """Unregister, and unpatch httpx unless another respx router still needs it."""
@@ -225,3 +240,100 @@ def uninstall() -> None:
     _PATCH.uninstall()
     if _ROUTER.installed:
         _ROUTER.uninstall()
+
+
+# -- a recording's own requests upstream: below every mock ---------------------------------
+#
+# Sent through httpcore, not an httpx client: pytest-httpx (patching httpx's transports) and
+# respx with ``using="httpx"`` (patching the clients) would otherwise take them, and answer
+# with the user's mocks, or fail, instead of the upstream. At httpcore's connection pools
+# respx asks the kit's router first, which lets them through.
+
+
+def _upstream_pool(url: httpx.URL) -> httpcore.ConnectionPool:
+    proxy = _proxy_for(url)
+    if proxy is None:
+        return httpcore.ConnectionPool()
+    return httpcore.HTTPProxy(proxy_url=proxy)
+
+
+def _async_upstream_pool(url: httpx.URL) -> httpcore.AsyncConnectionPool:
+    proxy = _proxy_for(url)
+    if proxy is None:
+        return httpcore.AsyncConnectionPool()
+    return httpcore.AsyncHTTPProxy(proxy_url=proxy)
+
+
+def _proxy_for(url: httpx.URL) -> str | None:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``...), as an
+    httpx client would use it, or ``None``."""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(url.host):
+        return None
+    if not proxy.startswith(("http://", "https://")):
+        raise httpx.ProxyError(
+            f"densemark: a recording reaches its upstream through http(s) proxies only, and"
+            f" the environment names a {proxy.partition(':')[0]} proxy for {url.scheme}",
+        )
+    return proxy
+
+
+def _core_request(request: httpx.Request, timeout: float) -> httpcore.Request:
+    url = request.url
+    return httpcore.Request(
+        request.method,
+        httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+        headers=request.headers.raw,
+        content=request.content,
+        extensions={"timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout)},
+    )
+
+
+def _as_httpx_error(error: Exception, request: httpx.Request) -> Exception:
+    """httpcore's exception as the httpx one of the same name, as an httpx client raises
+    it (``httpx.ConnectError`` for an upstream that is down); any other one as it is."""
+    mapped = getattr(httpx, type(error).__name__, None)
+    if type(error).__module__.startswith("httpcore") and (
+        isinstance(mapped, type) and issubclass(mapped, httpx.TransportError)
+    ):
+        return mapped(str(error), request=request)
+    return error
+
+
+def _prepare_upstream() -> None:
+    """Where respx patches httpcore (a router of the user's), make the kit's router the
+    first it asks: it lets a recording's requests through (they are marked forwarding)."""
+    if Mocker.registry[DEFAULT_MOCKER]._patches:
+        _ROUTER.install()  # registered until uninstall(), like every installed stub
+
+
+def send_upstream(request: httpx.Request, timeout: float) -> httpx.Response:
+    """Send a recording's request to its upstream, below every httpx mock (call it inside
+    :func:`pytest_densemark.stubs.forwarding`); the answer is read, its body decoded."""
+    _prepare_upstream()
+    try:
+        with _upstream_pool(request.url) as pool:
+            answer = pool.handle_request(_core_request(request, timeout))
+            try:
+                content = answer.read()
+            finally:
+                answer.close()
+    except Exception as error:
+        raise _as_httpx_error(error, request) from error
+    return httpx.Response(answer.status, headers=answer.headers, content=content, request=request)
+
+
+async def asend_upstream(request: httpx.Request, timeout: float) -> httpx.Response:
+    """:func:`send_upstream` for async callers: awaits without blocking the event loop."""
+    _prepare_upstream()
+    try:
+        async with _async_upstream_pool(request.url) as pool:
+            answer = await pool.handle_async_request(_core_request(request, timeout))
+            try:
+                content = await answer.aread()
+            finally:
+                await answer.aclose()
+    except Exception as error:
+        raise _as_httpx_error(error, request) from error
+    return httpx.Response(answer.status, headers=answer.headers, content=content, request=request)
