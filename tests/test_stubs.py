@@ -10,6 +10,7 @@ import textwrap
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import httpx
@@ -869,3 +870,39 @@ def test_a_respx_router_started_before_the_kits_first_test_is_asked_after_it(
             assert len(upstream.calls) == 1
     assert response.status_code == 200
     assert "face" in json.loads(target.read_text())["interactions"][0]["response"]["body"]
+
+
+def test_an_async_recording_looks_its_upstream_up_through_a_network_block(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # asyncio looks names up in an executor thread, which does not know the lookup is a
+    # recording's own (forwarding): under a network block it was refused. The upstream's
+    # name is made to resolve to loopback here, so nothing leaves the machine.
+    import socket
+
+    from pytest_densemark.network import block
+    from pytest_densemark.server import DensemarkServer
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: object, port: object, *args: Any, **kwargs: Any) -> Any:
+        if host in ("upstream.densemark.test", b"upstream.densemark.test"):
+            host = "127.0.0.1"
+        return real_getaddrinfo(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient() as client:
+            return await client.post(facepp.URL, data=FORM, files={"image_file": IMAGE})
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    target = tmp_path / "recorded.json"
+    with DensemarkServer() as upstream:
+        name = f"http://upstream.densemark.test:{httpx.URL(upstream.url).port}"
+        with block(), emulate(target, record_mode="new", upstream=name) as controller:
+            answer = asyncio.run(post())
+            assert httpx.post(facepp.URL, data=FORM, files={"image_file": IMAGE}).status_code == 200
+            with pytest.raises(Exception, match="blocked"):  # the block is still on
+                socket.getaddrinfo("upstream.densemark.test", 80)
+        assert len(upstream.calls) == 2
+    assert answer.status_code == 200
+    assert [call.source for call in controller.calls] == ["upstream", "upstream"]

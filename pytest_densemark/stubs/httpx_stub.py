@@ -30,6 +30,7 @@ import urllib.request
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn
 
+import anyio.to_thread
 import httpcore
 import httpx
 import respx
@@ -251,17 +252,13 @@ def uninstall() -> None:
 
 
 def _upstream_pool(url: httpx.URL) -> httpcore.ConnectionPool:
+    """A pool set up as an httpx client's default one: certificates as httpx verifies them
+    (``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured), the environment's proxy for ``url``."""
+    context = httpx.create_ssl_context()
     proxy = _proxy_for(url)
     if proxy is None:
-        return httpcore.ConnectionPool()
-    return httpcore.HTTPProxy(proxy_url=proxy)
-
-
-def _async_upstream_pool(url: httpx.URL) -> httpcore.AsyncConnectionPool:
-    proxy = _proxy_for(url)
-    if proxy is None:
-        return httpcore.AsyncConnectionPool()
-    return httpcore.AsyncHTTPProxy(proxy_url=proxy)
+        return httpcore.ConnectionPool(ssl_context=context)
+    return httpcore.HTTPProxy(proxy_url=proxy, ssl_context=context)
 
 
 def _proxy_for(url: httpx.URL) -> str | None:
@@ -325,15 +322,8 @@ def send_upstream(request: httpx.Request, timeout: float) -> httpx.Response:
 
 
 async def asend_upstream(request: httpx.Request, timeout: float) -> httpx.Response:
-    """:func:`send_upstream` for async callers: awaits without blocking the event loop."""
-    _prepare_upstream()
-    try:
-        async with _async_upstream_pool(request.url) as pool:
-            answer = await pool.handle_async_request(_core_request(request, timeout))
-            try:
-                content = await answer.aread()
-            finally:
-                await answer.aclose()
-    except Exception as error:
-        raise _as_httpx_error(error, request) from error
-    return httpx.Response(answer.status, headers=answer.headers, content=content, request=request)
+    """:func:`send_upstream` for async callers, from one of anyio's worker threads: the event
+    loop keeps running (the upstream may be served on it), and the thread carries the
+    caller's context, so a network block lets the request through, its name lookup included
+    (asyncio looks names up in an executor thread that would not know it is forwarding)."""
+    return await anyio.to_thread.run_sync(send_upstream, request, timeout)
