@@ -49,7 +49,6 @@ from pytest_densemark.emulator import (
     Emulator,
 )
 from pytest_densemark.request_images import RequestImages
-from pytest_densemark.stubs import httpx_stub
 
 __all__ = [
     "CONTROLLER_API",
@@ -232,6 +231,8 @@ class Controller(_EmulatorAPI):
         """
         __tracebackhide__ = True
         if self._recorder is not None:
+            from pytest_densemark.stubs import httpx_stub  # respx: only when recording
+
             forwarded = self._forward_request(request)
             with stubs.forwarding():
                 upstream = httpx_stub.send_upstream(forwarded, _UPSTREAM_TIMEOUT)
@@ -268,6 +269,8 @@ class Controller(_EmulatorAPI):
         """
         __tracebackhide__ = True
         if self._recorder is not None:
+            from pytest_densemark.stubs import httpx_stub
+
             forwarded = self._forward_request(request)
             with stubs.forwarding():
                 upstream = await httpx_stub.asend_upstream(forwarded, _UPSTREAM_TIMEOUT)
