@@ -906,3 +906,54 @@ def test_an_async_recording_looks_its_upstream_up_through_a_network_block(
         assert len(upstream.calls) == 2
     assert answer.status_code == 200
     assert [call.source for call in controller.calls] == ["upstream", "upstream"]
+
+
+def test_httpx_through_an_http_proxy_works_around_the_kit() -> None:
+    # respx cannot read the proxy-form requests a proxy pool hands its connections: were the
+    # kit's router patched in there too, every httpx request through an HTTP proxy would fail
+    # with httpx.InvalidURL once the kit had been active, vendor or not.
+    import socket
+    import threading
+
+    import httpcore
+
+    seen: list[bytes] = []
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                line = connection.recv(65536).split(b"\r\n", 1)[0]
+                seen.append(line)
+                if line.startswith(b"CONNECT"):
+                    connection.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                else:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nproxy")
+
+    threading.Thread(target=serve, daemon=True).start()
+    proxy = f"http://127.0.0.1:{server.getsockname()[1]}"
+
+    def through_the_proxy() -> None:
+        with httpx.Client(proxy=proxy) as client:
+            assert client.get("http://internal.example/x").text == "proxy"
+            with pytest.raises(httpx.ProxyError, match="403"):
+                client.get("https://internal.example/x")
+
+    try:
+        with emulate() as controller:
+            through_the_proxy()
+            with httpcore.HTTPProxy(proxy_url=proxy) as pool:  # a vendor request: the kit's
+                answer = pool.request("POST", facepp.URL, content=b"api_key=k&api_secret=s")
+            assert answer.status == 400
+        through_the_proxy()  # the kit idle
+    finally:
+        server.close()
+    assert [call.status for call in controller.calls] == [400]
+    assert (
+        seen
+        == [b"GET http://internal.example/x HTTP/1.1", b"CONNECT internal.example:443 HTTP/1.1"] * 2
+    )

@@ -42,6 +42,13 @@ from pytest_densemark import stubs
 __all__ = ["asend_upstream", "install", "send_upstream", "uninstall"]
 
 
+#: What the kit's router patches of respx's httpcore targets: the connection pools (and so
+#: the proxies, which are pools), where httpx and code calling httpcore hand requests in.
+#: Not the connections below them, which a proxy pool gives its own proxy-form requests that
+#: respx cannot read (``httpx.InvalidURL`` for every request through an HTTP proxy).
+_POOLS = ".connection_pool."
+
+
 class _VendorRouter(respx.MockRouter):
     """One respx router for the whole process; vendor requests go to the active controller.
 
@@ -53,13 +60,25 @@ class _VendorRouter(respx.MockRouter):
         super().__init__(assert_all_called=False, assert_all_mocked=False)
         self._pass_through = self.route(name="densemark-pass-through").pass_through()
         self.installed = False
+        self._patches: list[Any] = []  # respx's patches as this router last made them
 
     def install(self) -> None:
         """Register with respx's httpcore mocker and patch (no-op when already done)."""
         mocker = Mocker.registry[DEFAULT_MOCKER]
         self.Mocker = mocker
         self.put_first()
-        mocker.start()  # patches only if nobody has yet
+        if not mocker._patches or mocker._patches != self._patches:
+            # Not patched, or patched by a respx router of the user's, connections included
+            # (respx's own default): patch the pools only, for the user's routers too, which
+            # lose only calls made straight to an httpcore connection.
+            mocker.stop(force=True)
+            targets = mocker.targets
+            mocker.targets = [target for target in targets if _POOLS in target]
+            try:
+                mocker.start()
+            finally:
+                mocker.targets = targets
+            self._patches = list(mocker._patches)
         self.installed = True
 
     def put_first(self) -> None:
