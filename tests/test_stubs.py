@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -674,16 +674,23 @@ def test_async_httpx_answers_come_from_the_transport() -> None:
     assert controller.calls[-1].status == 200
 
 
+def _teapot_over(
+    below: Callable[[httpx.HTTPTransport, httpx.Request], httpx.Response],
+) -> Callable[[httpx.HTTPTransport, httpx.Request], httpx.Response]:
+    """A transport patch as pytest-httpx makes one: 418 for the Face++ host, else ``below``."""
+
+    def teapot(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        if request.url.host == facepp.HOSTS[0]:
+            return httpx.Response(418)
+        return below(self, request)
+
+    return teapot
+
+
 def test_a_patch_made_over_the_transport_comes_first(monkeypatch: pytest.MonkeyPatch) -> None:
     # What pytest-httpx does per test: patch HTTPTransport.handle_request over the kit's.
     with emulate() as controller:
-        below = httpx.HTTPTransport.handle_request
-
-        def teapot(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-            if request.url.host == facepp.HOSTS[0]:
-                return httpx.Response(418)
-            return below(self, request)
-
+        teapot = _teapot_over(httpx.HTTPTransport.handle_request)
         monkeypatch.setattr(httpx.HTTPTransport, "handle_request", teapot)
         assert httpx.post(facepp.URL, data=FORM).status_code == 418
         monkeypatch.undo()
@@ -742,13 +749,7 @@ def test_a_patch_made_before_the_kits_first_install_stays_above_it(
     from pytest_densemark.stubs import httpx_stub
 
     httpx_stub._PATCH.uninstall()
-    own = httpx.HTTPTransport.handle_request
-
-    def teapot(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        if request.url.host == facepp.HOSTS[0]:
-            return httpx.Response(418)
-        return own(self, request)
-
+    teapot = _teapot_over(httpx.HTTPTransport.handle_request)
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", teapot)
     with emulate() as controller:
         httpx_stub.install()
