@@ -135,7 +135,8 @@ def upstream_problem(value: object) -> str | None:
         return f"{_UPSTREAM_EXAMPLE}, got one holding whitespace or control characters"
     try:
         parts = urlsplit(value)
-        port = parts.port  # a port that is not a number, or out of range, raises
+        if parts.port == 0:  # reading it raises for a port that is no number, or out of range
+            return f"{_UPSTREAM_EXAMPLE}, got port 0"
     except ValueError:
         return f"{_UPSTREAM_EXAMPLE}, got one whose host or port does not parse"
     if parts.scheme not in ("http", "https"):
@@ -145,5 +146,4 @@ def upstream_problem(value: object) -> str | None:
         return f"{_UPSTREAM_EXAMPLE}, got no host"
     if parts.query or parts.fragment:
         return f"{_UPSTREAM_EXAMPLE}, got a query or fragment (only the path is kept)"
-    del port
     return None

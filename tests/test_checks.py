@@ -228,6 +228,7 @@ def test_http_base_urls_are_upstreams(value: str) -> None:
         ("ftp://host/", "'ftp'"),
         ("http://", "no host"),
         ("http://host:99999", "does not parse"),
+        ("http://host:0/", "port 0"),
         ("http://host/?key=1", "query"),
         ("http://host/\nX: 1", "whitespace or control"),
         (None, "empty"),
